@@ -1,0 +1,101 @@
+"""Deterministic RDF exports: same input, byte-identical output, UTF-8 with Arabic as characters.
+
+rdflib writes in the order its store yields triples, which depends on hash
+seeds; every export therefore copies the triples, sorted, into a fresh
+in-memory graph first, and line-based formats are sorted line by line.
+N-Triples / N-Quads are the RDF 1.1 forms (UTF-8, no ``\\u`` escapes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Dataset, Graph, URIRef
+
+from kg.errors import InputError
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: rdflib's serializer name, a file extension, whether it keeps named graphs."""
+
+    name: str
+    rdflib_name: str
+    extension: str
+    quads: bool
+    media_type: str
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("turtle", "turtle", ".ttl", False, "text/turtle"),
+        Format("trig", "trig", ".trig", True, "application/trig"),
+        Format("nt", "nt", ".nt", False, "application/n-triples"),
+        Format("nquads", "nquads", ".nq", True, "application/n-quads"),
+        Format("jsonld", "json-ld", ".jsonld", False, "application/ld+json"),
+        Format("xml", "xml", ".rdf", False, "application/rdf+xml"),
+    )
+}
+
+
+def get_format(name: str) -> Format:
+    """The export format called ``name``; :class:`InputError` lists the known ones otherwise."""
+    try:
+        return FORMATS[name.lower()]
+    except KeyError:
+        raise InputError(f"unknown export format {name!r}; use one of {', '.join(FORMATS)}") from None
+
+
+def _key(triple):  # type: ignore[no-untyped-def]
+    return tuple(term.n3() for term in triple)
+
+
+def export_graphs(ds: Dataset, *, inferred: bool) -> list[URIRef]:
+    """Which named graphs an export holds: the asserted data; with ``inferred`` also ontology and inferences."""
+    names = sorted(g.identifier for g in ds.graphs() if isinstance(g.identifier, URIRef) and len(g))
+    skip = set() if inferred else {ONTOLOGY_GRAPH, INFERRED_GRAPH}
+    return [n for n in names if n not in skip and not str(n).startswith("urn:x-rdflib:")]
+
+
+def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:
+    """The union of the named graphs ``names`` as a fresh graph, triples inserted in sorted order."""
+    triples: set = set()
+    for name in names:
+        triples.update(ds.graph(name))
+    g = Graph()
+    bind_prefixes(g)
+    for triple in sorted(triples, key=_key):
+        g.add(triple)
+    return g
+
+
+def sorted_dataset(ds: Dataset, names: list[URIRef]) -> Dataset:
+    """A fresh dataset with the named graphs ``names``, graphs and triples inserted in sorted order."""
+    out = Dataset()
+    bind_prefixes(out)
+    for name in names:
+        target = out.graph(name)
+        for triple in sorted(ds.graph(name), key=_key):
+            target.add(triple)
+    return out
+
+
+def serialize(ds: Dataset, fmt: str, *, inferred: bool = False) -> bytes:
+    """Serialise ``ds`` in the export format ``fmt`` (see :data:`FORMATS`), deterministically.
+
+    Without ``inferred``: the asserted graphs (reference data and articles).
+    With ``inferred``: also the ontology and the OWL-RL inferences. Triple
+    formats merge the graphs into one; TriG and N-Quads keep them named.
+    """
+    spec = get_format(fmt)
+    names = export_graphs(ds, inferred=inferred)
+    if spec.quads:
+        data = sorted_dataset(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
+    else:
+        data = sorted_graph(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
+    if spec.name in ("nt", "nquads"):
+        lines = sorted(set(line for line in data.splitlines() if line.strip()))
+        data = b"\n".join(lines) + b"\n"
+    return data

@@ -1,0 +1,199 @@
+"""The project's namespaces.
+
+:class:`KG` (the ontology) and :class:`KGC` (the SKOS concepts) are closed
+:class:`rdflib.namespace.DefinedNamespace` classes: a misspelt term such as
+``KG.attendde`` raises ``AttributeError`` instead of minting a new IRI. A test
+keeps both in step with ``ontology/ictkg.ttl``.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/ict-coop-kg/"
+ONTOLOGY_IRI = URIRef(BASE + "ontology")
+
+
+class KG(DefinedNamespace):
+    """Classes and properties of the ICT cooperation ontology."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    # classes
+    Party: URIRef
+    Agent: URIRef
+    Person: URIRef
+    Organization: URIRef
+    GovernmentBody: URIRef
+    Ministry: URIRef
+    TelecomOperator: URIRef
+    PostalOperator: URIRef
+    Place: URIRef
+    Country: URIRef
+    City: URIRef
+    Post: URIRef
+    PostHolding: URIRef
+    Activity: URIRef
+    Engagement: URIRef
+    Visit: URIRef
+    Meeting: URIRef
+    DiscussionPoint: URIRef
+    Outcome: URIRef
+    Agreement: URIRef
+    Commitment: URIRef
+    Proposal: URIRef
+    FollowUpMechanism: URIRef
+    Initiative: URIRef
+    CooperationTrack: URIRef
+    Statement: URIRef
+    Infrastructure: URIRef
+    Network: URIRef
+    CableNetwork: URIRef
+    FibreOpticNetwork: URIRef
+    Facility: URIRef
+    PointOfPresence: URIRef
+    DataCentre: URIRef
+    InterconnectionLink: URIRef
+    Service: URIRef
+    SourceDocument: URIRef
+    NewsArticle: URIRef
+    Evidence: URIRef
+    # object properties
+    country: URIRef
+    basedIn: URIRef
+    inCountry: URIRef
+    holds: URIRef
+    heldBy: URIRef
+    postIn: URIRef
+    holder: URIRef
+    heldPost: URIRef
+    location: URIRef
+    destination: URIRef
+    visitor: URIRef
+    participant: URIRef
+    partOfEvent: URIRef
+    hasSubEvent: URIRef
+    continues: URIRef
+    involvesCountry: URIRef
+    about: URIRef
+    concerns: URIRef
+    discussedAt: URIRef
+    addressed: URIRef
+    outcomeOf: URIRef
+    party: URIRef
+    welcomedBy: URIRef
+    followUpMechanism: URIRef
+    status: URIRef
+    level: URIRef
+    speaker: URIRef
+    madeAt: URIRef
+    statedIn: URIRef
+    ledBy: URIRef
+    operator: URIRef
+    locatedIn: URIRef
+    associatedCountry: URIRef
+    connects: URIRef
+    provider: URIRef
+    market: URIRef
+    deliveredThrough: URIRef
+    supportsService: URIRef
+    includesService: URIRef
+    evidence: URIRef
+    # datatype properties
+    quote: URIRef
+    purpose: URIRef
+    startDate: URIRef
+    endDate: URIRef
+    sha256: URIRef
+    sourceFile: URIRef
+
+
+class KGC(DefinedNamespace):
+    """SKOS concepts: cooperation domains, status values and engagement levels."""
+
+    _NS = Namespace(BASE + "concept/")
+    _fail = True
+
+    CooperationDomains: URIRef
+    ict: URIRef
+    telecommunications: URIRef
+    dataCentres: URIRef
+    digitalTransformation: URIRef
+    interconnection: URIRef
+    internationalInterconnection: URIRef
+    digitalInfrastructure: URIRef
+    postalServices: URIRef
+    eCommerce: URIRef
+    investment: URIRef
+    health: URIRef
+    education: URIRef
+    EventStatus: URIRef
+    OutcomeStatus: URIRef
+    InfrastructureStatus: URIRef
+    ServiceStatus: URIRef
+    held: URIRef
+    planned: URIRef
+    proposed: URIRef
+    agreed: URIRef
+    inProgress: URIRef
+    done: URIRef
+    existing: URIRef
+    underConstruction: URIRef
+    offered: URIRef
+    EngagementLevel: URIRef
+    ministerialLevel: URIRef
+    expertLevel: URIRef
+
+
+ID = Namespace(BASE + "id/")
+"""Instances: ``ID["person/amr-talaat"]``, ``ID["country/EG"]``…"""
+
+GRAPH = Namespace(BASE + "graph/")
+"""Named graphs of the dataset."""
+
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+REFERENCE_GRAPH = GRAPH["reference"]
+INFERRED_GRAPH = GRAPH["inferred"]
+
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+
+def article_iri(article_id: str) -> URIRef:
+    """The IRI of the source article stored in ``articles/<article_id>/``."""
+    return ID[f"article/{article_id}"]
+
+
+def article_graph(article_id: str) -> URIRef:
+    """The named graph that holds one article's facts and evidence."""
+    return GRAPH[f"article/{article_id}"]
+
+
+PREFIXES: dict[str, str] = {
+    "kg": str(KG._NS),
+    "kgc": str(KGC._NS),
+    "id": str(ID),
+    "schema": str(SCHEMA),
+    "oa": str(OA),
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "vann": str(VANN),
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+"""Prefixes bound in every graph the project writes, so exports read alike."""
+
+
+def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def]
+    """Bind :data:`PREFIXES` on an rdflib graph or dataset (replacing rdflib's defaults)."""
+    for prefix, uri in PREFIXES.items():
+        graph.bind(prefix, uri, override=True, replace=True)

@@ -1,0 +1,68 @@
+"""OWL-RL reasoning with owlrl; the inferred triples go to their own named graph.
+
+The closure is computed over ontology + reference data + articles. Only the
+*new* triples are kept, minus reasoning noise that helps no user: literal
+subjects, ``owl:sameAs`` self-links, reflexive ``subClassOf`` /
+``subPropertyOf`` / ``equivalent*`` axioms, ``rdf:type owl:Thing`` /
+``rdfs:Resource``, entailed ``rdfs:domain`` / ``rdfs:range`` axioms, blank-node subjects, and statements about terms of other
+vocabularies (``schema:Person rdfs:subClassOf schema:Thing`` is schema.org's
+business, not this graph's).
+"""
+
+from __future__ import annotations
+
+from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
+
+from kg.namespaces import BASE, INFERRED_GRAPH, bind_prefixes
+
+_REFLEXIVE_NOISE = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs}
+_TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
+_SCHEMA_NOISE = {RDFS.domain, RDFS.range}  # "p has domain <every superclass of its domain>"
+
+
+def asserted_graphs(ds: Dataset) -> list[URIRef]:
+    """The names of every graph in ``ds`` except the inferred one, sorted."""
+    return sorted(
+        g.identifier for g in ds.graphs()
+        if isinstance(g.identifier, URIRef) and g.identifier != INFERRED_GRAPH and len(g)
+    )
+
+
+def _keep(s, p, o) -> bool:  # type: ignore[no-untyped-def]
+    if isinstance(s, (Literal, BNode)) or isinstance(o, BNode):
+        return False
+    if p in _REFLEXIVE_NOISE and s == o:
+        return False
+    if p == RDF.type and o in _TRIVIAL_TYPES:
+        return False
+    if p in _SCHEMA_NOISE:
+        return False
+    return str(s).startswith(BASE)
+
+
+def infer(ds: Dataset) -> Graph:
+    """Run the OWL 2 RL closure over every asserted graph of ``ds``.
+
+    Writes the new triples into the ``graph/inferred`` named graph of ``ds``
+    (replacing what was there) and returns that graph.
+    """
+    import owlrl  # heavy: imported when reasoning is asked for
+
+    closure = Graph()
+    for name in asserted_graphs(ds):
+        for triple in ds.graph(name):
+            closure.add(triple)
+    asserted = Graph()
+    for triple in closure:
+        asserted.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    ds.remove_graph(ds.graph(INFERRED_GRAPH))
+    inferred = ds.graph(INFERRED_GRAPH)
+    for triple in closure:
+        if triple not in asserted and _keep(*triple):
+            inferred.add(triple)
+    bind_prefixes(inferred)
+    return inferred
+
+
+__all__ = ["asserted_graphs", "infer"]

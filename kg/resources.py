@@ -1,0 +1,48 @@
+"""The one place that locates the packaged files: ontology, shapes, data and queries.
+
+Everything is found through :mod:`importlib.resources`, so it works the same
+from a checkout (editable install) and from an installed wheel. The top-level
+folders ``ontology/``, ``data/`` and ``queries/`` are installed as the packages
+``kg.ontology``, ``kg.data`` and ``kg.queries`` (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+ONTOLOGY_FILE = "ictkg.ttl"
+SHAPES_SUFFIX = ".shapes.ttl"
+
+
+def ontology_dir() -> Traversable:
+    """The packaged ``ontology/`` folder."""
+    return files("kg.ontology")
+
+
+def ontology_file() -> Traversable:
+    """The OWL ontology (Turtle)."""
+    return ontology_dir() / ONTOLOGY_FILE
+
+
+def shapes_files() -> list[Traversable]:
+    """The SHACL shapes files (``*.shapes.ttl``), sorted by name."""
+    return sorted(
+        (f for f in ontology_dir().iterdir() if f.name.endswith(SHAPES_SUFFIX)),
+        key=lambda f: f.name,
+    )
+
+
+def data_dir() -> Traversable:
+    """The packaged ``data/`` folder: ``reference/*.ttl`` and ``articles/<id>/``."""
+    return files("kg.data")
+
+
+def queries_dir() -> Traversable:
+    """The packaged ``queries/`` folder of ``*.rq`` files."""
+    return files("kg.queries")
+
+
+def query_files() -> list[Traversable]:
+    """Every packaged SPARQL query, sorted by name."""
+    return sorted((f for f in queries_dir().iterdir() if f.name.endswith(".rq")), key=lambda f: f.name)

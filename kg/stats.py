@@ -1,0 +1,74 @@
+"""Counts that summarise a dataset: triples per graph, entities per class, facts per domain.
+
+The counting is done by SPARQL, so it runs unchanged on any rdflib store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Dataset, Graph, URIRef
+
+_PER_CLASS = """
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+    ?s a ?class .
+    FILTER (STRSTARTS(STR(?class), STR(kg:)))
+} GROUP BY ?class ORDER BY DESC(?n) ?class
+"""
+
+_PER_DOMAIN = """
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX kgc: <https://w3id.org/ict-coop-kg/concept/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?domain ?en ?ar (COUNT(DISTINCT ?fact) AS ?n) WHERE {
+    ?domain skos:inScheme kgc:CooperationDomains .
+    OPTIONAL { ?domain rdfs:label ?en . FILTER (LANG(?en) = "en") }
+    OPTIONAL { ?domain rdfs:label ?ar . FILTER (LANG(?ar) = "ar") }
+    OPTIONAL { ?fact kg:about ?domain }
+} GROUP BY ?domain ?en ?ar ORDER BY DESC(?n) ?en
+"""
+
+
+@dataclass(frozen=True)
+class DomainCount:
+    """A cooperation domain and how many facts are about it."""
+
+    iri: str
+    label_en: str
+    label_ar: str
+    facts: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Triples per named graph, entities per ontology class, facts per cooperation domain."""
+
+    graphs: dict[str, int]
+    classes: dict[str, int]
+    domains: list[DomainCount]
+
+    @property
+    def triples(self) -> int:
+        """All triples in all graphs."""
+        return sum(self.graphs.values())
+
+
+def _local(iri: URIRef | str) -> str:
+    text = str(iri)
+    return "kg:" + text.rsplit("#", 1)[-1] if "#" in text else text
+
+
+def compute(ds: Dataset, union: Graph) -> Stats:
+    """Compute :class:`Stats` for ``ds``; ``union`` is the union of its graphs (with inferences)."""
+    graphs = {
+        str(g.identifier): len(g)
+        for g in sorted(ds.graphs(), key=lambda g: str(g.identifier))
+        if len(g) and isinstance(g.identifier, URIRef)
+    }
+    classes = {_local(row[0]): int(row[1]) for row in union.query(_PER_CLASS)}
+    domains = [
+        DomainCount(str(r[0]), str(r[1] or ""), str(r[2] or ""), int(r[3])) for r in union.query(_PER_DOMAIN)
+    ]
+    return Stats(graphs=graphs, classes=classes, domains=domains)

@@ -1,0 +1,204 @@
+"""SHACL validation with pySHACL, and a report users can read.
+
+The shapes (``ontology/*.shapes.ttl``) run on the union of every graph of the
+dataset (ontology, reference data, articles, inferences), with SHACL-SPARQL
+enabled. Each result becomes a :class:`Violation` that names the focus node by
+its labels and, where the node has evidence, quotes the source sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from rdflib import RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from kg import evidence, resources
+from kg.errors import DataError
+from kg.load import parse_into
+from kg.namespaces import bind_prefixes
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result, with what a reader needs to find and fix it."""
+
+    focus: str
+    """The focus node's IRI (or N3 form for blank nodes and literals)."""
+    constraint: str
+    """The SHACL constraint component, e.g. ``sh:MinCountConstraintComponent``."""
+    path: str | None = None
+    value: str | None = None
+    severity: str = "sh:Violation"
+    shape: str | None = None
+    messages: dict[str, str] = field(default_factory=dict)
+    """The result messages by language tag (``en``, ``ar``)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """The focus node's ``rdfs:label`` by language tag."""
+    sentence: str | None = None
+    """The article sentence the focus node's evidence points at, if it has evidence."""
+
+    def label(self, lang: str = "en") -> str:
+        """The focus node's label in ``lang`` (falling back to any label, then to the IRI)."""
+        return self.labels.get(lang) or next(iter(self.labels.values()), self.focus)
+
+    def message(self, lang: str = "en") -> str:
+        """The message in ``lang`` (falling back to any message)."""
+        return self.messages.get(lang) or next(iter(self.messages.values()), "")
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        """(focus, path, constraint): what identifies a violation, messages aside."""
+        return (self.focus, self.path, self.constraint)
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a SHACL validation: whether the data conforms, and why not."""
+
+    conforms: bool
+    violations: list[Violation]
+    graph: Graph
+    """The SHACL validation report as RDF."""
+
+    def by_focus(self) -> dict[str, list[Violation]]:
+        """The violations grouped by focus node, in a stable order."""
+        grouped: dict[str, list[Violation]] = {}
+        for v in self.violations:
+            grouped.setdefault(v.focus, []).append(v)
+        return grouped
+
+    def to_json(self) -> str:
+        """The report as JSON (UTF-8 text, Arabic as characters)."""
+        return json.dumps(
+            {"conforms": self.conforms, "violations": [asdict(v) for v in self.violations]},
+            ensure_ascii=False, indent=2, sort_keys=True,
+        ) + "\n"
+
+    def to_turtle(self) -> str:
+        """The SHACL report graph as Turtle."""
+        return self.graph.serialize(format="turtle")
+
+    def to_text(self, lang: str = "en") -> str:
+        """A readable report grouped by focus node, labels and messages in ``lang``."""
+        if self.conforms:
+            return "Conforms: no violations.\n"
+        lines = [f"Does not conform: {len(self.violations)} violation(s) on {len(self.by_focus())} node(s).", ""]
+        for focus, items in self.by_focus().items():
+            lines.append(f"● {items[0].label(lang)}  <{focus}>")
+            if items[0].sentence:
+                lines.append(f"  source: «{items[0].sentence}»")
+            for v in items:
+                lines.append(f"  - {v.message(lang)}")
+                detail = [f"constraint {v.constraint}"]
+                if v.path:
+                    detail.insert(0, f"path {v.path}")
+                if v.value is not None:
+                    detail.insert(1 if v.path else 0, f"value {v.value}")
+                lines.append(f"    ({'; '.join(detail)})")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def shapes_graph() -> Graph:
+    """The packaged SHACL shapes, parsed."""
+    shapes = Graph()
+    for f in resources.shapes_files():
+        parse_into(shapes, f, label=f"ontology/{f.name}")
+    return shapes
+
+
+def union_graph(ds: Dataset) -> Graph:
+    """Every triple of every graph of ``ds`` in one graph (what the shapes run on)."""
+    union = Graph()
+    bind_prefixes(union)
+    for g in ds.graphs():
+        for triple in g:
+            union.add(triple)
+    return union
+
+
+def _short(term, graph: Graph) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except Exception:  # pragma: no cover - rdflib cannot always shorten
+            return f"<{term}>"
+    if isinstance(term, Literal):
+        return str(term)
+    return term.n3()
+
+
+_EVIDENCE_SPAN = """
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX schema: <https://schema.org/>
+SELECT ?text ?start ?end WHERE {
+    ?focus kg:evidence ?ev .
+    ?ev oa:hasSource ?doc ; oa:hasSelector ?p .
+    ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+    ?doc schema:text ?text .
+} ORDER BY ?start LIMIT 1
+"""
+
+
+def _sentence(data: Graph, focus) -> str | None:  # type: ignore[no-untyped-def]
+    if not isinstance(focus, URIRef):
+        return None
+    for row in data.query(_EVIDENCE_SPAN, initBindings={"focus": focus}):
+        try:
+            return evidence.sentence_at(str(row.text), int(row.start), int(row.end))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _violations(report: Graph, data: Graph) -> list[Violation]:
+    found = []
+    for result in report.subjects(SH.resultSeverity, None):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        messages = {
+            (m.language or "en"): str(m) for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)
+        }
+        labels = {
+            (lbl.language or ""): str(lbl) for lbl in data.objects(focus, RDFS.label) if isinstance(lbl, Literal)
+        }
+        found.append(Violation(
+            focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
+            constraint=_short(report.value(result, SH.sourceConstraintComponent), report),
+            path=_short(path, data) if path is not None else None,
+            value=_short(value, data) if value is not None else None,
+            severity=_short(report.value(result, SH.resultSeverity), report),
+            shape=_short(report.value(result, SH.sourceShape), report)
+            if isinstance(report.value(result, SH.sourceShape), URIRef) else None,
+            messages=dict(sorted(messages.items())),
+            labels=dict(sorted(labels.items())),
+            sentence=_sentence(data, focus),
+        ))
+    return sorted(found, key=lambda v: (v.focus, v.path or "", v.constraint, v.value or ""))
+
+
+def validate_graph(data: Graph) -> ValidationReport:
+    """Validate ``data`` (a graph that already holds ontology, data and inferences) against the shapes."""
+    import pyshacl  # heavy: imported when validation is asked for
+
+    conforms, report, text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+    )
+    if not isinstance(report, Graph):
+        raise DataError(f"the SHACL shapes could not be applied: {text}")
+    bind_prefixes(report)
+    violations = _violations(report, data)
+    return ValidationReport(conforms=bool(conforms) and not violations, violations=violations, graph=report)
+
+
+def validate_dataset(ds: Dataset) -> ValidationReport:
+    """Validate every graph of ``ds`` together (see :func:`validate_graph`)."""
+    return validate_graph(union_graph(ds))
