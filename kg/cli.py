@@ -1,0 +1,338 @@
+"""The ``kg`` command line. The only module that prints or exits.
+
+Exit codes (the same for every command; see :mod:`kg.errors`): 0 success /
+conforms, 1 does not conform, 2 unusable input, 3 remote server failed,
+4 output not written, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from kg.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMANT, InputError, KGError
+
+EXIT_TERMINATED = 143
+
+app = typer.Typer(
+    name="kg",
+    help="The regional ICT cooperation knowledge graph: build, validate, query and export it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Terminated(KGError):
+    """The process received SIGTERM."""
+
+    exit_code = EXIT_TERMINATED
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated("terminated (SIGTERM); nothing was written")
+
+
+def _stderr():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def handle_errors(fn: F) -> F:
+    """Run a command, turning user errors and interrupts into a message and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return fn(*args, **kwargs)
+        except KGError as exc:
+            _stderr().print(f"kg: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr().print("kg: interrupted; nothing was written", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ExportFormat(str, Enum):
+    turtle = "turtle"
+    trig = "trig"
+    nt = "nt"
+    nquads = "nquads"
+    jsonld = "jsonld"
+    xml = "xml"
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    turtle = "turtle"
+    json = "json"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ar = "ar"
+
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="A data folder (reference/, articles/<id>/); default: the packaged data."),
+]
+BuildOpt = Annotated[Path, typer.Option("--build", help="The build folder to read.")]
+StoreOpt = Annotated[
+    str,
+    typer.Option("--store", envvar="KG_STORE", help="rdflib store plugin: 'default' (memory) or 'Oxigraph' (oxrdflib)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kg import __version__
+
+        typer.echo(f"kg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """The regional ICT cooperation knowledge graph."""
+
+
+def _progress(console):  # type: ignore[no-untyped-def]
+    status = console.status("starting…")
+
+    def note(stage: str) -> None:
+        status.update(f"{stage}…")
+
+    return status, note
+
+
+def _summary(kg, report, out: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    console = _stdout()
+    stats = kg.stats()
+    graphs = Table(title="Triples per graph", title_justify="left")
+    graphs.add_column("graph")
+    graphs.add_column("triples", justify="right")
+    for name, n in stats.graphs.items():
+        graphs.add_row(name, str(n))
+    graphs.add_row("total", str(stats.triples), style="bold")
+    classes = Table(title="Entities per class (with inferences)", title_justify="left")
+    classes.add_column("class")
+    classes.add_column("entities", justify="right")
+    for name, n in stats.classes.items():
+        classes.add_row(name, str(n))
+    console.print(graphs)
+    console.print(classes)
+    verdict = "conforms" if report.conforms else f"does not conform ({len(report.violations)} violations)"
+    console.print(f"SHACL validation: {verdict}")
+    if out is not None:
+        console.print(f"Written to {out}/")
+
+
+@app.command()
+@handle_errors
+def build(
+    data: DataOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder, replaced whole on success.")] = Path("build"),
+    store: StoreOpt = "default",
+    allow_violations: Annotated[
+        bool, typer.Option("--allow-violations", help="Write the output even when SHACL validation fails.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Load ontology, reference data and articles; check quotes; reason (OWL-RL); validate (SHACL); write.
+
+    The output folder is replaced atomically: when anything fails, the previous
+    output stays exactly as it was. Exit 0 when the data conforms, 1 when it
+    does not (nothing is written unless --allow-violations), 2 for unusable
+    input, 4 when the output cannot be written.
+    """
+    from kg.api import KnowledgeGraph
+
+    err = _stderr()
+    status, note = _progress(err)
+    with status:
+        kg = KnowledgeGraph.build(data, store=store, progress=note)
+        note("validating (SHACL)")
+        report = kg.validate()
+        if report.conforms or allow_violations:
+            note("writing")
+            kg.write(out)
+    if not report.conforms:
+        err.print(report.to_text(), markup=False)
+        if not allow_violations:
+            err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
+        raise typer.Exit(EXIT_NONCONFORMANT)
+    if not quiet:
+        _summary(kg, report, out)
+
+
+@app.command()
+@handle_errors
+def validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="RDF files to validate (with the packaged ontology); default: the last build."),
+    ] = None,
+    build_dir: BuildOpt = Path("build"),
+    data: DataOpt = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels and messages.")] = Lang.en,
+) -> None:
+    """Validate against the SHACL shapes; report violations grouped by node, with the source sentence.
+
+    Exit 0 when the data conforms, 1 when it does not, 2 for unusable input.
+    """
+    kg = _load_for_validation(files or [], build_dir, data)
+    report = kg.validate()
+    if fmt is ReportFormat.json:
+        sys.stdout.write(report.to_json())
+    elif fmt is ReportFormat.turtle:
+        sys.stdout.write(report.to_turtle())
+    else:
+        sys.stdout.write(report.to_text(lang.value))
+    if not report.conforms:
+        raise typer.Exit(EXIT_NONCONFORMANT)
+
+
+def _load_for_validation(files: list[Path], build_dir: Path, data: Path | None):  # type: ignore[no-untyped-def]
+    from kg.api import KnowledgeGraph
+
+    if files:
+        from kg import resources
+        from kg.load import parse_files, parse_into
+        from kg.namespaces import ONTOLOGY_GRAPH
+        from kg.reason import infer
+
+        ds = parse_files(files)
+        parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/ictkg.ttl")
+        infer(ds)
+        return KnowledgeGraph(ds)
+    if data is None and (build_dir / "dataset.trig").is_file():
+        return KnowledgeGraph.load(build_dir)
+    return KnowledgeGraph.build(data)
+
+
+def _ensure_build(build_dir: Path, data: Path | None = None):  # type: ignore[no-untyped-def]
+    """The last build in ``build_dir``; when there is none, build (and write) it first."""
+    from kg.api import KnowledgeGraph
+
+    if (build_dir / "dataset.trig").is_file():
+        return KnowledgeGraph.load(build_dir)
+    _stderr().print(f"kg: no build in {build_dir}/; building it first", markup=False)
+    kg = KnowledgeGraph.build(data)
+    report = kg.validate()
+    if not report.conforms:
+        raise InputError(f"the data does not conform, so there is nothing to export; run 'kg validate' for details")
+    kg.write(build_dir)
+    return kg
+
+
+def _check_output(path: Path, inputs: list[Path]) -> None:
+    target = path.resolve()
+    for item in inputs:
+        if item.exists() and item.resolve() == target:
+            raise InputError(f"-o {path}: that is an input file; choose another output file")
+        if item.is_dir() and item.resolve() in target.parents:
+            raise InputError(f"-o {path}: that is inside the input folder {item}; choose another place")
+    if path.is_dir():
+        raise InputError(f"-o {path}: is a folder; give a file name")
+    if not path.parent.exists():
+        raise InputError(f"-o {path}: the folder {path.parent} does not exist")
+
+
+@app.command()
+@handle_errors
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF format.")] = ExportFormat.turtle,
+    inferred: Annotated[
+        bool, typer.Option("--inferred", help="Include the ontology and the OWL-RL inferences (the public view).")
+    ] = False,
+    build_dir: BuildOpt = Path("build"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
+) -> None:
+    """Export the last build (building it first if there is none) in an RDF format, deterministically."""
+    if output is not None:
+        _check_output(output, [build_dir])
+    kg = _ensure_build(build_dir)
+    data = kg.export(fmt.value, inferred=inferred)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        from kg.fsutil import write_bytes_atomic
+
+        write_bytes_atomic(output, data)
+
+
+@app.command()
+@handle_errors
+def stats(
+    build_dir: BuildOpt = Path("build"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Counts per graph and per class, and the cooperation domains with how many facts touch each."""
+    if fmt not in ("table", "json"):
+        raise InputError(f"--format {fmt!r}: use table or json")
+    kg = _ensure_build(build_dir)
+    result = kg.stats()
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        sys.stdout.write(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    console = _stdout()
+    for title, rows in (("Triples per graph", result.graphs), ("Entities per class", result.classes)):
+        table = Table(title=title, title_justify="left")
+        table.add_column(title.split(" per ")[1])
+        table.add_column("count", justify="right")
+        for name, n in rows.items():
+            table.add_row(name, str(n))
+        console.print(table)
+    table = Table(title="Cooperation domains", title_justify="left")
+    for col in ("domain", "المجال", "facts"):
+        table.add_column(col, justify="right" if col == "facts" else "left")
+    for d in result.domains:
+        table.add_row(d.label_en, d.label_ar, str(d.facts))
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="kg")
+    except KeyboardInterrupt:  # pragma: no cover - interrupt during argument parsing
+        sys.exit(EXIT_INTERRUPTED)
+
+
+__all__ = ["app", "main", "EXIT_INPUT"]
