@@ -1,13 +1,15 @@
 """Deterministic RDF exports: same input, byte-identical output, UTF-8 with Arabic as characters.
 
-rdflib writes in the order its store yields triples, which depends on hash
-seeds; every export therefore copies the triples, sorted, into a fresh
-in-memory graph first, and line-based formats are sorted line by line.
+rdflib's serialisers write in the order the store yields triples and graphs,
+which depends on hash seeds. Exports therefore go through :class:`SortedGraph`
+and :class:`SortedDataset`, whose iteration is sorted, and line-based formats
+are sorted line by line.
 N-Triples / N-Quads are the RDF 1.1 forms (UTF-8, no ``\\u`` escapes).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from rdflib import Dataset, Graph, URIRef
@@ -52,6 +54,23 @@ def _key(triple):  # type: ignore[no-untyped-def]
     return tuple(term.n3() for term in triple)
 
 
+class SortedGraph(Graph):
+    """A graph whose triples (and so subjects, predicates, objects) iterate in sorted order."""
+
+    def triples(self, triple, **kwargs):  # type: ignore[no-untyped-def, override]
+        yield from sorted(super().triples(triple, **kwargs), key=_key)
+
+
+class SortedDataset(Dataset):
+    """A dataset whose named graphs iterate in IRI order."""
+
+    def graphs(self, triple=None):  # type: ignore[no-untyped-def, override]
+        return iter(sorted(super().graphs(triple), key=lambda g: str(g.identifier)))
+
+    def contexts(self, triple=None):  # type: ignore[no-untyped-def, override]
+        return self.graphs(triple)
+
+
 def export_graphs(ds: Dataset, *, inferred: bool) -> list[URIRef]:
     """Which named graphs an export holds: the asserted data; with ``inferred`` also ontology and inferences."""
     names = sorted(g.identifier for g in ds.graphs() if isinstance(g.identifier, URIRef) and len(g))
@@ -64,7 +83,7 @@ def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:
     triples: set = set()
     for name in names:
         triples.update(ds.graph(name))
-    g = Graph()
+    g = SortedGraph()
     bind_prefixes(g)
     for triple in sorted(triples, key=_key):
         g.add(triple)
@@ -73,7 +92,7 @@ def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:
 
 def sorted_dataset(ds: Dataset, names: list[URIRef]) -> Dataset:
     """A fresh dataset with the named graphs ``names``, graphs and triples inserted in sorted order."""
-    out = Dataset()
+    out = SortedDataset()
     bind_prefixes(out)
     for name in names:
         target = out.graph(name)
@@ -98,4 +117,10 @@ def serialize(ds: Dataset, fmt: str, *, inferred: bool = False) -> bytes:
     if spec.name in ("nt", "nquads"):
         lines = sorted(set(line for line in data.splitlines() if line.strip()))
         data = b"\n".join(lines) + b"\n"
+    elif spec.name == "jsonld":
+        # rdflib emits top-level nodes in set order; their order carries no meaning in JSON-LD
+        nodes = json.loads(data)
+        if isinstance(nodes, list):
+            nodes.sort(key=lambda node: str(node.get("@id", "")))
+        data = (json.dumps(nodes, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return data

@@ -1,8 +1,11 @@
 """SHACL validation with pySHACL, and a report users can read.
 
-The shapes (``ontology/*.shapes.ttl``) run on the union of every graph of the
-dataset (ontology, reference data, articles, inferences), with SHACL-SPARQL
-enabled. Each result becomes a :class:`Violation` that names the focus node by
+The shapes (``ontology/*.shapes.ttl``) run, with SHACL-SPARQL enabled, on the
+union of the *asserted* graphs: ontology, reference data and articles. The
+OWL-RL inferences are left out on purpose: ``rdfs:range`` entailments would
+type every value as whatever its property expects, and every ``sh:class``
+check would pass vacuously. The ontology's ``rdfs:subClassOf`` axioms are in
+the data graph, so targets and ``sh:class`` still see subclasses. Each result becomes a :class:`Violation` that names the focus node by
 its labels and, where the node has evidence, quotes the source sentence.
 """
 
@@ -17,7 +20,7 @@ from rdflib.namespace import SH
 from kg import evidence, resources
 from kg.errors import DataError
 from kg.load import parse_into
-from kg.namespaces import bind_prefixes
+from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 
 
 @dataclass(frozen=True)
@@ -109,20 +112,27 @@ def shapes_graph() -> Graph:
     return shapes
 
 
-def union_graph(ds: Dataset) -> Graph:
-    """Every triple of every graph of ``ds`` in one graph (what the shapes run on)."""
+def union_graph(ds: Dataset, *, inferred: bool = True) -> Graph:
+    """Every triple of every graph of ``ds`` in one graph; without ``inferred``, the asserted ones only."""
     union = Graph()
     bind_prefixes(union)
     for g in ds.graphs():
+        if not inferred and g.identifier == INFERRED_GRAPH:
+            continue
         for triple in g:
             union.add(triple)
     return union
 
 
-def _short(term, graph: Graph) -> str:  # type: ignore[no-untyped-def]
+_NAMES = Graph()
+bind_prefixes(_NAMES)
+
+
+def _short(term) -> str:  # type: ignore[no-untyped-def]
+    """A term as a reader writes it: ``kg:operator`` for an IRI in a known namespace."""
     if isinstance(term, URIRef):
         try:
-            return graph.namespace_manager.normalizeUri(term)
+            return _NAMES.namespace_manager.normalizeUri(term)
         except Exception:  # pragma: no cover - rdflib cannot always shorten
             return f"<{term}>"
     if isinstance(term, Literal):
@@ -156,7 +166,8 @@ def _sentence(data: Graph, focus) -> str | None:  # type: ignore[no-untyped-def]
 
 def _violations(report: Graph, data: Graph) -> list[Violation]:
     found = []
-    for result in report.subjects(SH.resultSeverity, None):
+    # top-level results only: nested sh:detail results explain their parent, they are not violations of their own
+    for result in report.objects(None, SH.result):
         focus = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
@@ -168,11 +179,11 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
         }
         found.append(Violation(
             focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
-            constraint=_short(report.value(result, SH.sourceConstraintComponent), report),
-            path=_short(path, data) if path is not None else None,
-            value=_short(value, data) if value is not None else None,
-            severity=_short(report.value(result, SH.resultSeverity), report),
-            shape=_short(report.value(result, SH.sourceShape), report)
+            constraint=_short(report.value(result, SH.sourceConstraintComponent)),
+            path=_short(path) if path is not None else None,
+            value=_short(value) if value is not None else None,
+            severity=_short(report.value(result, SH.resultSeverity)),
+            shape=_short(report.value(result, SH.sourceShape))
             if isinstance(report.value(result, SH.sourceShape), URIRef) else None,
             messages=dict(sorted(messages.items())),
             labels=dict(sorted(labels.items())),
@@ -182,7 +193,7 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
 
 
 def validate_graph(data: Graph) -> ValidationReport:
-    """Validate ``data`` (a graph that already holds ontology, data and inferences) against the shapes."""
+    """Validate ``data`` (asserted triples and the ontology, in one graph) against the shapes."""
     import pyshacl  # heavy: imported when validation is asked for
 
     conforms, report, text = pyshacl.validate(
@@ -200,5 +211,5 @@ def validate_graph(data: Graph) -> ValidationReport:
 
 
 def validate_dataset(ds: Dataset) -> ValidationReport:
-    """Validate every graph of ``ds`` together (see :func:`validate_graph`)."""
-    return validate_graph(union_graph(ds))
+    """Validate the asserted graphs of ``ds`` together (see the module docstring)."""
+    return validate_graph(union_graph(ds, inferred=False))

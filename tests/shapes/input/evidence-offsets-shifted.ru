@@ -1,0 +1,12 @@
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX kgc: <https://w3id.org/ict-coop-kg/concept/>
+PREFIX id: <https://w3id.org/ict-coop-kg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX schema: <https://schema.org/>
+# EvidenceShape (SHACL-SPARQL): oa:start / oa:end no longer point at oa:exact.
+DELETE { ?p oa:start ?s ; oa:end ?e } INSERT { ?p oa:start ?s2 ; oa:end ?e2 }
+WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/infrastructure/telecom-egypt-pop-aqaba/1/position> AS ?p) ?p oa:start ?s ; oa:end ?e .
+        BIND (STRDT(STR(?s + 1), xsd:nonNegativeInteger) AS ?s2) BIND (STRDT(STR(?e + 1), xsd:nonNegativeInteger) AS ?e2) }

@@ -1,0 +1,10 @@
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX kgc: <https://w3id.org/ict-coop-kg/concept/>
+PREFIX id: <https://w3id.org/ict-coop-kg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX schema: <https://schema.org/>
+# InitiativeShape: an initiative with no status.
+DELETE WHERE { <https://w3id.org/ict-coop-kg/id/initiative/eg-data-centre-localisation> kg:status ?s }

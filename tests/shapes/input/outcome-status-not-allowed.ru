@@ -1,0 +1,11 @@
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX kgc: <https://w3id.org/ict-coop-kg/concept/>
+PREFIX id: <https://w3id.org/ict-coop-kg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX schema: <https://schema.org/>
+# OutcomeShape: an agreement whose status is an infrastructure status.
+DELETE DATA { <https://w3id.org/ict-coop-kg/id/outcome/expert-follow-up-agreement> kg:status kgc:agreed } ;
+INSERT DATA { <https://w3id.org/ict-coop-kg/id/outcome/expert-follow-up-agreement> kg:status kgc:existing }

@@ -1,0 +1,179 @@
+"""The public view: after ``kg export --inferred``, the graph speaks schema.org, FOAF, ORG, PROV and Web Annotation.
+
+Each test is a question a reader of the article would ask, written as SPARQL
+over public vocabularies only. Expected answers come from reading the article
+(sentence numbers follow the translation in shared/seed/README.md).
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+PREFIXES = """
+PREFIX schema: <https://schema.org/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+"""
+
+
+def rows(g: Graph, query: str) -> set[tuple[str, ...]]:
+    return {tuple(str(v) for v in row) for row in g.query(PREFIXES + query)}
+
+
+def test_people_are_schema_and_foaf_persons_with_article_spelling(public_view: Graph):
+    got = rows(public_view, """
+        SELECT ?ar ?en WHERE {
+            ?p a schema:Person , foaf:Person ;
+               rdfs:label ?ar , ?en ; skos:prefLabel ?ar , ?en .
+            FILTER (LANG(?ar) = "ar" && LANG(?en) = "en")
+        }""")
+    assert got == {("عمرو طلعت", "Amr Talaat"), ("أحمد الهنانده", "Ahmed Al-Hanandeh")}
+    alt = rows(public_view, 'SELECT ?alt WHERE { ?p a schema:Person ; skos:altLabel ?alt }')
+    assert ("أحمد الهناندة",) in alt  # the standard spelling, as an alternative label
+
+
+def test_organisations_and_government_bodies(public_view: Graph):
+    orgs = rows(public_view, """
+        SELECT ?en WHERE { ?o a schema:Organization , org:Organization ; rdfs:label ?en . FILTER (LANG(?en) = "en") }""")
+    assert orgs == {("Ministry of Communications and Information Technology",),
+                    ("Ministry of Digital Economy and Entrepreneurship",),
+                    ("Telecom Egypt",), ("Egypt Post",), ("Jordan Post",)}
+    gov = rows(public_view, """
+        SELECT ?en WHERE { ?o a schema:GovernmentOrganization ; rdfs:label ?en . FILTER (LANG(?en) = "en") }""")
+    assert gov == {("Ministry of Communications and Information Technology",),
+                   ("Ministry of Digital Economy and Entrepreneurship",)}
+
+
+def test_countries_and_the_city_of_aqaba_in_jordan(public_view: Graph):
+    assert rows(public_view, 'SELECT ?ar WHERE { ?c a schema:Country ; rdfs:label ?ar . FILTER (LANG(?ar) = "ar") }') \
+        == {("مصر",), ("الأردن",)}
+    assert rows(public_view, """
+        SELECT ?city ?country WHERE {
+            ?c a schema:City ; rdfs:label ?city ; schema:containedInPlace ?k .
+            ?k a schema:Country ; rdfs:label ?country .
+            FILTER (LANG(?city) = "ar" && LANG(?country) = "ar")
+        }""") == {("العقبة", "الأردن")}
+
+
+def test_posts_held_in_organisations(public_view: Graph):
+    got = rows(public_view, """
+        SELECT ?person ?post ?org WHERE {
+            ?x a org:Post ; org:heldBy ?p ; org:postIn ?o ; rdfs:label ?post .
+            ?p org:holds ?x ; rdfs:label ?person .
+            ?o rdfs:label ?org .
+            FILTER (LANG(?person) = "en" && LANG(?post) = "en" && LANG(?org) = "en")
+        }""")
+    assert got == {
+        ("Amr Talaat", "Minister of Communications and Information Technology",
+         "Ministry of Communications and Information Technology"),
+        ("Ahmed Al-Hanandeh", "Minister of Digital Economy and Entrepreneurship",
+         "Ministry of Digital Economy and Entrepreneurship"),
+    }
+    ar_titles = rows(public_view, 'SELECT ?t WHERE { ?x a org:Post ; rdfs:label ?t . FILTER (LANG(?t) = "ar") }')
+    assert ar_titles == {("وزير الاتصالات وتكنولوجيا المعلومات",), ("وزير الاقتصاد الرقمى والريادة",)}
+
+
+def test_who_met_whom_where_within_which_visit(public_view: Graph):
+    # S1: during his visit to Jordan, Talaat held talks with Al-Hanandeh.
+    got = rows(public_view, """
+        SELECT ?a ?b ?place ?visit WHERE {
+            ?m a schema:Event ; schema:attendee ?x , ?y ; schema:location ?l ; schema:superEvent ?v .
+            ?v schema:subEvent ?m ; rdfs:label ?visit .
+            ?x rdfs:label ?a . ?y rdfs:label ?b . ?l rdfs:label ?place .
+            FILTER (STR(?a) < STR(?b))
+            FILTER (LANG(?a) = "en" && LANG(?b) = "en" && LANG(?place) = "en" && LANG(?visit) = "en")
+        }""")
+    assert got == {("Ahmed Al-Hanandeh", "Amr Talaat", "Jordan", "Amr Talaat's visit to Jordan")}
+
+
+def test_what_the_talks_were_about(public_view: Graph):
+    # S1: data centres, digital transformation, interconnection, post, within ICT; S3: digital infrastructure.
+    got = rows(public_view, """
+        SELECT ?domain WHERE {
+            ?m a schema:Event ; schema:superEvent ?v ; schema:about ?d .
+            ?d a skos:Concept ; rdfs:label ?domain . FILTER (LANG(?domain) = "en")
+        }""")
+    assert got == {("Communications and information technology",), ("Data centres",), ("Digital transformation",),
+                   ("Interconnection",), ("Postal services",), ("Digital infrastructure",)}
+
+
+def test_point_of_presence_operator_and_place(public_view: Graph):
+    # S4: Telecom Egypt's point of presence in the Jordanian city of Aqaba.
+    got = rows(public_view, """
+        SELECT ?operator ?city ?country WHERE {
+            ?pop a kg:PointOfPresence ; kg:operator ?o ; schema:containedInPlace ?c .
+            ?c a schema:City ; schema:containedInPlace ?k .
+            ?o rdfs:label ?operator . ?c rdfs:label ?city . ?k rdfs:label ?country .
+            FILTER (LANG(?operator) = "en" && LANG(?city) = "en" && LANG(?country) = "en")
+        }""")
+    assert got == {("Telecom Egypt", "Aqaba", "Jordan")}
+    served = rows(public_view, """
+        SELECT ?service WHERE { ?pop a kg:PointOfPresence ; kg:supportsService ?s . ?s rdfs:label ?service .
+                                FILTER (LANG(?service) = "en") }""")
+    assert served == {("International traffic transport services for the Jordanian market",),
+                      ("Transit traffic transport services",)}
+
+
+def test_what_was_agreed(public_view: Graph):
+    # S12: experts from both sides will follow up the progress of work in the agreed areas.
+    got = rows(public_view, """
+        SELECT ?what ?status ?mechanism WHERE {
+            ?a a kg:Agreement ; rdfs:label ?what ; kg:status/rdfs:label ?status ;
+               kg:followUpMechanism/rdfs:label ?mechanism ; kg:party ?eg , ?jo .
+            ?eg rdfs:label "Egypt"@en . ?jo rdfs:label "Jordan"@en .
+            FILTER (LANG(?what) = "en" && LANG(?status) = "en" && LANG(?mechanism) = "en")
+        }""")
+    assert got == {("Agreement that experts from both sides follow up the progress of work", "agreed",
+                    "Experts from both sides follow up the progress of work in the agreed areas")}
+
+
+def test_who_said_what(public_view: Graph):
+    # S8, S9, S10 are Talaat's; S11 is Al-Hanandeh's.
+    got = rows(public_view, """
+        SELECT ?who (COUNT(?s) AS ?n) WHERE {
+            ?s a kg:Statement ; prov:wasAttributedTo ?p . ?p rdfs:label ?who . FILTER (LANG(?who) = "en")
+        } GROUP BY ?who""")
+    assert got == {("Amr Talaat", "3"), ("Ahmed Al-Hanandeh", "1")}
+    quotes = rows(public_view, """
+        SELECT ?exact WHERE {
+            ?s a kg:Statement ; prov:wasAttributedTo/rdfs:label "Ahmed Al-Hanandeh"@en ;
+               kg:evidence/oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact }""")
+    (exact,) = quotes
+    assert "قاطرة للتعاون المشترك" in exact[0]
+
+
+def test_article_is_a_news_article_in_arabic(public_view: Graph):
+    assert rows(public_view, 'SELECT ?lang WHERE { ?a a schema:NewsArticle ; schema:inLanguage ?lang }') == {("ar",)}
+    # nothing the project does not know: no date, publisher or URL
+    assert not rows(public_view, """
+        SELECT ?p WHERE { ?a a schema:NewsArticle ; ?p ?o .
+        FILTER (?p IN (schema:datePublished, schema:publisher, schema:url, schema:dateCreated)) }""")
+
+
+def test_every_asserted_fact_is_derived_from_the_article_with_selectors(public_view: Graph):
+    missing = rows(public_view, """
+        SELECT ?fact WHERE {
+            { ?fact a schema:Event } UNION { ?fact a kg:Outcome } UNION { ?fact a kg:Statement }
+            UNION { ?fact a org:Post } UNION { ?fact a kg:Infrastructure } UNION { ?fact a schema:Service }
+            UNION { ?fact a kg:DiscussionPoint } UNION { ?fact a kg:Initiative }
+            MINUS {
+                ?fact prov:wasDerivedFrom ?article ; kg:evidence ?ev .
+                ?article a schema:NewsArticle .
+                ?ev a oa:SpecificResource ; oa:hasSource ?article ; oa:hasSelector ?q , ?p .
+                ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+                ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+            }
+        }""")
+    assert not missing
+    assert len(rows(public_view, "SELECT ?f WHERE { ?f prov:wasDerivedFrom ?a }")) >= 30
+
+
+def test_no_reasoning_noise_in_the_export(public_view: Graph):
+    assert not rows(public_view, "SELECT ?s WHERE { ?s <http://www.w3.org/2002/07/owl#sameAs> ?s }")
+    assert not any(s.__class__.__name__ == "Literal" for s in public_view.subjects())
+    assert not rows(public_view, "SELECT ?s WHERE { ?s a <http://www.w3.org/2000/01/rdf-schema#Resource> }")
