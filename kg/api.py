@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph
 
@@ -25,6 +26,7 @@ from kg import fsutil
 from kg.errors import InputError
 from kg.load import Article, Source, load_dataset, new_dataset, parse_into
 from kg.namespaces import INFERRED_GRAPH
+from kg.query import QueryResult
 from kg.stats import Stats, compute
 from kg.validate import ValidationReport, union_graph, validate_dataset
 
@@ -33,6 +35,13 @@ MANIFEST_FILE = "manifest.json"
 DEFAULT_BUILD_DIR = Path("build")
 
 Progress = Callable[[str], None]
+
+
+def _remote(text: str, bindings: dict, endpoint: Any, graphs: list[str] | None, label: str) -> QueryResult:
+    from kg.endpoint import Endpoint, remote_query
+
+    ep = endpoint if isinstance(endpoint, Endpoint) else Endpoint.from_url(str(endpoint))
+    return remote_query(ep, text, bindings, graphs=graphs, label=label)
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,27 @@ class KnowledgeGraph:
     def export(self, fmt: str = "turtle", *, inferred: bool = False) -> bytes:
         """Serialise deterministically; see :func:`kg.export.serialize`."""
         return _export.serialize(self.dataset, fmt, inferred=inferred)
+
+    def query(self, name: str, /, *, endpoint: Any = None, graphs: list[str] | None = None,
+              **params: Any) -> QueryResult:
+        """Run the packaged query ``name`` with keyword parameters, e.g. ``g.query("who-met-whom", country="JO")``.
+
+        Parameters are bound as RDF terms. With ``endpoint`` (an :class:`kg.endpoint.Endpoint` or a URL)
+        the same query runs on that SPARQL server instead and returns the same :class:`QueryResult` type.
+        """
+        from kg import query as q
+
+        packaged = q.get_query(name)
+        bindings = q.bind(packaged, params)
+        if endpoint is not None:
+            return _remote(packaged.text, bindings, endpoint, graphs, packaged.name)
+        return q.run_local(self.union, packaged.text, bindings, label=packaged.name)
+
+    def sparql(self, text: str, /, **bindings: Any) -> QueryResult:
+        """Run an ad-hoc read-only SPARQL query; ``bindings`` must already be RDF terms (URIRef, Literal)."""
+        from kg import query as q
+
+        return q.run_local(self.union, text, bindings)
 
     def stats(self) -> Stats:
         """Triples per graph, entities per class, facts per cooperation domain."""

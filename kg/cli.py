@@ -327,6 +327,192 @@ def stats(
     console.print(table)
 
 
+class QueryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    markdown = "markdown"
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param {item!r}: write it as NAME=VALUE")
+        if key.strip() in params:
+            raise InputError(f"--param {key.strip()} is given twice")
+        params[key.strip()] = value
+    return params
+
+
+def _display(term, lang: str) -> str:  # type: ignore[no-untyped-def]
+    from rdflib import URIRef
+
+    from kg.namespaces import ID
+
+    if term is None:
+        return ""
+    text = str(term)
+    if isinstance(term, URIRef) and text.startswith(str(ID)):
+        return text[len(str(ID)):]
+    return text
+
+
+def _print_table(result, lang: str, title: str) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    other = "_ar" if lang == "en" else "_en"
+    labelled = {v[:-3] for v in result.variables if v.endswith(f"_{lang}")}
+    # the table shows labels; an IRI column with a label column beside it only adds width (csv/json keep it)
+    columns = [v for v in result.variables if not v.endswith(other) and v not in labelled]
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for v in columns:
+        label_column = v.endswith(f"_{lang}")
+        table.add_column(v[:-3] if label_column else v,
+                         justify="right" if (lang == "ar" and label_column) else "left", overflow="fold")
+    for row in result.rows:
+        table.add_row(*(_display(row.get(v), lang) for v in columns))
+    console = _stdout()
+    console.print(table)
+    console.print(f"{len(result.rows)} row(s)")
+
+
+@app.command()
+@handle_errors
+def query(
+    name: Annotated[str | None, typer.Argument(help="A packaged query (see --list).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the packaged queries and their parameters.")] = False,
+    file: Annotated[Path | None, typer.Option("--file", help="Run the SPARQL query in this file instead.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter, NAME=VALUE (repeatable).")] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
+    lang: Annotated[Lang, typer.Option("--lang", help="Label language of the table.")] = Lang.en,
+    build_dir: BuildOpt = Path("build"),
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Run on this SPARQL server instead.")] = None,
+    graph: Annotated[list[str] | None, typer.Option("--graph", help="Named graph(s) to query on the server.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the server.")] = 30.0,
+) -> None:
+    """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only."""
+    from kg import query as q
+
+    if list_:
+        if name or file:
+            raise InputError("--list takes no query name or --file")
+        _list_queries(lang.value)
+        return
+    if name and file:
+        raise InputError("give a query name or --file, not both")
+    if not name and not file:
+        raise InputError("give a query name (see 'kg query --list') or --file QUERY.rq")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{file}: cannot read the query: {exc}") from None
+        packaged = q.parse_header(file.stem, text)
+    else:
+        packaged = q.get_query(name or "")
+    bindings = q.bind(packaged, _parse_params(param or []))
+    if endpoint:
+        from kg.endpoint import Endpoint, remote_query
+
+        ep = Endpoint.from_url(endpoint, timeout=timeout)
+        result = remote_query(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name)
+    else:
+        kg = _ensure_build(build_dir)
+        result = q.run_local(kg.union, packaged.text, bindings, label=packaged.name)
+    if result.boolean is not None:
+        sys.stdout.write(("yes" if result.boolean else "no") + "\n")
+    elif result.graph is not None:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+    elif fmt is QueryFormat.table:
+        _print_table(result, lang.value, packaged.title_ar if lang is Lang.ar and packaged.title_ar else packaged.title)
+    else:
+        sys.stdout.write({"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json,
+                          "markdown": result.to_markdown}[fmt.value]())
+
+
+def _list_queries(lang: str) -> None:
+    from rich.table import Table
+
+    from kg.query import list_queries
+
+    table = Table(title="Packaged queries", title_justify="left")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("parameters", overflow="fold")
+    for q in list_queries():
+        title = q.title_ar if lang == "ar" and q.title_ar else q.title
+        params = ", ".join(f"{p.name} ({p.type}{', required' if p.required else ''})" for p in q.parameters)
+        table.add_row(q.name, title, params or "—")
+    _stdout().print(table)
+
+
+@app.command()
+@handle_errors
+def publish(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The server's SPARQL query URL.")],
+    update_endpoint: Annotated[str | None, typer.Option("--update-endpoint", help="SPARQL Update URL.")] = None,
+    store_endpoint: Annotated[
+        str | None, typer.Option("--store-endpoint", help="Graph Store Protocol URL (faster uploads).")
+    ] = None,
+    graph: Annotated[list[str] | None, typer.Option("--graph", help="Publish only this named graph (repeatable).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace each graph instead of adding to it.")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Triples per request.")] = 50_000,
+    build_dir: BuildOpt = Path("build"),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each request.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of transient failures.")] = 2,
+) -> None:
+    """Upload the built dataset to a SPARQL 1.1 server, each graph as its own named graph.
+
+    Credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD or a netrc file.
+    """
+    from kg.endpoint import Endpoint
+    from kg.endpoint import publish as do_publish
+
+    ep = Endpoint.from_url(endpoint, update_url=update_endpoint, store_url=store_endpoint, timeout=timeout,
+                           retries=retries)
+    kg = _ensure_build(build_dir)
+    status, note = _progress(_stderr())
+    with status:
+        report = do_publish(kg.dataset, ep, graphs=graph or None, replace=replace, batch_size=batch_size,
+                            progress=note)
+    _stdout().print(f"Published {report.triples} triples in {len(report.graphs)} graph(s) to {endpoint} "
+                    f"({report.protocol}):", markup=False)
+    for name in report.graphs:
+        _stdout().print(f"  {name}", markup=False)
+
+
+@app.command()
+@handle_errors
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 7878,
+    build_dir: BuildOpt = Path("build"),
+) -> None:
+    """Start a local Oxigraph SPARQL server with the built dataset, on 127.0.0.1. Ctrl-C stops it."""
+    from kg.endpoint import OxigraphServer
+    from kg.endpoint import publish as do_publish
+
+    kg = _ensure_build(build_dir)
+    server = OxigraphServer(port)
+    try:
+        server.start()
+        report = do_publish(kg.dataset, server.endpoint, replace=True)
+        out = _stdout()
+        out.print(f"SPARQL endpoint: {server.endpoint.query_url}", markup=False)
+        out.print(f"  update: {server.endpoint.update_url}   graph store: {server.endpoint.store_url}", markup=False)
+        out.print(f"  {report.triples} triples in {len(report.graphs)} named graphs; Ctrl-C stops the server",
+                  markup=False)
+        sys.stdout.flush()
+        assert server.process is not None
+        server.process.wait()
+    except KeyboardInterrupt:
+        _stderr().print("kg: server stopped", markup=False)
+    finally:
+        server.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:

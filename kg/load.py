@@ -220,8 +220,14 @@ def new_dataset(store: str = "default") -> Dataset:
     return ds
 
 
+ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
 def _load_article(ds: Dataset, folder: Source, label: str) -> Article:
     article_id = folder.name
+    if not ARTICLE_ID.match(article_id):
+        raise DataError(f"{label}: an article folder name becomes part of IRIs, so it may hold only letters, "
+                        "digits, '.', '_' and '-' (and start with a letter or digit)")
     text_file = folder / "article.txt"
     if not text_file.is_file():
         raise DataError(f"{label}: no article.txt (the source text) in the article folder")

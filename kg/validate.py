@@ -206,8 +206,41 @@ def validate_graph(data: Graph) -> ValidationReport:
     if not isinstance(report, Graph):
         raise DataError(f"the SHACL shapes could not be applied: {text}")
     bind_prefixes(report)
-    violations = _violations(report, data)
+    violations = sorted(_violations(report, data) + query_violations(data),
+                        key=lambda v: (v.focus, v.path or "", v.constraint, v.value or ""))
     return ValidationReport(conforms=bool(conforms) and not violations, violations=violations, graph=report)
+
+
+def query_violations(data: Graph) -> list[Violation]:
+    """Rows of the packaged ``*-violation.rq`` queries, as violations (constraint ``query:<name>``).
+
+    Each such query selects ``?focus`` and, optionally, ``?path``, ``?value`` and ``?message``.
+    """
+    from kg.query import list_queries, run_local
+
+    found = []
+    for q in list_queries():
+        if not q.is_violation_check:
+            continue
+        for row in run_local(data, q.text, label=q.name).rows:
+            focus = row.get("focus")
+            if focus is None:
+                continue
+            messages = {"en": str(row.get("message") or q.title)}
+            if q.title_ar:
+                messages["ar"] = q.title_ar
+            labels = {(lbl.language or ""): str(lbl) for lbl in data.objects(focus, RDFS.label)
+                      if isinstance(lbl, Literal)}
+            found.append(Violation(
+                focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
+                constraint=f"query:{q.name}",
+                path=_short(row["path"]) if row.get("path") is not None else None,
+                value=_short(row["value"]) if row.get("value") is not None else None,
+                messages=messages,
+                labels=dict(sorted(labels.items())),
+                sentence=_sentence(data, focus),
+            ))
+    return found
 
 
 def validate_dataset(ds: Dataset) -> ValidationReport:

@@ -1,0 +1,319 @@
+"""Packaged SPARQL queries: their headers, safe parameter binding, read-only checks and typed results.
+
+Each ``queries/*.rq`` file starts with comment lines the code reads::
+
+    # title: Meetings and visits that took place
+    # title@ar: الاجتماعات والزيارات التي جرت
+    # description: ...
+    # param: country (country, optional): only engagements that involve this country
+    # result: table
+
+Parameters are never pasted into query text. Locally they are bound as RDF
+terms through rdflib's ``initBindings``; for a remote server they become a
+``VALUES`` block of RDF terms serialised by rdflib (``Node.n3()``), placed at
+the start of the top-level ``WHERE`` group. IRIs are percent-encoded so that
+no character can end the IRI early; literals are escaped by rdflib.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from rdflib import XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg import resources
+from kg.errors import QueryError
+from kg.namespaces import ID
+
+PARAM_TYPES = ("country", "entity", "iri", "string", "date", "integer", "boolean")
+MAX_PARAM_LENGTH = 4096
+_HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*\(\s*(\w+)\s*,\s*(required|optional)\s*\)\s*:?\s*(.*)$")
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared query parameter."""
+
+    name: str
+    type: str
+    required: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PackagedQuery:
+    """A SPARQL query with its header: titles, description, parameters and result kind."""
+
+    name: str
+    text: str
+    title: str = ""
+    title_ar: str = ""
+    description: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    result: str = "table"
+
+    @property
+    def is_violation_check(self) -> bool:
+        """True for ``*-violation.rq`` queries, which must return no rows on good data."""
+        return self.name.endswith("-violation")
+
+
+def parse_header(name: str, text: str) -> PackagedQuery:
+    """Read the comment header of a query file; raises :class:`QueryError` on a malformed param line."""
+    fields: dict[str, str] = {}
+    params: list[Parameter] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "param":
+            pm = _PARAM.match(value)
+            if not pm or pm.group(2) not in PARAM_TYPES:
+                raise QueryError(f"{name}.rq:{number}: malformed parameter line {line!r}; expected "
+                                 f"'# param: NAME (TYPE, required|optional): description' with TYPE one of "
+                                 f"{', '.join(PARAM_TYPES)}")
+            params.append(Parameter(pm.group(1), pm.group(2), pm.group(3) == "required", pm.group(4)))
+        else:
+            fields[key] = value
+    return PackagedQuery(
+        name=name, text=text, title=fields.get("title", name), title_ar=fields.get("title@ar", ""),
+        description=fields.get("description", ""), parameters=tuple(params), result=fields.get("result", "table"),
+    )
+
+
+def list_queries() -> list[PackagedQuery]:
+    """Every packaged query, sorted by name."""
+    return [parse_header(f.name[:-3], f.read_text(encoding="utf-8")) for f in resources.query_files()]
+
+
+def get_query(name: str) -> PackagedQuery:
+    """The packaged query ``name`` (with or without ``.rq``); unknown names list the close matches."""
+    name = name.removesuffix(".rq")
+    queries = {q.name: q for q in list_queries()}
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; 'kg query --list' shows them all"
+    raise QueryError(f"no packaged query called {name!r}{hint}")
+
+
+def ensure_read_only(text: str, label: str = "query") -> None:
+    """Refuse anything but a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); name the parse error if any."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import parser
+
+    try:
+        parser.parseQuery(text)
+        return
+    except ParseException as exc:
+        query_error = exc
+    try:
+        parser.parseUpdate(text)
+    except ParseException:
+        raise QueryError(f"{label}: SPARQL syntax error at line {query_error.lineno}, column {query_error.col}: "
+                         f"{query_error.msg}") from None
+    raise QueryError(f"{label} is a SPARQL UPDATE; 'kg query' is read-only and runs only SELECT, ASK, "
+                     "CONSTRUCT and DESCRIBE")
+
+
+def safe_iri(value: str) -> URIRef:
+    """An IRI from user text: surrounding <> dropped, every character IRIs may not hold percent-encoded."""
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    return URIRef(_IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text))
+
+
+def to_term(param: Parameter, value: Any) -> Node:
+    """Turn a user-supplied value into the RDF term the parameter's type asks for.
+
+    ``country``: an ISO 3166 code (``JO``) or an IRI. ``entity``: an IRI or a
+    project id such as ``person/amr-talaat``. ``iri``: an IRI. ``string``: a
+    plain literal. ``date``: ``YYYY-MM-DD``. RDF terms are taken as they are.
+    """
+    if isinstance(value, (URIRef, Literal)):
+        return value
+    if isinstance(value, BNode):
+        raise QueryError(f"parameter {param.name}: blank nodes cannot be parameters")
+    text = str(value)
+    if len(text) > MAX_PARAM_LENGTH:
+        raise QueryError(f"parameter {param.name}: value is {len(text)} characters long; the limit is "
+                         f"{MAX_PARAM_LENGTH}")
+    kind = param.type
+    if kind == "string":
+        return Literal(text)
+    if kind == "date":
+        try:
+            return Literal(date.fromisoformat(text.strip()).isoformat(), datatype=XSD.date)
+        except ValueError:
+            raise QueryError(f"parameter {param.name}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if kind == "integer":
+        try:
+            return Literal(int(text), datatype=XSD.integer)
+        except ValueError:
+            raise QueryError(f"parameter {param.name}: {text!r} is not an integer") from None
+    if kind == "boolean":
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise QueryError(f"parameter {param.name}: {text!r} is not true or false")
+        return Literal(lowered in ("true", "1", "yes"), datatype=XSD.boolean)
+    if re.match(r"^<?[A-Za-z][A-Za-z0-9+.-]*:", text.strip()):
+        return safe_iri(text)
+    if kind == "country":
+        return ID[f"country/{quote(text.strip().upper(), safe='')}"]
+    if kind == "entity":
+        return ID[quote(text.strip().strip("/"), safe="/-_.~")]
+    raise QueryError(f"parameter {param.name}: {text!r} is not an IRI")
+
+
+def bind(query: PackagedQuery, params: Mapping[str, Any]) -> dict[str, Node]:
+    """Check ``params`` against the query's declared parameters and convert them to RDF terms."""
+    declared = {p.name: p for p in query.parameters}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        known = ", ".join(declared) or "none"
+        raise QueryError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; it takes: {known}")
+    missing = [p.name for p in query.parameters if p.required and params.get(p.name) in (None, "")]
+    if missing:
+        raise QueryError(f"{query.name}: missing required parameter(s) {', '.join(missing)} "
+                         f"(give them as --param NAME=VALUE)")
+    return {name: to_term(declared[name], value) for name, value in params.items() if value not in (None, "")}
+
+
+def values_block(bindings: Mapping[str, Node]) -> str:
+    """A SPARQL ``VALUES`` block of RDF terms, each serialised (and escaped) by rdflib."""
+    if not bindings:
+        return ""
+    names = sorted(bindings)
+    for term in bindings.values():
+        if isinstance(term, URIRef) and _IRI_UNSAFE.search(str(term)):
+            raise QueryError(f"refusing to send an IRI with unsafe characters: {str(term)!r}")
+    variables = " ".join(f"?{n}" for n in names)
+    row = " ".join(bindings[n].n3() for n in names)
+    return f"VALUES ({variables}) {{ ({row}) }}"
+
+
+def with_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """The query with a ``VALUES`` block of ``bindings`` opening its top-level ``WHERE`` group."""
+    if not bindings:
+        return text
+    match = re.search(r"\bWHERE\s*\{", text, flags=re.IGNORECASE)
+    if not match:
+        raise QueryError("parameters need a query with a WHERE { … } group")
+    return text[:match.end()] + "\n    " + values_block(bindings) + "\n" + text[match.end():]
+
+
+@dataclass
+class QueryResult:
+    """Rows of a SELECT (each a dict of variable → RDF term or None), or an ASK answer / CONSTRUCT graph."""
+
+    variables: list[str]
+    rows: list[dict[str, Node | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rows)
+
+    def records(self) -> list[dict[str, str | None]]:
+        """Rows as plain dicts of strings (IRIs and literal values as text)."""
+        return [{v: None if r.get(v) is None else str(r[v]) for v in self.variables} for r in self.rows]
+
+    def _delimited(self, delimiter: str) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(self.variables)
+        for record in self.records():
+            writer.writerow(["" if record[v] is None else record[v] for v in self.variables])
+        return buffer.getvalue()
+
+    def to_csv(self) -> str:
+        """CSV with a header row (UTF-8 text, Arabic as characters)."""
+        return self._delimited(",")
+
+    def to_tsv(self) -> str:
+        """Tab-separated values with a header row."""
+        return self._delimited("\t")
+
+    def to_json(self) -> str:
+        """The SPARQL 1.1 Query Results JSON format."""
+        if self.boolean is not None:
+            return json.dumps({"head": {}, "boolean": self.boolean}) + "\n"
+        bindings = []
+        for row in self.rows:
+            out = {}
+            for var, term in row.items():
+                if term is None:
+                    continue
+                if isinstance(term, URIRef):
+                    out[var] = {"type": "uri", "value": str(term)}
+                elif isinstance(term, BNode):
+                    out[var] = {"type": "bnode", "value": str(term)}
+                else:
+                    cell: dict[str, str] = {"type": "literal", "value": str(term)}
+                    if term.language:
+                        cell["xml:lang"] = term.language
+                    elif term.datatype and term.datatype != XSD.string:
+                        cell["datatype"] = str(term.datatype)
+                    out[var] = cell
+            bindings.append(out)
+        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False, indent=2) + "\n"
+
+    def to_markdown(self) -> str:
+        """A Markdown table."""
+        def cell(value: str | None) -> str:
+            return "" if value is None else value.replace("|", "\\|").replace("\n", " ")
+
+        lines = ["| " + " | ".join(self.variables) + " |", "|" + "---|" * len(self.variables)]
+        lines += ["| " + " | ".join(cell(r[v]) for v in self.variables) + " |" for r in self.records()]
+        return "\n".join(lines) + "\n"
+
+    def to_dataframe(self):  # type: ignore[no-untyped-def]
+        """A pandas DataFrame of :meth:`records` (needs pandas, which is not a dependency)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise QueryError("to_dataframe() needs pandas: pip install pandas") from None
+        return pd.DataFrame(self.records(), columns=self.variables)
+
+
+def result_from_rdflib(result: Any) -> QueryResult:
+    """Wrap an rdflib query result."""
+    if result.type == "ASK":
+        return QueryResult(variables=[], boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return QueryResult(variables=[], graph=result.graph)
+    variables = [str(v) for v in result.vars]
+    rows = [{v: row[i] for i, v in enumerate(variables)} for row in result]
+    return QueryResult(variables=variables, rows=rows)
+
+
+def run_local(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
+              label: str = "query") -> QueryResult:
+    """Run a read-only query on an rdflib graph, with parameters bound as RDF terms (``initBindings``)."""
+    ensure_read_only(text, label)
+    try:
+        return result_from_rdflib(graph.query(text, initBindings=dict(bindings or {})))
+    except QueryError:
+        raise
+    except Exception as exc:  # rdflib raises assorted errors for queries it cannot evaluate
+        raise QueryError(f"{label}: could not be evaluated: {exc}") from None
