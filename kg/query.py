@@ -131,12 +131,18 @@ def ensure_read_only(text: str, label: str = "query") -> None:
                      "CONSTRUCT and DESCRIBE")
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def safe_iri(value: str) -> URIRef:
-    """An IRI from user text: surrounding <> dropped, every character IRIs may not hold percent-encoded."""
-    text = value.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    return URIRef(_IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text))
+    """An absolute IRI from user text: a leading ``<`` / trailing ``>`` dropped, and every character an IRI
+    may not hold percent-encoded, so the value can never end the IRI early. Raises :class:`QueryError`
+    when what is left is not an absolute IRI."""
+    text = value.strip().removeprefix("<").removesuffix(">")
+    iri = _IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text)
+    if not _SCHEME.match(iri):
+        raise QueryError(f"{value!r} is not an absolute IRI")
+    return URIRef(iri)
 
 
 def to_term(param: Parameter, value: Any) -> Node:

@@ -1,0 +1,255 @@
+"""Every packaged query answers its competency question with the rows a reader of the article expects.
+
+Expected rows are written from reading the article (sentence numbers S1…S12
+as in shared/seed/README.md), not copied from query output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.errors import QueryError
+from kg.query import get_query, list_queries
+
+TALKS = "Talks between Amr Talaat and Ahmed Al-Hanandeh"
+VISIT = "Amr Talaat's visit to Jordan"
+EARLIER = "Earlier talks with the Jordanian side on ICT cooperation"
+
+
+def rows(result, *columns: str) -> Counter:
+    return Counter(tuple(None if r.get(c) is None else str(r[c]) for c in columns) for r in result.rows)
+
+
+def test_every_query_has_a_header_and_a_test():
+    names = {q.name for q in list_queries()}
+    source = open(__file__, encoding="utf-8").read()
+    for q in list_queries():
+        assert q.title and q.title_ar and q.description, q.name
+        assert f'"{q.name}"' in source, f"no test names query {q.name}"
+    assert len([n for n in names if not n.endswith("-violation")]) >= 12
+    assert len([n for n in names if n.endswith("-violation")]) >= 3
+
+
+def test_who_met_whom(built: KnowledgeGraph):
+    # S1: during his visit to Jordan Talaat held talks with Al-Hanandeh; S8: earlier talks with the Jordanian side.
+    got = rows(built.query("who-met-whom"), "engagement_en", "kind_en", "attendee_en", "place_en", "within_en")
+    assert got == Counter({
+        (VISIT, "Visit", "Amr Talaat", "Jordan", None): 1,
+        (TALKS, "Meeting", "Amr Talaat", "Jordan", VISIT): 1,
+        (TALKS, "Meeting", "Ahmed Al-Hanandeh", "Jordan", VISIT): 1,
+        (EARLIER, "Meeting", None, None, None): 1,
+    })
+    assert len(built.query("who-met-whom", country="JO")) == 4
+    assert len(built.query("who-met-whom", country="FR")) == 0
+
+
+def test_who_holds_which_post(built: KnowledgeGraph):
+    got = rows(built.query("who-holds-which-post"), "person_en", "post_ar", "organisation_en", "country_en")
+    assert got == Counter({
+        ("Amr Talaat", "وزير الاتصالات وتكنولوجيا المعلومات", "Ministry of Communications and Information Technology", "Egypt"): 1,
+        ("Ahmed Al-Hanandeh", "وزير الاقتصاد الرقمى والريادة", "Ministry of Digital Economy and Entrepreneurship", "Jordan"): 1,
+    })
+    assert rows(built.query("who-holds-which-post", country="JO"), "person_en") == Counter({("Ahmed Al-Hanandeh",): 1})
+    # the article gives no dates, so an undated holding is kept for any date
+    assert len(built.query("who-holds-which-post", as_of="2022-06-01")) == 2
+
+
+def test_who_holds_which_post_as_of_a_date_uses_holding_intervals(built: KnowledgeGraph):
+    from rdflib import Dataset, Literal, XSD
+    from kg.namespaces import ID, KG
+
+    ds = Dataset()
+    for g in built.dataset.graphs():
+        target = ds.graph(g.identifier)
+        for t in g:
+            target.add(t)
+    extra = ds.graph(ID["graph-test"])
+    holding = ID["holding/test"]
+    extra.add((holding, KG.holder, ID["person/amr-talaat"]))
+    extra.add((holding, KG.heldPost, ID["post/eg-mcit-minister"]))
+    extra.add((holding, KG.startDate, Literal("2019-12-22", datatype=XSD.date)))
+    extra.add((holding, KG.endDate, Literal("2024-07-03", datatype=XSD.date)))
+    kg = KnowledgeGraph(ds)
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2023-01-01")} == \
+        {"Amr Talaat", "Ahmed Al-Hanandeh"}
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2025-01-01")} == {"Ahmed Al-Hanandeh"}
+
+
+def test_meeting_domains(built: KnowledgeGraph):
+    # S1: ICT, data centres, digital transformation, interconnection, post; S3: digital infrastructure;
+    # S4: telecommunications (reviewed). S8: the earlier talks were on ICT.
+    got = rows(built.query("meeting-domains", meeting="event/talaat-hanandeh-talks"), "domain_en")
+    assert set(got) == {("Communications and information technology",), ("Data centres",),
+                        ("Digital transformation",), ("Interconnection",), ("Postal services",),
+                        ("Digital infrastructure",), ("Telecommunications",)}
+    both = rows(built.query("meeting-domains", country_a="EG", country_b="JO"), "meeting_en")
+    assert set(both) == {(TALKS,), (EARLIER,)}
+    assert len(built.query("meeting-domains", country_a="EG", country_b="SA")) == 0
+
+
+def test_agreements(built: KnowledgeGraph):
+    # S12: agreed that experts of both sides follow up; S10: the Egyptian side welcomes an exchange of expertise.
+    got = rows(built.query("agreements"), "outcome_en", "status_en", "role", "party_en")
+    assert got == Counter({
+        ("Agreement that experts from both sides follow up the progress of work", "agreed", "party", "Egypt"): 1,
+        ("Agreement that experts from both sides follow up the progress of work", "agreed", "party", "Jordan"): 1,
+        ("Experts from both sides follow up the progress of work in the agreed areas", "agreed", "party", "Egypt"): 1,
+        ("Experts from both sides follow up the progress of work in the agreed areas", "agreed", "party", "Jordan"): 1,
+        ("Exchange of expertise in digital transformation across sectors", "proposed", "welcomed by", "Egypt"): 1,
+    })
+    follow = {str(r["followUp_en"]) for r in built.query("agreements") if r["followUp_en"] is not None}
+    assert follow == {"Experts from both sides follow up the progress of work in the agreed areas"}
+
+
+def test_open_commitments(built: KnowledgeGraph):
+    got = rows(built.query("open-commitments"), "kind_en", "status_en")
+    assert got == Counter({("Agreement", "agreed"): 1, ("Follow-up mechanism", "agreed"): 1, ("Proposal", "proposed"): 1})
+
+
+def test_infrastructure_links(built: KnowledgeGraph):
+    # S3: linking the Egyptian international cable network to the fibre networks operating in Jordan (proposed);
+    # the article names no operator for either network.
+    got = rows(built.query("infrastructure-links", country_a="EG", country_b="JO"),
+               "status_en", "end_en", "endCountry_en", "operator_en")
+    assert got == Counter({
+        ("proposed", "Egyptian international cable network", "Egypt", None): 1,
+        ("proposed", "Fibre-optic networks operating in Jordan", "Jordan", None): 1,
+    })
+    assert len(built.query("infrastructure-links", country_a="EG", country_b="SA")) == 0
+
+
+def test_cross_border_presence(built: KnowledgeGraph):
+    # S4: Telecom Egypt's point of presence in the Jordanian city of Aqaba.
+    got = rows(built.query("cross-border-presence"), "organisation_en", "home_en", "kind_en", "place_en", "host_en")
+    assert got == Counter({("Telecom Egypt", "Egypt", "Point of presence", "Aqaba", "Jordan"): 1})
+    assert len(built.query("cross-border-presence", from_country="JO")) == 0
+    assert len(built.query("cross-border-presence", from_country="EG", in_country="JO")) == 1
+
+
+def test_organisation_services(built: KnowledgeGraph):
+    te = rows(built.query("organisation-services", organisation="organization/telecom-egypt"),
+              "service_en", "market_en", "through_en")
+    assert te == Counter({
+        ("International traffic transport services for the Jordanian market", "Jordan",
+         "Telecom Egypt point of presence in Aqaba"): 1,
+        ("Transit traffic transport services", None, "Telecom Egypt point of presence in Aqaba"): 1,
+    })
+    # S6: Egypt Post's community services, including government and financial services and e-commerce
+    post = {r[0] for r in rows(built.query("organisation-services", organisation="organization/egypt-post"), "service_en")}
+    assert post == {"Egypt Post community services", "Egypt Post government services",
+                    "Egypt Post financial services", "Egypt Post e-commerce services"}
+    assert len(built.query("organisation-services", market="JO")) == 1
+
+
+def test_person_statements(built: KnowledgeGraph, article_text: str):
+    talaat = built.query("person-statements", person="person/amr-talaat")
+    assert len(talaat) == 3  # S8, S9, S10
+    for r in talaat:
+        assert article_text[int(r["start"]):int(r["end"])] == str(r["quote"])
+    (hanandeh,) = built.query("person-statements", person="person/ahmed-al-hanandeh").rows
+    assert "قاطرة للتعاون المشترك" in str(hanandeh["quote"])  # S11
+
+
+def test_fact_provenance(built: KnowledgeGraph, article_text: str):
+    got = built.query("fact-provenance", entity="person/amr-talaat")
+    facts = {str(r["fact_en"]) for r in got}
+    # his post (S1), the visit (S1), the talks (S1), and his three statements (S8-S10)
+    assert {"Minister of Communications and Information Technology", VISIT, TALKS} <= facts
+    assert len([f for f in facts if f.startswith("Talaat:")]) == 3
+    for r in got:
+        assert article_text[int(r["start"]):int(r["end"])] == str(r["quote"])
+    pop = built.query("fact-provenance", entity="infrastructure/telecom-egypt-pop-aqaba")
+    assert any(str(r["quote"]) == "نقطة تواجد الشركة المصرية للاتصالات فى مدينة العقبة الأردنية" for r in pop)
+
+
+def test_country_domains(built: KnowledgeGraph):
+    jo = {str(r["domain_en"]): int(r["facts"]) for r in built.query("country-domains", country="JO")}
+    # Postal services: the talks, the two postal discussion points (S1, S6)
+    assert jo["Postal services"] == 3
+    # Health and education come only from Egypt's welcome of an exchange of expertise (S10)
+    assert "Health" not in jo
+    eg = {str(r["domain_en"]): int(r["facts"]) for r in built.query("country-domains", country="EG")}
+    assert eg["Health"] == 2 and eg["Education"] == 2  # Talaat's statement and the proposal it reports
+    assert eg["Postal services"] == 4  # … and Egypt Post's development initiative
+
+
+def test_planned_events(built: KnowledgeGraph):
+    # S12: the Jordanian side welcomed an expert-level visit to Egypt, to learn about Egypt's digital transformation.
+    (row,) = built.query("planned-events").rows
+    assert (str(row["place_en"]), str(row["level_en"]), str(row["welcomedBy_en"]), str(row["from_en"])) == \
+        ("Egypt", "expert level", "Jordan", TALKS)
+    assert str(row["purpose_ar"]) == "للتعرف عن قرب على التجربة المصرية للتحول الرقمى"
+
+
+def test_describe_entity(built: KnowledgeGraph):
+    got = rows(built.query("describe-entity", entity="infrastructure/telecom-egypt-pop-aqaba"),
+               "direction", "property_en", "value_en")
+    assert ("out", "operator", "Telecom Egypt") in got
+    assert ("out", "located in", "Aqaba") in got
+    assert ("in", "delivered through", "Transit traffic transport services") in got
+
+
+@pytest.mark.parametrize("name", ["fact-without-evidence-violation", "quote-offsets-mismatch-violation",
+                                  "post-without-organisation-violation", "undeclared-term-violation"])
+def test_violation_queries_return_nothing_on_good_data(built: KnowledgeGraph, name: str):
+    from kg.validate import union_graph
+    from kg.query import run_local
+
+    assert len(run_local(union_graph(built.dataset, inferred=False), get_query(name).text)) == 0
+
+
+def test_violation_queries_catch_a_typo_and_run_in_validate(built: KnowledgeGraph):
+    from rdflib import URIRef
+    from kg.namespaces import ID
+    from kg.validate import union_graph, validate_graph
+
+    data = union_graph(built.dataset, inferred=False)
+    data.add((ID["event/talaat-hanandeh-talks"], URIRef("https://w3id.org/ict-coop-kg/ontology#attendde"),
+              ID["person/amr-talaat"]))
+    report = validate_graph(data)
+    keys = {v.key for v in report.violations}
+    assert (str(ID["event/talaat-hanandeh-talks"]), None, "query:undeclared-term-violation") in keys
+    (v,) = [v for v in report.violations if v.constraint == "query:undeclared-term-violation"]
+    assert v.value == "kg:attendde" and v.label("en") == TALKS and v.sentence
+
+
+def test_unknown_query_lists_close_matches(built: KnowledgeGraph):
+    with pytest.raises(QueryError, match="did you mean who-met-whom"):
+        built.query("who-met-whim")
+
+
+def test_unknown_and_missing_parameters(built: KnowledgeGraph):
+    with pytest.raises(QueryError, match="unknown parameter.*colour.*it takes: country"):
+        built.query("who-met-whom", colour="red")
+    with pytest.raises(QueryError, match="missing required parameter.*entity"):
+        built.query("describe-entity")
+    with pytest.raises(QueryError, match="not a date"):
+        built.query("who-holds-which-post", as_of="yesterday")
+    with pytest.raises(QueryError, match="limit is"):
+        built.query("person-statements", person="x" * 10_000)
+
+
+def test_update_is_refused(built: KnowledgeGraph):
+    with pytest.raises(QueryError, match="read-only"):
+        built.sparql("DROP ALL")
+    with pytest.raises(QueryError, match="syntax error"):
+        built.sparql("SELECT ?x WHERE { ?x ")
+
+
+def test_result_formats(built: KnowledgeGraph):
+    import csv
+    import io
+    import json
+
+    result = built.query("planned-events")
+    parsed = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert parsed[0]["welcomedBy_ar"] == "الأردن"
+    assert result.to_tsv().splitlines()[0].split("\t") == result.variables
+    doc = json.loads(result.to_json())
+    assert doc["head"]["vars"] == result.variables
+    assert doc["results"]["bindings"][0]["purpose_ar"] == {"type": "literal", "value": "للتعرف عن قرب على التجربة المصرية للتحول الرقمى", "xml:lang": "ar"}
+    assert result.to_markdown().startswith("| event |")
+    assert result.records()[0]["place_en"] == "Egypt"

@@ -1,0 +1,241 @@
+"""Integration with real SPARQL servers: Oxigraph (PyPI) on loopback, and a loopback fault server.
+
+Every packaged query must return exactly the same rows from the server as locally.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg.api import KnowledgeGraph
+from kg.endpoint import Endpoint, OxigraphServer, free_port, publish, remote_query
+from kg.errors import EndpointError
+from kg.query import bind, list_queries
+
+from .conftest import KG_EXE, run_kg
+
+pytestmark = pytest.mark.server
+
+PARAMS = {  # one call per parameter set; required parameters always given
+    "who-met-whom": [{}, {"country": "JO"}, {"country": "FR"}],
+    "who-holds-which-post": [{}, {"country": "EG"}, {"as_of": "2022-01-01"}],
+    "meeting-domains": [{}, {"meeting": "event/talaat-hanandeh-talks"}, {"country_a": "EG", "country_b": "JO"}],
+    "agreements": [{}, {"country": "JO"}],
+    "infrastructure-links": [{}, {"country_a": "EG", "country_b": "JO"}],
+    "cross-border-presence": [{}, {"from_country": "EG", "in_country": "JO"}],
+    "organisation-services": [{}, {"organisation": "organization/egypt-post"}, {"market": "JO"}],
+    "person-statements": [{}, {"person": "person/amr-talaat"}, {"person": 'x" } ; DROP ALL ; #'}],
+    "fact-provenance": [{"entity": "person/amr-talaat"}, {"entity": "infrastructure/telecom-egypt-pop-aqaba"}],
+    "country-domains": [{}, {"country": "EG"}],
+    "describe-entity": [{"entity": "organization/telecom-egypt"}, {"entity": "event/expert-visit-to-egypt"}],
+}
+
+
+@pytest.fixture(scope="module")
+def oxigraph(built: KnowledgeGraph) -> Iterator[OxigraphServer]:
+    with OxigraphServer() as server:
+        publish(built.dataset, server.endpoint, replace=True)
+        yield server
+
+
+def _cases():
+    for q in list_queries():
+        for params in PARAMS.get(q.name, [{}]):
+            yield pytest.param(q.name, params, id=f"{q.name}{'-' if params else ''}{'-'.join(params)}")
+
+
+@pytest.mark.parametrize(("name", "params"), list(_cases()))
+def test_same_rows_locally_and_on_oxigraph(built: KnowledgeGraph, oxigraph: OxigraphServer, name: str, params):
+    local = built.query(name, **params)
+    remote = built.query(name, endpoint=oxigraph.endpoint, **params)
+    assert remote.variables == local.variables
+    assert remote.rows == local.rows
+
+
+def test_published_graphs_match_the_build(built: KnowledgeGraph, oxigraph: OxigraphServer):
+    counts = remote_query(oxigraph.endpoint, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                          graphs=[])
+    remote = {str(r["g"]): int(r["n"]) for r in counts.rows}
+    local = {str(g.identifier): len(g) for g in built.dataset.graphs() if len(g)}
+    assert remote == local  # no staging graph left behind, every graph whole
+
+
+def test_publish_again_with_replace_keeps_the_same_content(built: KnowledgeGraph, oxigraph: OxigraphServer):
+    report = publish(built.dataset, oxigraph.endpoint, replace=True, batch_size=100)
+    assert report.protocol == "graph-store" and len(report.graphs) == 4
+    n = remote_query(oxigraph.endpoint, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", graphs=[])
+    assert int(n.rows[0]["n"]) == sum(len(g) for g in built.dataset.graphs())
+
+
+def test_publish_through_sparql_update_only(built: KnowledgeGraph):
+    with OxigraphServer() as server:
+        ep = Endpoint(server.endpoint.query_url, server.endpoint.update_url, None)
+        report = publish(built.dataset, ep, replace=True, batch_size=500)
+        assert report.protocol == "update"
+        assert built.query("cross-border-presence", endpoint=ep).rows == built.query("cross-border-presence").rows
+
+
+def test_hostile_parameter_leaves_the_server_unchanged(built: KnowledgeGraph, oxigraph: OxigraphServer):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = remote_query(oxigraph.endpoint, count, graphs=[]).rows
+    for value in ('x" } ; DROP ALL ; #', "<http://evil> } INSERT { <a> <b> <c> } WHERE {"):
+        assert len(built.query("describe-entity", endpoint=oxigraph.endpoint, entity=value)) == 0
+    assert remote_query(oxigraph.endpoint, count, graphs=[]).rows == before
+
+
+def test_cli_query_endpoint_matches_local(oxigraph: OxigraphServer, tmp_path: Path):
+    build = run_kg("build", "--quiet", cwd=tmp_path)
+    assert build.returncode == 0
+    remote = run_kg("query", "agreements", "-f", "json", "--endpoint", oxigraph.endpoint.query_url, cwd=tmp_path)
+    local = run_kg("query", "agreements", "-f", "json", cwd=tmp_path)
+    assert remote.returncode == 0, remote.stderr.decode()
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+
+
+def test_cli_publish(tmp_path: Path):
+    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+    with OxigraphServer() as server:
+        result = run_kg("publish", "--endpoint", server.endpoint.query_url, "--replace", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr.decode()
+        assert "4 graph(s)" in result.stdout.decode()
+        one = run_kg("query", "planned-events", "-f", "csv", "--endpoint", server.endpoint.query_url, cwd=tmp_path)
+        assert "Proposed expert-level visit to Egypt" in one.stdout.decode()
+
+
+def test_kg_serve_starts_answers_and_stops_on_ctrl_c(tmp_path: Path):
+    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+    port = free_port()
+    proc = subprocess.Popen([str(KG_EXE), "serve", "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        line = b""
+        while time.monotonic() < deadline and b"SPARQL endpoint:" not in line:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.stderr.read().decode()
+        url = line.decode().split("SPARQL endpoint:")[1].strip()
+        assert url == f"http://127.0.0.1:{port}/query"
+        ep = Endpoint(url, timeout=10)
+        assert len(remote_query(ep, "SELECT ?p WHERE { ?p a <https://w3id.org/ict-coop-kg/ontology#Person> }")) == 2
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with pytest.raises(EndpointError):
+        remote_query(Endpoint(url, timeout=2, retries=0), "ASK {}", graphs=[])
+
+
+# --- failures -------------------------------------------------------------------------
+
+
+class FaultServer:
+    """A loopback HTTP server that answers every request in one configured bad way, and counts them."""
+
+    def __init__(self, status: int = 500, body: bytes = b"boom: internal error", delay: float = 0.0,
+                 content_type: str = "text/plain") -> None:
+        self.requests = 0
+        self.auth_headers: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                outer.requests += 1
+                outer.auth_headers.append(self.headers.get("Authorization", ""))
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/query"
+
+    def __enter__(self) -> FaultServer:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _ep(url: str, **kw) -> Endpoint:
+    return Endpoint(url, timeout=kw.pop("timeout", 5), retries=kw.pop("retries", 2), backoff=0.05, **kw)
+
+
+def test_connection_refused_is_retried_then_reported():
+    url = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(EndpointError, match="connection refused") as info:
+        remote_query(_ep(url), "ASK {}", graphs=[])
+    assert "gave up after 3 attempts" in str(info.value)
+
+
+def test_http_500_is_reported_with_the_server_message_and_not_retried():
+    with FaultServer(500, b"boom: internal error") as server:
+        with pytest.raises(EndpointError, match="HTTP 500.*boom: internal error"):
+            remote_query(_ep(server.url), "ASK {}", graphs=[])
+        assert server.requests == 1
+
+
+def test_http_503_is_retried_a_bounded_number_of_times():
+    with FaultServer(503, b"busy") as server:
+        with pytest.raises(EndpointError, match="HTTP 503"):
+            remote_query(_ep(server.url, retries=2), "ASK {}", graphs=[])
+        assert server.requests == 3
+
+
+def test_a_body_that_is_not_a_sparql_result():
+    with FaultServer(200, b"<html>hello</html>", content_type="application/sparql-results+json") as server:
+        with pytest.raises(EndpointError, match="not a SPARQL JSON result"):
+            remote_query(_ep(server.url), "ASK {}", graphs=[])
+
+
+def test_timeout_is_reported():
+    with FaultServer(200, b"{}", delay=3) as server:
+        with pytest.raises(EndpointError, match="timeout"):
+            remote_query(_ep(server.url, timeout=1, retries=0), "ASK {}", graphs=[])
+
+
+def test_cli_failures_exit_3_without_traceback_or_secrets(tmp_path: Path):
+    secret = "s3cr3t-pa55word"
+    env = {"KG_ENDPOINT_USER": "alice", "KG_ENDPOINT_PASSWORD": secret}
+    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+    with FaultServer(401, b"unauthorized") as server:
+        result = run_kg("query", "who-met-whom", "--endpoint", server.url, "--graph", "urn:g", cwd=tmp_path, env=env)
+        err = result.stderr.decode()
+        assert result.returncode == 3 and "authentication refused" in err
+        assert secret not in err + result.stdout.decode() and "Traceback" not in err
+        assert server.auth_headers[0].startswith("Basic ")  # credentials were sent, from the environment
+    stopped = run_kg("query", "who-met-whom", "--endpoint", f"http://127.0.0.1:{free_port()}/query",
+                     "--timeout", "2", cwd=tmp_path, env=env)
+    assert stopped.returncode == 3 and "connection refused" in stopped.stderr.decode()
+    published = run_kg("publish", "--endpoint", f"http://127.0.0.1:{free_port()}/query", cwd=tmp_path, env=env)
+    assert published.returncode == 3 and "not written" in published.stderr.decode()
+    assert secret not in published.stderr.decode()
+
+
+def test_credentials_in_the_url_are_refused():
+    with pytest.raises(Exception, match="do not put credentials in the URL"):
+        Endpoint.from_url("http://bob:pw@127.0.0.1:1/query")
