@@ -256,16 +256,18 @@ def _ensure_build(build_dir: Path, data: Path | None = None):  # type: ignore[no
 
 
 def _check_output(path: Path, inputs: list[Path]) -> None:
+    if path.is_dir():
+        raise InputError(f"-o {path}: is a folder; give a file name")
     target = path.resolve()
     for item in inputs:
         if item.exists() and item.resolve() == target:
             raise InputError(f"-o {path}: that is an input file; choose another output file")
         if item.is_dir() and item.resolve() in target.parents:
             raise InputError(f"-o {path}: that is inside the input folder {item}; choose another place")
-    if path.is_dir():
-        raise InputError(f"-o {path}: is a folder; give a file name")
     if not path.parent.exists():
         raise InputError(f"-o {path}: the folder {path.parent} does not exist")
+    if not path.parent.is_dir():
+        raise InputError(f"-o {path}: {path.parent} is not a folder")
 
 
 @app.command()
@@ -515,6 +517,10 @@ def serve(
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    import logging
+
+    # rdflib logs (with tracebacks) what this tool reports itself, as located errors; keep the terminal clean
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
     try:
         app(args=argv, prog_name="kg")
     except KeyboardInterrupt:  # pragma: no cover - interrupt during argument parsing

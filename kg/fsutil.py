@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,11 +101,16 @@ def staged_dir(target: Path) -> Iterator[Path]:
     old = None
     try:
         yield staging
-        with _locked(parent):
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
-                os.rename(target, old / "previous")
-            os.rename(staging, target)
+        # no SIGINT / SIGTERM between the two renames: the target is never missing when we stop
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            with _locked(parent):
+                if target.exists():
+                    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+                    os.rename(target, old / "previous")
+                os.rename(staging, target)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     except OSError as exc:
         if old is not None and not target.exists():
             os.rename(old / "previous", target)

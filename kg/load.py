@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import xml.sax
 from collections.abc import Callable, Iterable
@@ -56,8 +57,18 @@ FORMAT_BY_SUFFIX = {
     ".xml": "xml",
 }
 QUAD_FORMATS = {"trig", "nquads"}
-MAX_INPUT_BYTES = 200 * 1024 * 1024
-"""Files larger than this are refused before parsing (rdflib holds a parsed file in memory)."""
+DEFAULT_MAX_INPUT_MB = 50
+"""Files larger than this many MiB are refused before parsing (rdflib holds a parsed file in memory,
+several times its size); ``KG_MAX_INPUT_MB`` raises the limit. Bigger data belongs in a SPARQL server."""
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def max_input_bytes() -> int:
+    """The size limit for one input file, from ``KG_MAX_INPUT_MB`` (default :data:`DEFAULT_MAX_INPUT_MB`)."""
+    try:
+        return int(float(os.environ.get("KG_MAX_INPUT_MB", DEFAULT_MAX_INPUT_MB)) * 2**20)
+    except ValueError:
+        raise InputError(f"KG_MAX_INPUT_MB={os.environ['KG_MAX_INPUT_MB']!r} is not a number") from None
 
 Source = Traversable | Path
 Progress = Callable[[str], None]
@@ -79,11 +90,11 @@ def rdf_format(name: str) -> str:
 def _read(source: Source, label: str) -> bytes:
     try:
         if isinstance(source, Path):
-            size = source.stat().st_size
-            if size > MAX_INPUT_BYTES:
+            size, limit = source.stat().st_size, max_input_bytes()
+            if size > limit:
                 raise InputError(
-                    f"{label}: {size / 2**20:.0f} MiB is larger than the {MAX_INPUT_BYTES // 2**20} MiB this "
-                    "command loads into memory; load it into a SPARQL server instead (see 'kg publish')"
+                    f"{label}: {size / 2**20:.0f} MiB is larger than the {limit / 2**20:.0f} MiB this command "
+                    "loads into memory (set KG_MAX_INPUT_MB to raise it, or load the file into a SPARQL server)"
                 )
         return source.read_bytes()
     except FileNotFoundError:
@@ -120,8 +131,9 @@ def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: s
         raise RDFSyntaxError(
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); RDF files must be saved as UTF-8", Location(label, line, column)
         ) from None
+    fresh: Graph = Dataset() if isinstance(graph, Dataset) else Graph()
     try:
-        graph.parse(data=data, format=fmt, publicID=_public_id(label))
+        fresh.parse(data=data, format=fmt, publicID=_public_id(label))
     except BadSyntax as exc:
         line, column = _column(data, exc._i)
         raise RDFSyntaxError(f"{fmt} syntax error: {exc._why}", Location(label, line, column)) from None
@@ -135,6 +147,36 @@ def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: s
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, UnicodeError) as exc:
         # rdflib's parsers raise these for malformed terms (bad IRIs, bad language tags…)
         raise RDFSyntaxError(f"{fmt} could not be read: {exc}", Location(label)) from None
+    _check_terms(fresh, data, label)
+    if isinstance(graph, Dataset):
+        for g in fresh.graphs():
+            target = graph.graph(g.identifier)
+            for triple in g:
+                target.add(triple)
+    else:
+        for triple in fresh:
+            graph.add(triple)
+
+
+def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
+    """Refuse literals whose value does not fit their datatype, and IRIs with characters IRIs may not hold."""
+    quads = parsed.quads((None, None, None, None)) if isinstance(parsed, Dataset) else (
+        (s, p, o, None) for s, p, o in parsed)
+    for quad in quads:
+        for term in quad[:3]:
+            if isinstance(term, Literal) and term.ill_typed:
+                datatype = str(term.datatype).rsplit("#", 1)[-1]
+                raise RDFSyntaxError(f"the literal {str(term)!r} is not a valid xsd:{datatype} value",
+                                     Location(label, _line_containing(data, str(term))))
+            if isinstance(term, URIRef) and _IRI_UNSAFE.search(str(term)):
+                raise RDFSyntaxError(f"the IRI <{term}> holds a character IRIs may not contain "
+                                     "(space, <, >, \", {, }, |, ^, ` or \\); percent-encode it",
+                                     Location(label, _line_containing(data, str(term))))
+
+
+def _line_containing(data: bytes, text: str) -> int | None:
+    at = data.find(text.encode("utf-8"))
+    return None if at == -1 else data.count(b"\n", 0, at) + 1
 
 
 def _public_id(label: str) -> str:

@@ -1,0 +1,244 @@
+"""Bad input of every kind ends in a clear message naming file / line / value and a documented exit code.
+
+Each case runs the real ``kg`` command and checks: the exit code, the message, and that no Python traceback
+reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from .conftest import ARTICLE_ID, run_kg, tree_snapshot
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bad")
+    assert run_kg("build", "--quiet", cwd=folder).returncode == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def asserted(work: Path) -> str:
+    return (work / "build" / "asserted.ttl").read_text(encoding="utf-8")
+
+
+def no_traceback(result) -> str:
+    err = result.stderr.decode("utf-8")
+    assert "Traceback" not in err and "Traceback" not in result.stdout.decode("utf-8", "replace"), err
+    return err
+
+
+# --- RDF files -------------------------------------------------------------------------
+
+RDF_CASES = {
+    "empty.ttl": (b"", r"empty.ttl: the file is empty"),
+    "garbage.ttl": (os.urandom(64) + b"\xff\xfe", r"garbage.ttl:\d+:\d+: not UTF-8"),
+    "syntax.ttl": (b"@prefix ex: <http://e/> .\nex:a ex:b ex:c .\nex:a ex:b ex:c ex:d .\n", r"syntax.ttl:3:\d+: turtle syntax error"),
+    "prefix.ttl": (b"@prefix ex: <http://e/> .\nex:a foo:b ex:c .\n", r'prefix.ttl:2:6: .*Prefix "foo:" not bound'),
+    "jsonld-as.ttl": (b'[{"@id": "http://e/a", "http://e/b": [{"@value": "x"}]}]', r"jsonld-as.ttl:1:\d+: turtle syntax error"),
+    "turtle-as.jsonld": (b"@prefix ex: <http://e/> .\nex:a ex:b ex:c .\n", r"turtle-as.jsonld:1:1: JSON-LD error"),
+    "baddate.ttl": (b'@prefix ex: <http://e/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\nex:a ex:d "abc"^^xsd:date .\n',
+                    r"baddate.ttl:4: the literal 'abc' is not a valid xsd:date value"),
+    "space-iri.ttl": (b"@prefix ex: <http://e/> .\nex:a ex:b <http://e/a b> .\n", r"space-iri.ttl:2: the IRI <http://e/a b>"),
+    "cp1256.ttl": ('@prefix ex: <http://e/> .\nex:a ex:b "مصر" .\n'.encode("cp1256"), r"cp1256.ttl:2:\d+: not UTF-8"),
+    "broken.rdf": (b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description>", r"broken.rdf:1:\d+: RDF/XML error"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RDF_CASES))
+def test_unusable_rdf_file(tmp_path: Path, name: str):
+    content, pattern = RDF_CASES[name]
+    (tmp_path / name).write_bytes(content)
+    result = run_kg("validate", name, cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2, err
+    assert re.search(pattern, err), err
+
+
+def test_truncated_turtle_names_the_line(asserted: str, tmp_path: Path):
+    cut = asserted[: len(asserted) // 2]
+    cut = cut[: cut.rfind(" ;") + 1] + " kg:about"  # stop in the middle of a statement
+    (tmp_path / "cut.ttl").write_text(cut, encoding="utf-8")
+    result = run_kg("validate", "cut.ttl", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2 and re.search(r"cut\.ttl:\d+:\d+: turtle syntax error", err), err
+
+
+def test_a_100_mb_file_is_refused_at_once_with_its_size(tmp_path: Path):
+    big = tmp_path / "big.nt"
+    with open(big, "wb") as fh:  # sparse: takes no disk space
+        fh.truncate(100 * 2**20)
+    result = run_kg("validate", "big.nt", cwd=tmp_path, timeout=30)
+    err = no_traceback(result)
+    assert result.returncode == 2 and "100 MiB is larger than the 50 MiB" in err and "KG_MAX_INPUT_MB" in err
+
+
+def test_a_file_over_a_lowered_limit_is_refused(asserted: str, tmp_path: Path):
+    (tmp_path / "a.ttl").write_text(asserted, encoding="utf-8")
+    result = run_kg("validate", "a.ttl", cwd=tmp_path, env={"KG_MAX_INPUT_MB": "0.01"})
+    assert result.returncode == 2 and "larger than" in no_traceback(result)
+
+
+# --- Articles ---------------------------------------------------------------------------
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    from kg import resources
+
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    return data
+
+
+def _selectors_reextract(out: Path) -> int:
+    g = Graph().parse(out / "asserted.ttl")
+    rows = list(g.query("""
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX schema: <https://schema.org/>
+        SELECT ?text ?exact ?start ?end WHERE {
+            ?ev oa:hasSource ?doc ; oa:hasSelector ?q , ?p . ?doc schema:text ?text .
+            ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end }"""))
+    for row in rows:
+        assert str(row.text)[int(row.start):int(row.end)] == str(row.exact)
+    return len(rows)
+
+
+@pytest.mark.parametrize("variant", ["bom-crlf", "nfd", "tatweel-diacritics"])
+def test_article_encodings_and_spellings_build_with_exact_selectors(tmp_path: Path, variant: str):
+    data = _copy_data(tmp_path)
+    article = data / "articles" / ARTICLE_ID / "article.txt"
+    text = article.read_text(encoding="utf-8")
+    if variant == "bom-crlf":
+        article.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    elif variant == "nfd":
+        article.write_bytes(unicodedata.normalize("NFD", text).encode("utf-8"))
+    else:  # the article gains a tatweel and a shadda inside quoted words; the quotes do not have them
+        text = text.replace("نقطة تواجد", "نقطـة تواجّد", 1)
+        article.write_text(text, encoding="utf-8")
+    result = run_kg("build", "--data", data, "--out", tmp_path / "out", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+    assert _selectors_reextract(tmp_path / "out") >= 38
+    (canonical,) = Graph().parse(tmp_path / "out" / "asserted.ttl").objects(
+        None, __import__("rdflib").URIRef("https://schema.org/text"))
+    assert "\r" not in canonical and not canonical.startswith("\ufeff")
+    assert unicodedata.is_normalized("NFC", str(canonical))
+    if variant == "tatweel-diacritics":
+        assert "نقطـة تواجّد الشركة المصرية للاتصالات" in (tmp_path / "out" / "asserted.ttl").read_text(encoding="utf-8")
+
+
+def test_article_that_is_not_utf8(tmp_path: Path):
+    data = _copy_data(tmp_path)
+    article = data / "articles" / ARTICLE_ID / "article.txt"
+    article.write_bytes(article.read_text(encoding="utf-8").encode("cp1256"))
+    result = run_kg("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2 and "article.txt: not UTF-8" in err
+
+
+def test_article_folder_name_must_be_iri_safe(tmp_path: Path):
+    data = _copy_data(tmp_path)
+    (data / "articles" / ARTICLE_ID).rename(data / "articles" / "my article")
+    result = run_kg("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2 and "folder name becomes part of IRIs" in no_traceback(result)
+
+
+# --- Facts that contradict the ontology or the shapes ------------------------------------
+
+TALKS = "<https://w3id.org/ict-coop-kg/id/event/talaat-hanandeh-talks>"
+TALAAT = "<https://w3id.org/ict-coop-kg/id/person/amr-talaat>"
+CONTRADICTIONS = {
+    "typo-property": (f"\n{TALKS} kg:attendde {TALAAT} .\n", "Talks between Amr Talaat and Ahmed Al-Hanandeh",
+                      "Unknown property", "عقد الدكتور عمرو طلعت"),
+    "person-as-country": (f"\n{TALAAT} a kg:Country .\n", "Amr Talaat", "A person cannot also be a place", None),
+    "status-not-allowed": (f"\n{TALKS} kg:status kgc:agreed .\n", "Talks between Amr Talaat and Ahmed Al-Hanandeh",
+                           "exactly one status", "عقد الدكتور عمرو طلعت"),
+    "duplicate-entity": ('\n<https://w3id.org/ict-coop-kg/id/country/jordan> a kg:Country ; rdfs:label "الأردن"@ar , "Jordan"@en .\n',
+                         "Jordan", "same label", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTRADICTIONS))
+def test_contradicting_facts_are_reported_with_label_and_sentence(asserted: str, tmp_path: Path, case: str):
+    extra, label, message, sentence = CONTRADICTIONS[case]
+    (tmp_path / "facts.ttl").write_text(asserted + extra, encoding="utf-8")
+    result = run_kg("validate", "facts.ttl", cwd=tmp_path)
+    out = result.stdout.decode("utf-8")
+    no_traceback(result)
+    assert result.returncode == 1, out
+    assert f"● {label}" in out and message in out
+    if sentence:
+        assert f"source: «{sentence}" in out
+
+
+def test_post_without_organisation_is_reported(asserted: str, tmp_path: Path):
+    broken = asserted.replace(" ;\n    kg:postIn <https://w3id.org/ict-coop-kg/id/organization/jo-modee> .", " .")
+    assert broken != asserted
+    (tmp_path / "facts.ttl").write_text(broken, encoding="utf-8")
+    result = run_kg("validate", "facts.ttl", "--format", "json", cwd=tmp_path)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    constraints = {v["constraint"] for v in report["violations"]}
+    assert {"sh:MinCountConstraintComponent", "query:post-without-organisation-violation"} <= constraints
+    assert all(v["labels"]["en"] == "Minister of Digital Economy and Entrepreneurship" for v in report["violations"])
+
+
+# --- Query parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["who-met-whim"], 2, "did you mean who-met-whom"),
+    (["who-met-whom", "-p", "colour=red"], 2, "unknown parameter(s) colour"),
+    (["who-met-whom", "-p", "country"], 2, "write it as NAME=VALUE"),
+    (["describe-entity"], 2, "missing required parameter(s) entity"),
+    (["who-holds-which-post", "-p", "as_of=31/12/2023"], 2, "is not a date"),
+    (["person-statements", "-p", "person=" + "ب" * 5000], 2, "the limit is 4096"),
+    (["who-met-whom", "-p", 'country=x" } ; DROP ALL ; #'], 0, "0 row(s)"),
+    (["who-met-whom", "-p", "country=مصر\nالأردن"], 0, "0 row(s)"),
+])
+def test_query_parameters(work: Path, args: list[str], code: int, message: str):
+    result = run_kg("query", *args, cwd=work)
+    text = no_traceback(result) + result.stdout.decode("utf-8")
+    assert result.returncode == code, text
+    assert message in text
+
+
+def test_update_through_kg_query_is_refused(work: Path, tmp_path: Path):
+    (tmp_path / "drop.rq").write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")
+    result = run_kg("query", "--file", tmp_path / "drop.rq", "--build", work / "build", cwd=tmp_path)
+    assert result.returncode == 2 and "read-only" in no_traceback(result)
+
+
+# --- The command line -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["build", "--colour"], 2, "No such option"),
+    (["query", "who-met-whom", "--file", "x.rq"], 2, "not both"),
+    (["query", "--list", "who-met-whom"], 2, "--list takes no query name"),
+    (["export", "-o", "missing/dir/out.ttl"], 2, "does not exist"),
+    (["export", "-o", "build/dataset.trig"], 2, "inside the input folder"),
+    (["export", "-o", "build"], 2, "is a folder"),
+    (["export", "--format", "yaml"], 2, "yaml"),
+    (["stats", "--format", "xml"], 2, "use table or json"),
+])
+def test_command_line_mistakes(work: Path, args: list[str], code: int, message: str):
+    before = tree_snapshot(work / "build")
+    result = run_kg(*args, cwd=work)
+    err = no_traceback(result)
+    assert result.returncode == code, err
+    assert message in err
+    assert tree_snapshot(work / "build") == before
+
+
+def test_output_under_a_file_is_refused(work: Path, tmp_path: Path):
+    (tmp_path / "afile").write_text("x")
+    result = run_kg("export", "-o", tmp_path / "afile" / "out.ttl", "--build", work / "build", cwd=work)
+    assert result.returncode == 2 and "is not a folder" in no_traceback(result)
