@@ -164,6 +164,14 @@ def _sentence(data: Graph, focus) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def _message_language(message: Literal) -> str:
+    """The language of a result message: its tag, or for an untagged one (pySHACL drops the tags of
+    SHACL-SPARQL messages) ``ar`` when it is written in Arabic script, else ``en``."""
+    if message.language:
+        return message.language
+    return "ar" if any("\u0600" <= ch <= "\u06ff" for ch in str(message)) else "en"
+
+
 def _violations(report: Graph, data: Graph) -> list[Violation]:
     found = []
     # top-level results only: nested sh:detail results explain their parent, they are not violations of their own
@@ -172,7 +180,7 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         messages = {
-            (m.language or "en"): str(m) for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)
+            _message_language(m): str(m) for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)
         }
         labels = {
             (lbl.language or ""): str(lbl) for lbl in data.objects(focus, RDFS.label) if isinstance(lbl, Literal)

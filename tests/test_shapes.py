@@ -48,7 +48,9 @@ def test_bad_data_gives_exactly_the_expected_violation(case: str, asserted: Grap
     actual = {v.key for v in report.violations}
     assert actual == expected, report.to_text()
     for v in report.violations:
-        assert v.message("en") and v.message("ar"), "messages in English and Arabic"
+        assert set(v.messages) == {"en", "ar"}, v.messages
+        assert any("\u0600" <= ch <= "\u06ff" for ch in v.messages["ar"])
+        assert not any("\u0600" <= ch <= "\u06ff" for ch in v.messages["en"])
 
 
 def test_every_targeted_shape_has_a_fixture():
