@@ -1,0 +1,253 @@
+"""Faults the tool must survive: interrupts, concurrent builds, full or read-only disks, failing servers, secrets."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from kg import KnowledgeGraph, resources
+from kg.endpoint import Endpoint, OxigraphServer, free_port, publish, remote_query
+from kg.errors import EndpointError, OutputError
+
+from .conftest import KG_EXE, run_kg, tree_snapshot
+from .test_server import FaultServer
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture()
+def previous(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A folder with a finished build, and a snapshot of its bytes."""
+    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+    return tmp_path, tree_snapshot(tmp_path / "build")
+
+
+@pytest.fixture()
+def other_data(tmp_path: Path) -> Path:
+    """Data that builds to a different output (one more reference entity)."""
+    data = tmp_path / "other-data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    with open(data / "reference" / "entities.ttl", "a", encoding="utf-8") as fh:
+        fh.write('\n<https://w3id.org/ict-coop-kg/id/country/SA> a kg:Country ;\n'
+                 '    rdfs:label "السعودية"@ar , "Saudi Arabia"@en .\n')
+    return data
+
+
+# --- interrupted builds ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["load", "reason", "validate", "write"])
+def test_exception_at_any_stage_leaves_the_previous_build(previous, other_data: Path, monkeypatch, stage: str):
+    folder, before = previous
+    from kg import api, reason, validate
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"injected at {stage}")
+
+    if stage == "load":
+        monkeypatch.setattr(api, "load_dataset", boom)
+    elif stage == "reason":
+        monkeypatch.setattr(reason, "infer", boom)
+    elif stage == "validate":
+        monkeypatch.setattr(api, "validate_dataset", boom)
+    else:
+        real = pathlib.Path.write_bytes
+        calls = []
+
+        def third_file_fails(self, data):
+            calls.append(self)
+            if len(calls) == 3:
+                raise RuntimeError("injected at write")
+            return real(self, data)
+
+        monkeypatch.setattr(pathlib.Path, "write_bytes", third_file_fails)
+    with pytest.raises(RuntimeError, match="injected"):
+        g = KnowledgeGraph.build(other_data)
+        g.validate()
+        g.write(folder / "build")
+    assert tree_snapshot(folder / "build") == before
+    assert leftovers(folder) == []
+
+
+@pytest.mark.parametrize("errno_code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_full_or_read_only_disk_gives_a_clear_message(previous, other_data: Path, monkeypatch, errno_code: int):
+    folder, before = previous
+    g = KnowledgeGraph.build(other_data)
+    g.validate()
+    real = pathlib.Path.write_bytes
+
+    def fail(self, data):
+        if self.name == "inferred.ttl":
+            raise OSError(errno_code, os.strerror(errno_code))
+        return real(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", fail)
+    with pytest.raises(OutputError) as info:
+        g.write(folder / "build")
+    assert {errno.ENOSPC: "no space left", errno.EROFS: "read-only", errno.EACCES: "permission denied"}[errno_code] \
+        in str(info.value)
+    assert "unchanged" in str(info.value) and info.value.exit_code == 4
+    assert tree_snapshot(folder / "build") == before
+    assert leftovers(folder) == []
+
+
+def test_export_to_a_full_disk(previous, monkeypatch):
+    folder, _ = previous
+    import kg.fsutil as fsutil
+
+    target = folder / "out.ttl"
+    target.write_bytes(b"old")
+
+    def full(fd, *args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "fsync", full)
+    with pytest.raises(OutputError, match="no space left"):
+        fsutil.write_bytes_atomic(target, b"new content")
+    assert target.read_bytes() == b"old"
+    assert leftovers(folder) == []
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("delay", [0.3, 0.9, 1.6, 2.4])
+def test_signal_at_any_moment_leaves_old_or_new_build_whole(previous, other_data: Path, sig, code, delay):
+    folder, before = previous
+    proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(other_data), "--quiet"], cwd=folder,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err, err.decode()
+    after = tree_snapshot(folder / "build")
+    if proc.returncode == 0:  # it had finished: the new build, whole
+        assert "Saudi Arabia" in after["asserted.ttl"].decode()
+        assert json.loads(after["manifest.json"])["conforms"] is True
+    else:
+        assert proc.returncode == code, err.decode()
+        assert after == before
+    assert leftovers(folder) == []
+
+
+def test_two_builds_at_once_end_with_one_whole_build(previous, other_data: Path, tmp_path: Path):
+    folder, before_a = previous
+    ref_b = tmp_path / "ref-b"
+    assert run_kg("build", "--data", other_data, "--out", ref_b, "--quiet", cwd=tmp_path).returncode == 0
+    before_b = tree_snapshot(ref_b)
+    for _ in range(2):
+        procs = [subprocess.Popen([str(KG_EXE), "build", "--quiet", *extra], cwd=folder,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for extra in ([], ["--data", str(other_data)])]
+        for p in procs:
+            assert p.wait(timeout=120) == 0, p.stderr.read().decode()
+        assert tree_snapshot(folder / "build") in (before_a, before_b)
+        assert leftovers(folder) == []
+
+
+# --- remote servers ----------------------------------------------------------------------
+
+
+def test_dns_failure(monkeypatch):
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    with pytest.raises(EndpointError, match="does not resolve") as info:
+        remote_query(Endpoint("http://sparql.example.invalid/query", retries=2, backoff=0.01), "ASK {}", graphs=[])
+    assert not info.value.transient  # a permanent error: not retried
+
+
+@pytest.mark.parametrize(("status", "message", "attempts"), [
+    (401, "authentication refused", 1), (403, "forbidden", 1), (404, "not found", 1),
+    (500, "HTTP 500", 1), (503, "HTTP 503", 3),
+])
+def test_http_errors(status: int, message: str, attempts: int):
+    with FaultServer(status, b"server says no") as server:
+        with pytest.raises(EndpointError, match=message) as info:
+            remote_query(Endpoint(server.url, retries=2, backoff=0.01), "ASK {}", graphs=[])
+        assert info.value.status == status and server.requests == attempts
+        assert "server says no" in str(info.value)
+
+
+def _count(ep: Endpoint, graph: str) -> int:
+    return int(remote_query(ep, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                            graphs=[]).rows[0]["n"])
+
+
+def test_publish_interrupted_half_way_leaves_each_graph_old_or_new(built: KnowledgeGraph, monkeypatch):
+    import kg.endpoint as endpoint
+
+    from kg.namespaces import REFERENCE_GRAPH, ONTOLOGY_GRAPH
+
+    with OxigraphServer() as server:
+        ep = server.endpoint
+        publish(built.dataset, ep, replace=True)
+        old = {g: _count(ep, g) for g in endpoint.project_graphs(ep)}
+        built.dataset.graph(REFERENCE_GRAPH).add((URIRef("urn:x"), URIRef("urn:y"), Literal("new")))
+        try:
+            real_update = endpoint.update
+            moves = []
+
+            def fail_third_move(ep_, text):
+                if text.startswith("MOVE"):
+                    moves.append(text)
+                    if len(moves) == 3:
+                        raise EndpointError("injected: connection reset", transient=False)
+                return real_update(ep_, text)
+
+            monkeypatch.setattr(endpoint, "update", fail_third_move)
+            with pytest.raises(EndpointError) as info:
+                publish(built.dataset, ep, replace=True, batch_size=200)
+            message = str(info.value)
+            assert "graphs written completely:" in message and "not written" in message
+            names = sorted(old)
+            written, unwritten = names[:2], names[2:]
+            for g in written:
+                assert g in message.split("not written")[0]
+            for g in unwritten:
+                assert g in message.split("not written")[1]
+            monkeypatch.undo()
+            now = {g: _count(ep, g) for g in endpoint.project_graphs(ep)}
+            assert set(now) == set(old), "no staging graph left behind"
+            assert str(REFERENCE_GRAPH) in unwritten and now[str(REFERENCE_GRAPH)] == old[str(REFERENCE_GRAPH)]
+            assert now[str(ONTOLOGY_GRAPH)] == old[str(ONTOLOGY_GRAPH)]
+        finally:
+            built.dataset.graph(REFERENCE_GRAPH).remove((URIRef("urn:x"), None, None))
+
+
+def test_secrets_never_appear_in_output_messages_or_files(tmp_path: Path):
+    secret = "n3tRc-S3cret-value"
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text(f"machine 127.0.0.1 login bob password {secret}\n")
+    netrc_file.chmod(0o600)
+    env = {"NETRC": str(netrc_file), "KG_ENDPOINT_USER": "", "KG_ENDPOINT_PASSWORD": ""}
+    env = {k: v for k, v in env.items() if v} | {"HOME": str(tmp_path)}
+    seen = []
+    assert run_kg("build", "--quiet", cwd=tmp_path, env=env).returncode == 0
+    with FaultServer(401, f"bad credentials for bob".encode()) as server:
+        for args in (["query", "who-met-whom", "--endpoint", server.url, "--graph", "urn:g"],
+                     ["publish", "--endpoint", server.url, "--retries", "0"]):
+            result = run_kg(*args, cwd=tmp_path, env=env)
+            seen.append(result.stdout + result.stderr)
+            assert result.returncode == 3
+        assert all(h.startswith("Basic ") for h in server.auth_headers)  # netrc credentials were used
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path != netrc_file:
+            seen.append(path.read_bytes())
+    assert not any(secret.encode() in blob for blob in seen)
+    with pytest.raises(EndpointError) as info:
+        remote_query(Endpoint(f"http://127.0.0.1:{free_port()}/query", retries=0,
+                              credentials=("bob", secret)), "ASK {}", graphs=[])
+    assert secret not in str(info.value) and secret not in repr(info.value)
