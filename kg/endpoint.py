@@ -41,6 +41,7 @@ from rdflib.term import Node
 from kg.errors import EndpointError, InputError
 from kg.namespaces import GRAPH
 from kg.query import QueryResult, ensure_read_only, with_values
+from kg.terms import canonical_term
 
 T = TypeVar("T")
 TRANSIENT_STATUS = {429, 502, 503, 504}
@@ -171,7 +172,8 @@ def _term(cell: Mapping[str, str]) -> Node:
     if kind in ("literal", "typed-literal"):
         if "xml:lang" in cell:
             return Literal(value, lang=cell["xml:lang"])
-        return Literal(value, datatype=URIRef(cell["datatype"]) if cell.get("datatype") else None)
+        literal = Literal(value, datatype=URIRef(cell["datatype"]) if cell.get("datatype") else None)
+        return canonical_term(literal)
     raise ValueError(f"unknown RDF term type {kind!r} in the SPARQL JSON result")
 
 

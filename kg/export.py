@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from kg.errors import InputError
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+from kg.terms import canonical_term
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ def _key(triple):  # type: ignore[no-untyped-def]
     return tuple(term.n3() for term in triple)
 
 
+def canonical(triple):  # type: ignore[no-untyped-def]
+    """The triple with its object in canonical form (see :func:`kg.terms.canonical_term`)."""
+    s, p, o = triple
+    return s, p, canonical_term(o)
+
+
 class SortedGraph(Graph):
     """A graph whose triples (and so subjects, predicates, objects) iterate in sorted order."""
 
@@ -82,7 +89,7 @@ def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:
     """The union of the named graphs ``names`` as a fresh graph, triples inserted in sorted order."""
     triples: set = set()
     for name in names:
-        triples.update(ds.graph(name))
+        triples.update(map(canonical, ds.graph(name)))
     g = SortedGraph()
     bind_prefixes(g)
     for triple in sorted(triples, key=_key):
@@ -96,7 +103,7 @@ def sorted_dataset(ds: Dataset, names: list[URIRef]) -> Dataset:
     bind_prefixes(out)
     for name in names:
         target = out.graph(name)
-        for triple in sorted(ds.graph(name), key=_key):
+        for triple in sorted(map(canonical, ds.graph(name)), key=_key):
             target.add(triple)
     return out
 

@@ -31,6 +31,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from kg import evidence, resources
 from kg.errors import DataError, InputError, Location, QuoteError, RDFSyntaxError
+from kg.terms import IRI_UNSAFE
 from kg.namespaces import (
     ID,
     KG,
@@ -60,7 +61,6 @@ QUAD_FORMATS = {"trig", "nquads"}
 DEFAULT_MAX_INPUT_MB = 50
 """Files larger than this many MiB are refused before parsing (rdflib holds a parsed file in memory,
 several times its size); ``KG_MAX_INPUT_MB`` raises the limit. Bigger data belongs in a SPARQL server."""
-_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def max_input_bytes() -> int:
@@ -168,7 +168,7 @@ def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
                 datatype = str(term.datatype).rsplit("#", 1)[-1]
                 raise RDFSyntaxError(f"the literal {str(term)!r} is not a valid xsd:{datatype} value",
                                      Location(label, _line_containing(data, str(term))))
-            if isinstance(term, URIRef) and _IRI_UNSAFE.search(str(term)):
+            if isinstance(term, URIRef) and IRI_UNSAFE.search(str(term)):
                 raise RDFSyntaxError(f"the IRI <{term}> holds a character IRIs may not contain "
                                      "(space, <, >, \", {, }, |, ^, ` or \\); percent-encode it",
                                      Location(label, _line_containing(data, str(term))))

@@ -34,12 +34,12 @@ from rdflib.term import Node
 from kg import resources
 from kg.errors import QueryError
 from kg.namespaces import ID
+from kg.terms import IRI_UNSAFE, canonical_term
 
 PARAM_TYPES = ("country", "entity", "iri", "string", "date", "integer", "boolean")
 MAX_PARAM_LENGTH = 4096
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*\(\s*(\w+)\s*,\s*(required|optional)\s*\)\s*:?\s*(.*)$")
-_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def safe_iri(value: str) -> URIRef:
     may not hold percent-encoded, so the value can never end the IRI early. Raises :class:`QueryError`
     when what is left is not an absolute IRI."""
     text = value.strip().removeprefix("<").removesuffix(">")
-    iri = _IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text)
+    iri = IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text)
     if not _SCHEME.match(iri):
         raise QueryError(f"{value!r} is not an absolute IRI")
     return URIRef(iri)
@@ -207,7 +207,7 @@ def values_block(bindings: Mapping[str, Node]) -> str:
         return ""
     names = sorted(bindings)
     for term in bindings.values():
-        if isinstance(term, URIRef) and _IRI_UNSAFE.search(str(term)):
+        if isinstance(term, URIRef) and IRI_UNSAFE.search(str(term)):
             raise QueryError(f"refusing to send an IRI with unsafe characters: {str(term)!r}")
     variables = " ".join(f"?{n}" for n in names)
     row = " ".join(bindings[n].n3() for n in names)
@@ -309,7 +309,7 @@ def result_from_rdflib(result: Any) -> QueryResult:
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return QueryResult(variables=[], graph=result.graph)
     variables = [str(v) for v in result.vars]
-    rows = [{v: row[i] for i, v in enumerate(variables)} for row in result]
+    rows = [{v: canonical_term(row[i]) for i, v in enumerate(variables)} for row in result]
     return QueryResult(variables=variables, rows=rows)
 
 
