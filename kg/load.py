@@ -257,7 +257,8 @@ def new_dataset(store: str = "default") -> Dataset:
     try:
         ds = Dataset(store=store, default_union=False)
     except Exception as exc:  # rdflib raises PluginException for unknown store names
-        raise InputError(f"unknown rdflib store {store!r}: {exc}") from None
+        hint = " (it comes with oxrdflib: pip install 'ict-coop-kg[oxigraph]')" if store == "Oxigraph" else ""
+        raise InputError(f"unknown rdflib store {store!r}{hint}: {exc}") from None
     bind_prefixes(ds)
     return ds
 

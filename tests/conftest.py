@@ -54,6 +54,24 @@ def run_kg(*args: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None 
                           timeout=timeout, input=input)
 
 
+def parse_export(data: bytes, fmt: str) -> tuple[Graph, set[str]]:
+    """Parse an export back: all its triples in one graph, and the names of its non-empty named graphs."""
+    from rdflib import Dataset
+
+    from kg.export import FORMATS
+
+    spec = FORMATS[fmt]
+    if not spec.quads:
+        return Graph().parse(data=data, format=spec.rdflib_name), set()
+    ds = Dataset()
+    ds.parse(data=data, format=spec.rdflib_name)
+    merged = Graph()
+    for g in ds.graphs():
+        for triple in g:
+            merged.add(triple)
+    return merged, {str(g.identifier) for g in ds.graphs() if len(g)}
+
+
 def assert_isomorphic(expected: Graph, actual: Graph) -> None:
     """Assert two graphs are isomorphic, printing the triples only in one of them."""
     iso_expected, iso_actual = to_isomorphic(expected), to_isomorphic(actual)

@@ -7,31 +7,21 @@ import subprocess
 import sys
 
 import pytest
-from rdflib import Dataset, Graph
 
 from kg.api import KnowledgeGraph
 from kg.export import FORMATS, export_graphs, sorted_graph
 
-from .conftest import assert_isomorphic
+from .conftest import assert_isomorphic, parse_export
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("inferred", [False, True])
 def test_round_trip_is_isomorphic(built: KnowledgeGraph, fmt: str, inferred: bool):
     data = built.export(fmt, inferred=inferred)
-    spec = FORMATS[fmt]
     expected = sorted_graph(built.dataset, export_graphs(built.dataset, inferred=inferred))
-    if spec.quads:
-        ds = Dataset()
-        ds.parse(data=data, format=spec.rdflib_name)
-        back = Graph()
-        for g in ds.graphs():
-            for t in g:
-                back.add(t)
-        names = {str(g.identifier) for g in ds.graphs() if len(g)}
+    back, names = parse_export(data, fmt)
+    if FORMATS[fmt].quads:
         assert names == {str(n) for n in export_graphs(built.dataset, inferred=inferred)}
-    else:
-        back = Graph().parse(data=data, format=spec.rdflib_name)
     assert_isomorphic(expected, back)
 
 
