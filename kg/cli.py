@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kg.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMANT, InputError, KGError
+from kg.errors import EXIT_INTERRUPTED, EXIT_NONCONFORMANT, InputError, KGError
 
 EXIT_TERMINATED = 143
 
@@ -225,15 +225,11 @@ def validate(
 def _load_for_validation(files: list[Path], build_dir: Path, data: Path | None):  # type: ignore[no-untyped-def]
     from kg.api import KnowledgeGraph
 
-    if files:
-        from kg import resources
-        from kg.load import parse_files, parse_into
-        from kg.namespaces import ONTOLOGY_GRAPH
-        from kg.reason import infer
+    if files:  # SHACL checks asserted triples with the ontology; no reasoning needed
+        from kg.load import load_ontology, parse_files
 
         ds = parse_files(files)
-        parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/ictkg.ttl")
-        infer(ds)
+        load_ontology(ds)
         return KnowledgeGraph(ds)
     if data is None and (build_dir / "dataset.trig").is_file():
         return KnowledgeGraph.load(build_dir)
@@ -527,4 +523,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
 
 
-__all__ = ["app", "main", "EXIT_INPUT"]
+__all__ = ["app", "main"]

@@ -232,7 +232,7 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     ds = new_dataset(store)
 
     note("ontology")
-    parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
+    load_ontology(ds)
 
     note("reference data")
     reference = root / "reference"
@@ -250,6 +250,11 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     if not articles and not reference.is_dir():
         raise InputError(f"{root_label}: no reference/ and no articles/ folder: nothing to build")
     return ds, articles
+
+
+def load_ontology(ds: Dataset) -> None:
+    """Parse the packaged ontology into the ontology graph of ``ds``."""
+    parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
 
 
 def new_dataset(store: str = "default") -> Dataset:
