@@ -59,6 +59,8 @@ class KnowledgeGraph:
 
     dataset: Dataset
     articles: list[Article] = field(default_factory=list)
+    store: str = "default"
+    """The rdflib store plugin the dataset lives in."""
     _report: ValidationReport | None = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------
@@ -72,7 +74,7 @@ class KnowledgeGraph:
         """
         note = progress or (lambda _stage: None)
         ds, articles = load_dataset(Path(data) if isinstance(data, str) else data, store=store, progress=note)
-        kg = cls(ds, articles)
+        kg = cls(ds, articles, store)
         if reason:
             note("reasoning (OWL-RL)")
             from kg.reason import infer
@@ -88,13 +90,19 @@ class KnowledgeGraph:
             raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build' first")
         ds = new_dataset(store)
         parse_into(ds, path, fmt="trig")
-        return cls(ds)
+        return cls(ds, store=store)
 
     # -- views ------------------------------------------------------------
     @cached_property
     def union(self) -> Graph:
-        """Every graph, inferences included, merged into one (what the packaged queries run on)."""
-        return union_graph(self.dataset)
+        """Every graph, inferences included, as one graph (what the packaged queries run on).
+
+        In memory this is a merged copy; on a store with its own SPARQL engine it is a union-default-graph
+        view of the same store, so queries run in that engine.
+        """
+        if self.store == "default":
+            return union_graph(self.dataset)
+        return Dataset(store=self.dataset.store, default_union=True)
 
     @property
     def inferred(self) -> Graph:
@@ -124,13 +132,14 @@ class KnowledgeGraph:
         bindings = q.bind(packaged, params)
         if endpoint is not None:
             return _remote(packaged.text, bindings, endpoint, graphs, packaged.name)
-        return q.run_local(self.union, packaged.text, bindings, label=packaged.name)
+        return q.run_local(self.union, packaged.text, bindings, label=packaged.name,
+                           inline_values=self.store != "default")
 
     def sparql(self, text: str, /, **bindings: Any) -> QueryResult:
         """Run an ad-hoc read-only SPARQL query; ``bindings`` must already be RDF terms (URIRef, Literal)."""
         from kg import query as q
 
-        return q.run_local(self.union, text, bindings)
+        return q.run_local(self.union, text, bindings, inline_values=self.store != "default")
 
     def stats(self) -> Stats:
         """Triples per graph, entities per class, facts per cooperation domain."""

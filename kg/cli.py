@@ -236,14 +236,14 @@ def _load_for_validation(files: list[Path], build_dir: Path, data: Path | None):
     return KnowledgeGraph.build(data)
 
 
-def _ensure_build(build_dir: Path, data: Path | None = None):  # type: ignore[no-untyped-def]
+def _ensure_build(build_dir: Path, data: Path | None = None, store: str = "default"):  # type: ignore[no-untyped-def]
     """The last build in ``build_dir``; when there is none, build (and write) it first."""
     from kg.api import KnowledgeGraph
 
     if (build_dir / "dataset.trig").is_file():
-        return KnowledgeGraph.load(build_dir)
+        return KnowledgeGraph.load(build_dir, store=store)
     _stderr().print(f"kg: no build in {build_dir}/; building it first", markup=False)
-    kg = KnowledgeGraph.build(data)
+    kg = KnowledgeGraph.build(data, store=store)
     report = kg.validate()
     if not report.conforms:
         raise InputError(f"the data does not conform, so there is nothing to export; run 'kg validate' for details")
@@ -390,6 +390,7 @@ def query(
     endpoint: Annotated[str | None, typer.Option("--endpoint", help="Run on this SPARQL server instead.")] = None,
     graph: Annotated[list[str] | None, typer.Option("--graph", help="Named graph(s) to query on the server.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the server.")] = 30.0,
+    store: StoreOpt = "default",
 ) -> None:
     """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only."""
     from kg import query as q
@@ -418,8 +419,9 @@ def query(
         ep = Endpoint.from_url(endpoint, timeout=timeout)
         result = remote_query(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name)
     else:
-        kg = _ensure_build(build_dir)
-        result = q.run_local(kg.union, packaged.text, bindings, label=packaged.name)
+        kg = _ensure_build(build_dir, store=store)
+        result = q.run_local(kg.union, packaged.text, bindings, label=packaged.name,
+                             inline_values=kg.store != "default")
     if result.boolean is not None:
         sys.stdout.write(("yes" if result.boolean else "no") + "\n")
     elif result.graph is not None:

@@ -314,10 +314,16 @@ def result_from_rdflib(result: Any) -> QueryResult:
 
 
 def run_local(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
-              label: str = "query") -> QueryResult:
-    """Run a read-only query on an rdflib graph, with parameters bound as RDF terms (``initBindings``)."""
+              label: str = "query", *, inline_values: bool = False) -> QueryResult:
+    """Run a read-only query on an rdflib graph, with parameters bound as RDF terms.
+
+    rdflib's own engine takes them as ``initBindings``; a store with its own SPARQL engine (Oxigraph
+    through oxrdflib, ``inline_values=True``) gets the same ``VALUES`` block a remote server gets.
+    """
     ensure_read_only(text, label)
     try:
+        if inline_values:
+            return result_from_rdflib(graph.query(with_values(text, bindings or {})))
         return result_from_rdflib(graph.query(text, initBindings=dict(bindings or {})))
     except QueryError:
         raise

@@ -31,6 +31,19 @@ def test_same_query_rows(built: KnowledgeGraph, on_oxigraph: KnowledgeGraph, nam
     assert on_oxigraph.query(name).rows == built.query(name).rows
 
 
+@pytest.mark.parametrize(("name", "params"), [
+    ("who-met-whom", {"country": "JO"}), ("who-met-whom", {"country": "FR"}),
+    ("fact-provenance", {"entity": "person/amr-talaat"}), ("meeting-domains", {"country_a": "EG", "country_b": "JO"}),
+    ("describe-entity", {"entity": "organization/telecom-egypt"}), ("person-statements", {"person": 'x" } ; DROP ALL ; #'}),
+])
+def test_same_rows_with_parameters(built: KnowledgeGraph, on_oxigraph: KnowledgeGraph, name: str, params):
+    assert on_oxigraph.query(name, **params).rows == built.query(name, **params).rows
+
+
+def test_queries_run_in_the_stores_own_engine(on_oxigraph: KnowledgeGraph):
+    assert type(on_oxigraph.union.store).__name__ == "OxigraphStore"
+
+
 def test_unknown_store_is_a_clear_error():
     from kg.errors import InputError
 
