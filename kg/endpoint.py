@@ -47,6 +47,11 @@ T = TypeVar("T")
 TRANSIENT_STATUS = {429, 502, 503, 504}
 USER_ENV, PASSWORD_ENV = "KG_ENDPOINT_USER", "KG_ENDPOINT_PASSWORD"
 GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+"""Lists named graphs without reading them (Oxigraph, Fuseki); some servers (Virtuoso) answer it with nothing."""
+GRAPHS_SCAN_QUERY = """SELECT DISTINCT ?g WHERE {
+    GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), "https://w3id.org/ict-coop-kg/graph/"))
+}"""
+"""The portable fallback, which reads the data."""
 
 
 @dataclass(frozen=True)
@@ -220,8 +225,13 @@ def _select(endpoint: Endpoint, text: str, default_graphs: list[str]) -> QueryRe
 
 def project_graphs(endpoint: Endpoint) -> list[str]:
     """The project's named graphs (``…/graph/…``) the server holds."""
-    result = _select(endpoint, GRAPHS_QUERY, [])
-    return sorted(str(r["g"]) for r in result.rows if r.get("g") is not None and str(r["g"]).startswith(str(GRAPH)))
+    for query in (GRAPHS_QUERY, GRAPHS_SCAN_QUERY):
+        result = _select(endpoint, query, [])
+        found = sorted(str(r["g"]) for r in result.rows
+                       if r.get("g") is not None and str(r["g"]).startswith(str(GRAPH)))
+        if found:
+            return found
+    return []
 
 
 def remote_query(endpoint: Endpoint, text: str, bindings: Mapping[str, Node] | None = None, *,

@@ -182,7 +182,7 @@ def test_http_errors(status: int, message: str, attempts: int):
 
 
 def _count(ep: Endpoint, graph: str) -> int:
-    return int(remote_query(ep, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+    return int(remote_query(ep, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {URIRef(graph).n3()} {{ ?s ?p ?o }} }}",
                             graphs=[]).rows[0]["n"])
 
 

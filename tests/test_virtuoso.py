@@ -1,0 +1,104 @@
+"""The same queries on OpenLink Virtuoso (Debian's virtuoso-opensource-7), on loopback, publishing by SPARQL Update.
+
+Skipped when ``virtuoso-t`` is not installed; ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.endpoint import Endpoint, free_port, publish, remote_query
+from kg.query import list_queries
+
+from .test_server import PARAMS
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(shutil.which("virtuoso-t") is None, reason="virtuoso-t is not installed (apt-get install "
+                       "virtuoso-opensource-7-bin)"),
+]
+
+INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DirsAllowed = ., {d}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+ServerThreads = 4
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory, built: KnowledgeGraph) -> Iterator[Endpoint]:
+    folder: Path = tmp_path_factory.mktemp("virtuoso")
+    sql, http = free_port(), free_port()
+    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=sql, http=http))
+    proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(folder / "virtuoso.ini")], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http}/sparql"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("virtuoso did not start: " + (folder / "virtuoso.log").read_text()[-500:])
+                time.sleep(0.3)
+        # the anonymous SPARQL user may update (on loopback, in a throw-away database)
+        subprocess.run(["isql-vt", str(sql), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+                       check=True, capture_output=True, timeout=60)
+        endpoint = Endpoint.from_url(url, timeout=60)
+        report = publish(built.dataset, endpoint, replace=True, batch_size=1000)
+        assert report.protocol == "update" and len(report.graphs) == 4
+        yield endpoint
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _cases():
+    for q in list_queries():
+        for params in PARAMS.get(q.name, [{}]):
+            yield pytest.param(q.name, params, id=f"{q.name}{'-' if params else ''}{'-'.join(params)}")
+
+
+@pytest.mark.parametrize(("name", "params"), list(_cases()))
+def test_same_rows_locally_and_on_virtuoso(built: KnowledgeGraph, virtuoso: Endpoint, name: str, params):
+    local = built.query(name, **params)
+    remote = built.query(name, endpoint=virtuoso, **params)
+    assert remote.variables == local.variables
+    assert remote.rows == local.rows
+
+
+def test_published_graphs_are_whole_on_virtuoso(built: KnowledgeGraph, virtuoso: Endpoint):
+    for g in built.dataset.graphs():
+        if len(g):
+            n = remote_query(virtuoso, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g.identifier.n3()} {{ ?s ?p ?o }} }}",
+                             graphs=[])
+            assert int(n.rows[0]["n"]) == len(g), g.identifier
