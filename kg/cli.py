@@ -246,7 +246,7 @@ def _ensure_build(build_dir: Path, data: Path | None = None, store: str = "defau
     kg = KnowledgeGraph.build(data, store=store)
     report = kg.validate()
     if not report.conforms:
-        raise InputError(f"the data does not conform, so there is nothing to export; run 'kg validate' for details")
+        raise InputError("the data does not conform, so there is nothing to export; run 'kg validate' for details")
     kg.write(build_dir)
     return kg
 

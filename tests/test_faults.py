@@ -52,7 +52,7 @@ def other_data(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("stage", ["load", "reason", "validate", "write"])
 def test_exception_at_any_stage_leaves_the_previous_build(previous, other_data: Path, monkeypatch, stage: str):
     folder, before = previous
-    from kg import api, reason, validate
+    from kg import api, reason
 
     def boom(*args, **kwargs):
         raise RuntimeError(f"injected at {stage}")
@@ -236,7 +236,7 @@ def test_secrets_never_appear_in_output_messages_or_files(tmp_path: Path):
     env = {k: v for k, v in env.items() if v} | {"HOME": str(tmp_path)}
     seen = []
     assert run_kg("build", "--quiet", cwd=tmp_path, env=env).returncode == 0
-    with FaultServer(401, f"bad credentials for bob".encode()) as server:
+    with FaultServer(401, "bad credentials for bob".encode()) as server:
         for args in (["query", "who-met-whom", "--endpoint", server.url, "--graph", "urn:g"],
                      ["publish", "--endpoint", server.url, "--retries", "0"]):
             result = run_kg(*args, cwd=tmp_path, env=env)

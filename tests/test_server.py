@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import signal
 import subprocess
 import threading
@@ -16,12 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
 
 from kg.api import KnowledgeGraph
 from kg.endpoint import Endpoint, OxigraphServer, free_port, publish, remote_query
 from kg.errors import EndpointError
-from kg.query import bind, list_queries
+from kg.query import list_queries
 
 from .conftest import KG_EXE, run_kg
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.query import bind, list_queries
+from kg.query import list_queries
 
 pytest.importorskip("oxrdflib")
 
