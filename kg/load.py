@@ -112,8 +112,8 @@ def _column(data: bytes, index: int) -> tuple[int, int]:
     return line, column
 
 
-def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: str | None = None) -> None:
-    """Parse one RDF file into ``graph`` (a Graph, or a Dataset for TriG / N-Quads).
+def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: str | None = None) -> bytes:
+    """Parse one RDF file into ``graph`` (a Graph, or a Dataset for TriG / N-Quads); return the bytes read.
 
     Every parser failure becomes :class:`RDFSyntaxError` naming the file and,
     where the parser tells, the line and column; the text is checked to be
@@ -156,6 +156,7 @@ def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: s
     else:
         for triple in fresh:
             graph.add(triple)
+    return data
 
 
 def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
@@ -296,8 +297,7 @@ def _load_article(ds: Dataset, folder: Source, label: str) -> Article:
     sources: dict[str, bytes] = {}
     for f in ttl_files:
         flabel = f"{label}/{f.name}"
-        parse_into(facts, f, label=flabel)
-        sources[flabel] = f.read_bytes()
+        sources[flabel] = parse_into(facts, f, label=flabel)
     if (art.iri, RDF.type, KG.NewsArticle) not in facts:
         raise DataError(
             f"{label}: the facts must describe the article itself: <{art.iri}> a kg:NewsArticle "

@@ -47,13 +47,14 @@ def oxigraph(built: KnowledgeGraph) -> Iterator[OxigraphServer]:
         yield server
 
 
-def _cases():
+def query_cases():
+    """One pytest case per packaged query and parameter set in :data:`PARAMS`."""
     for q in list_queries():
         for params in PARAMS.get(q.name, [{}]):
             yield pytest.param(q.name, params, id=f"{q.name}{'-' if params else ''}{'-'.join(params)}")
 
 
-@pytest.mark.parametrize(("name", "params"), list(_cases()))
+@pytest.mark.parametrize(("name", "params"), list(query_cases()))
 def test_same_rows_locally_and_on_oxigraph(built: KnowledgeGraph, oxigraph: OxigraphServer, name: str, params):
     local = built.query(name, **params)
     remote = built.query(name, endpoint=oxigraph.endpoint, **params)

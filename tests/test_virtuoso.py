@@ -16,9 +16,8 @@ import pytest
 
 from kg.api import KnowledgeGraph
 from kg.endpoint import Endpoint, free_port, publish, remote_query
-from kg.query import list_queries
 
-from .test_server import PARAMS
+from .test_server import query_cases
 
 pytestmark = [
     pytest.mark.server,
@@ -82,13 +81,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory, built: KnowledgeGraph) ->
             proc.kill()
 
 
-def _cases():
-    for q in list_queries():
-        for params in PARAMS.get(q.name, [{}]):
-            yield pytest.param(q.name, params, id=f"{q.name}{'-' if params else ''}{'-'.join(params)}")
-
-
-@pytest.mark.parametrize(("name", "params"), list(_cases()))
+@pytest.mark.parametrize(("name", "params"), list(query_cases()))
 def test_same_rows_locally_and_on_virtuoso(built: KnowledgeGraph, virtuoso: Endpoint, name: str, params):
     local = built.query(name, **params)
     remote = built.query(name, endpoint=virtuoso, **params)
