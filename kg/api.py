@@ -24,11 +24,11 @@ from rdflib import Dataset, Graph
 from kg import export as _export
 from kg import fsutil
 from kg.errors import InputError
-from kg.load import Article, Source, load_dataset, new_dataset, parse_into
+from kg.load import Article, Source, load_dataset, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH
 from kg.query import QueryResult
 from kg.stats import Stats, compute
-from kg.validate import ValidationReport, union_graph, validate_dataset
+from kg.validate import ValidationReport, validate_dataset
 
 DATASET_FILE = "dataset.trig"
 MANIFEST_FILE = "manifest.json"

@@ -39,6 +39,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import EndpointError, InputError
+from kg.load import graph_names
 from kg.namespaces import GRAPH
 from kg.query import QueryResult, ensure_read_only, with_values
 from kg.terms import canonical_term
@@ -305,8 +306,7 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
     written and which were not.
     """
     note = progress or (lambda _m: None)
-    names = sorted(str(g.identifier) for g in ds.graphs() if isinstance(g.identifier, URIRef) and len(g)
-                   and str(g.identifier).startswith(str(GRAPH)))
+    names = [str(n) for n in graph_names(ds) if str(n).startswith(str(GRAPH))]
     if graphs:
         unknown = sorted(set(graphs) - set(names))
         if unknown:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import Dataset, Graph, URIRef
 
 from kg.errors import InputError
+from kg.load import graph_names
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from kg.terms import canonical_term
 
@@ -80,9 +81,8 @@ class SortedDataset(Dataset):
 
 def export_graphs(ds: Dataset, *, inferred: bool) -> list[URIRef]:
     """Which named graphs an export holds: the asserted data; with ``inferred`` also ontology and inferences."""
-    names = sorted(g.identifier for g in ds.graphs() if isinstance(g.identifier, URIRef) and len(g))
     skip = set() if inferred else {ONTOLOGY_GRAPH, INFERRED_GRAPH}
-    return [n for n in names if n not in skip and not str(n).startswith("urn:x-rdflib:")]
+    return [n for n in graph_names(ds) if n not in skip]
 
 
 def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:

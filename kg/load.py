@@ -34,6 +34,7 @@ from kg.errors import DataError, InputError, Location, QuoteError, RDFSyntaxErro
 from kg.terms import IRI_UNSAFE
 from kg.namespaces import (
     ID,
+    INFERRED_GRAPH,
     KG,
     OA,
     ONTOLOGY_GRAPH,
@@ -253,6 +254,24 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     return ds, articles
 
 
+def graph_names(ds: Dataset) -> list[URIRef]:
+    """The non-empty named graphs of ``ds``, sorted (rdflib's own default graph left out)."""
+    return sorted(g.identifier for g in ds.graphs()
+                  if isinstance(g.identifier, URIRef) and len(g) and not str(g.identifier).startswith("urn:x-rdflib:"))
+
+
+def union_graph(ds: Dataset, *, inferred: bool = True) -> Graph:
+    """Every triple of every named graph of ``ds`` in one in-memory graph; without ``inferred``, the
+    asserted ones only (ontology, reference data, articles)."""
+    union = Graph()
+    bind_prefixes(union)
+    for name in graph_names(ds):
+        if inferred or name != INFERRED_GRAPH:
+            for triple in ds.graph(name):
+                union.add(triple)
+    return union
+
+
 def load_ontology(ds: Dataset) -> None:
     """Parse the packaged ontology into the ontology graph of ``ds``."""
     parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
@@ -392,4 +411,5 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["Article", "load_dataset", "new_dataset", "parse_files", "parse_into", "rdf_format"]
+__all__ = ["Article", "graph_names", "load_dataset", "new_dataset", "parse_files", "parse_into", "rdf_format",
+           "union_graph"]

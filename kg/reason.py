@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 
+from kg.load import graph_names, union_graph
 from kg.namespaces import BASE, INFERRED_GRAPH, bind_prefixes
 
 _REFLEXIVE_NOISE = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs}
@@ -22,10 +23,7 @@ _SCHEMA_NOISE = {RDFS.domain, RDFS.range}  # "p has domain <every superclass of 
 
 def asserted_graphs(ds: Dataset) -> list[URIRef]:
     """The names of every graph in ``ds`` except the inferred one, sorted."""
-    return sorted(
-        g.identifier for g in ds.graphs()
-        if isinstance(g.identifier, URIRef) and g.identifier != INFERRED_GRAPH and len(g)
-    )
+    return [name for name in graph_names(ds) if name != INFERRED_GRAPH]
 
 
 def _keep(s, p, o) -> bool:  # type: ignore[no-untyped-def]
@@ -48,13 +46,8 @@ def infer(ds: Dataset) -> Graph:
     """
     import owlrl  # heavy: imported when reasoning is asked for
 
-    closure = Graph()
-    for name in asserted_graphs(ds):
-        for triple in ds.graph(name):
-            closure.add(triple)
-    asserted = Graph()
-    for triple in closure:
-        asserted.add(triple)
+    closure = union_graph(ds, inferred=False)
+    asserted = set(closure)  # membership only: a set costs far less memory than a second indexed graph
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     ds.remove_graph(ds.graph(INFERRED_GRAPH))
     inferred = ds.graph(INFERRED_GRAPH)

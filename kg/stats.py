@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from rdflib import Dataset, Graph, URIRef
 
+from kg.load import graph_names
+
 _PER_CLASS = """
 PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
@@ -60,13 +62,14 @@ def _local(iri: URIRef | str) -> str:
     return "kg:" + text.rsplit("#", 1)[-1] if "#" in text else text
 
 
+def graph_sizes(ds: Dataset) -> dict[str, int]:
+    """Triples per named graph of ``ds``."""
+    return {str(name): len(ds.graph(name)) for name in graph_names(ds)}
+
+
 def compute(ds: Dataset, union: Graph) -> Stats:
     """Compute :class:`Stats` for ``ds``; ``union`` is the union of its graphs (with inferences)."""
-    graphs = {
-        str(g.identifier): len(g)
-        for g in sorted(ds.graphs(), key=lambda g: str(g.identifier))
-        if len(g) and isinstance(g.identifier, URIRef)
-    }
+    graphs = graph_sizes(ds)
     classes = {_local(row[0]): int(row[1]) for row in union.query(_PER_CLASS)}
     domains = [
         DomainCount(str(r[0]), str(r[1] or ""), str(r[2] or ""), int(r[3])) for r in union.query(_PER_DOMAIN)

@@ -19,8 +19,8 @@ from rdflib.namespace import SH
 
 from kg import evidence, resources
 from kg.errors import DataError
-from kg.load import parse_into
-from kg.namespaces import INFERRED_GRAPH, bind_prefixes
+from kg.load import parse_into, union_graph
+from kg.namespaces import bind_prefixes
 
 
 @dataclass(frozen=True)
@@ -110,18 +110,6 @@ def shapes_graph() -> Graph:
     for f in resources.shapes_files():
         parse_into(shapes, f, label=f"ontology/{f.name}")
     return shapes
-
-
-def union_graph(ds: Dataset, *, inferred: bool = True) -> Graph:
-    """Every triple of every graph of ``ds`` in one graph; without ``inferred``, the asserted ones only."""
-    union = Graph()
-    bind_prefixes(union)
-    for g in ds.graphs():
-        if not inferred and g.identifier == INFERRED_GRAPH:
-            continue
-        for triple in g:
-            union.add(triple)
-    return union
 
 
 _NAMES = Graph()

@@ -195,7 +195,7 @@ def test_describe_entity(built: KnowledgeGraph):
 @pytest.mark.parametrize("name", ["fact-without-evidence-violation", "quote-offsets-mismatch-violation",
                                   "post-without-organisation-violation", "undeclared-term-violation"])
 def test_violation_queries_return_nothing_on_good_data(built: KnowledgeGraph, name: str):
-    from kg.validate import union_graph
+    from kg.load import union_graph
     from kg.query import run_local
 
     assert len(run_local(union_graph(built.dataset, inferred=False), get_query(name).text)) == 0
@@ -204,7 +204,8 @@ def test_violation_queries_return_nothing_on_good_data(built: KnowledgeGraph, na
 def test_violation_queries_catch_a_typo_and_run_in_validate(built: KnowledgeGraph):
     from rdflib import URIRef
     from kg.namespaces import ID
-    from kg.validate import union_graph, validate_graph
+    from kg.load import union_graph
+    from kg.validate import validate_graph
 
     data = union_graph(built.dataset, inferred=False)
     data.add((ID["event/talaat-hanandeh-talks"], URIRef("https://w3id.org/ict-coop-kg/ontology#attendde"),

@@ -16,7 +16,8 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
 from kg import KnowledgeGraph
-from kg.validate import shapes_graph, union_graph, validate_graph
+from kg.load import union_graph
+from kg.validate import shapes_graph, validate_graph
 
 HERE = Path(__file__).parent / "shapes"
 CASES = sorted(p.stem for p in (HERE / "input").glob("*.ru"))
