@@ -27,7 +27,7 @@ from kg.errors import InputError
 from kg.load import Article, Source, load_dataset, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH
 from kg.query import QueryResult
-from kg.stats import Stats, compute
+from kg.stats import Stats, compute, graph_sizes
 from kg.validate import ValidationReport, validate_dataset
 
 DATASET_FILE = "dataset.trig"
@@ -163,12 +163,11 @@ class KnowledgeGraph:
             outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
             outputs["validation.json"] = report.to_json().encode("utf-8")
             outputs["validation.txt"] = report.to_text().encode("utf-8")
-        stats = self.stats()
         manifest = {
             "generator": f"ict-coop-kg {version('ict-coop-kg')}",
             "articles": [a.id for a in self.articles],
             "conforms": None if report is None else report.conforms,
-            "graphs": stats.graphs,
+            "graphs": graph_sizes(self.dataset),
             "files": sorted([*outputs, MANIFEST_FILE]),
         }
         outputs[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

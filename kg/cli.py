@@ -132,11 +132,11 @@ def _progress(console):  # type: ignore[no-untyped-def]
     return status, note
 
 
-def _summary(kg, report, out: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _print_stats(stats, *, domains: bool) -> None:  # type: ignore[no-untyped-def]
+    """Triples per graph and entities per class (and, with ``domains``, facts per cooperation domain)."""
     from rich.table import Table
 
     console = _stdout()
-    stats = kg.stats()
     graphs = Table(title="Triples per graph", title_justify="left")
     graphs.add_column("graph")
     graphs.add_column("triples", justify="right")
@@ -150,10 +150,13 @@ def _summary(kg, report, out: Path | None) -> None:  # type: ignore[no-untyped-d
         classes.add_row(name, str(n))
     console.print(graphs)
     console.print(classes)
-    verdict = "conforms" if report.conforms else f"does not conform ({len(report.violations)} violations)"
-    console.print(f"SHACL validation: {verdict}")
-    if out is not None:
-        console.print(f"Written to {out}/")
+    if domains:
+        table = Table(title="Cooperation domains", title_justify="left")
+        for col in ("domain", "المجال", "facts"):
+            table.add_column(col, justify="right" if col == "facts" else "left")
+        for d in stats.domains:
+            table.add_row(d.label_en, d.label_ar, str(d.facts))
+        console.print(table)
 
 
 @app.command()
@@ -191,7 +194,8 @@ def build(
             err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
         raise typer.Exit(EXIT_NONCONFORMANT)
     if not quiet:
-        _summary(kg, report, out)
+        _print_stats(kg.stats(), domains=False)
+        _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
 
 
 @app.command()
@@ -307,22 +311,7 @@ def stats(
 
         sys.stdout.write(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2) + "\n")
         return
-    from rich.table import Table
-
-    console = _stdout()
-    for title, rows in (("Triples per graph", result.graphs), ("Entities per class", result.classes)):
-        table = Table(title=title, title_justify="left")
-        table.add_column(title.split(" per ")[1])
-        table.add_column("count", justify="right")
-        for name, n in rows.items():
-            table.add_row(name, str(n))
-        console.print(table)
-    table = Table(title="Cooperation domains", title_justify="left")
-    for col in ("domain", "المجال", "facts"):
-        table.add_column(col, justify="right" if col == "facts" else "left")
-    for d in result.domains:
-        table.add_row(d.label_en, d.label_ar, str(d.facts))
-    console.print(table)
+    _print_stats(result, domains=True)
 
 
 class QueryFormat(str, Enum):
@@ -345,7 +334,7 @@ def _parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
-def _display(term, lang: str) -> str:  # type: ignore[no-untyped-def]
+def _display(term) -> str:  # type: ignore[no-untyped-def]
     from rdflib import URIRef
 
     from kg.namespaces import ID
@@ -371,7 +360,7 @@ def _print_table(result, lang: str, title: str) -> None:  # type: ignore[no-unty
         table.add_column(v[:-3] if label_column else v,
                          justify="right" if (lang == "ar" and label_column) else "left", overflow="fold")
     for row in result.rows:
-        table.add_row(*(_display(row.get(v), lang) for v in columns))
+        table.add_row(*(_display(row.get(v)) for v in columns))
     console = _stdout()
     console.print(table)
     console.print(f"{len(result.rows)} row(s)")
