@@ -152,6 +152,16 @@ def _sentence(data: Graph, focus) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def _labels(data: Graph, focus) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The focus node's ``rdfs:label`` values by language tag."""
+    return dict(sorted((lbl.language or "", str(lbl)) for lbl in data.objects(focus, RDFS.label)
+                       if isinstance(lbl, Literal)))
+
+
+def _order(v: Violation) -> tuple[str, str, str, str]:
+    return (v.focus, v.path or "", v.constraint, v.value or "")
+
+
 def _message_language(message: Literal) -> str:
     """The language of a result message: its tag, or for an untagged one (pySHACL drops the tags of
     SHACL-SPARQL messages) ``ar`` when it is written in Arabic script, else ``en``."""
@@ -170,9 +180,6 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
         messages = {
             _message_language(m): str(m) for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)
         }
-        labels = {
-            (lbl.language or ""): str(lbl) for lbl in data.objects(focus, RDFS.label) if isinstance(lbl, Literal)
-        }
         found.append(Violation(
             focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
             constraint=_short(report.value(result, SH.sourceConstraintComponent)),
@@ -182,10 +189,10 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
             shape=_short(report.value(result, SH.sourceShape))
             if isinstance(report.value(result, SH.sourceShape), URIRef) else None,
             messages=dict(sorted(messages.items())),
-            labels=dict(sorted(labels.items())),
+            labels=_labels(data, focus),
             sentence=_sentence(data, focus),
         ))
-    return sorted(found, key=lambda v: (v.focus, v.path or "", v.constraint, v.value or ""))
+    return found
 
 
 def validate_graph(data: Graph) -> ValidationReport:
@@ -202,8 +209,7 @@ def validate_graph(data: Graph) -> ValidationReport:
     if not isinstance(report, Graph):
         raise DataError(f"the SHACL shapes could not be applied: {text}")
     bind_prefixes(report)
-    violations = sorted(_violations(report, data) + query_violations(data),
-                        key=lambda v: (v.focus, v.path or "", v.constraint, v.value or ""))
+    violations = sorted(_violations(report, data) + query_violations(data), key=_order)
     return ValidationReport(conforms=bool(conforms) and not violations, violations=violations, graph=report)
 
 
@@ -225,15 +231,13 @@ def query_violations(data: Graph) -> list[Violation]:
             messages = {"en": str(row.get("message") or q.title)}
             if q.title_ar:
                 messages["ar"] = q.title_ar
-            labels = {(lbl.language or ""): str(lbl) for lbl in data.objects(focus, RDFS.label)
-                      if isinstance(lbl, Literal)}
             found.append(Violation(
                 focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
                 constraint=f"query:{q.name}",
                 path=_short(row["path"]) if row.get("path") is not None else None,
                 value=_short(row["value"]) if row.get("value") is not None else None,
                 messages=messages,
-                labels=dict(sorted(labels.items())),
+                labels=_labels(data, focus),
                 sentence=_sentence(data, focus),
             ))
     return found

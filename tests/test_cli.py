@@ -23,13 +23,16 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_console_script_starts():
+    import subprocess
+
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts
     for name in scripts:
         exe = KG_EXE.with_name(name)
         for args in (["--help"], ["--version"]):
-            result = run_kg(*args, cwd=ROOT) if name == "kg" else None
-            assert result is not None and result.returncode == 0, (name, args, result and result.stderr)
-        assert exe.exists()
+            result = subprocess.run([str(exe), *args], cwd=ROOT, capture_output=True, timeout=60)
+            assert result.returncode == 0, (name, args, result.stderr)
+            assert b"Traceback" not in result.stderr
 
 
 def test_version_comes_from_package_metadata():
