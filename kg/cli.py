@@ -33,14 +33,13 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Terminated(KGError):
-    """The process received SIGTERM."""
-
-    exit_code = EXIT_TERMINATED
+class Terminated(BaseException):
+    """The process received SIGTERM. Like KeyboardInterrupt for SIGINT it is not an Exception, so no
+    ``except Exception`` in a library (rdflib's query evaluation, a retry loop) can swallow it."""
 
 
 def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Terminated("terminated (SIGTERM); nothing was written")
+    raise Terminated()
 
 
 def _stderr():  # type: ignore[no-untyped-def]
@@ -69,6 +68,9 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             _stderr().print("kg: interrupted; nothing was written", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Terminated:
+            _stderr().print("kg: terminated (SIGTERM); nothing was written", markup=False)
+            raise typer.Exit(EXIT_TERMINATED) from None
         finally:
             signal.signal(signal.SIGTERM, previous)
 

@@ -251,3 +251,42 @@ def test_secrets_never_appear_in_output_messages_or_files(tmp_path: Path):
         remote_query(Endpoint(f"http://127.0.0.1:{free_port()}/query", retries=0,
                               credentials=("bob", secret)), "ASK {}", graphs=[])
     assert secret not in str(info.value) and secret not in repr(info.value)
+
+
+def test_sigterm_during_a_query_is_not_mistaken_for_a_query_error(previous, other_data: Path, monkeypatch):
+    """The SIGTERM handler's exception must pass through code that catches Exception (rdflib's evaluator)."""
+    from rdflib import Graph
+
+    from kg import cli
+
+    from kg.query import get_query
+
+    folder, before = previous
+    real_query = Graph.query
+    target = get_query("quote-offsets-mismatch-violation").text  # where CI once saw SIGTERM land
+
+    def signal_arrives(self, query_object, *args, **kwargs):
+        if query_object == target:
+            cli._on_sigterm(signal.SIGTERM, None)
+        return real_query(self, query_object, *args, **kwargs)
+
+    monkeypatch.setattr(Graph, "query", signal_arrives)
+    monkeypatch.chdir(folder)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["build", "--data", str(other_data), "--quiet"])
+    assert info.value.code == 143
+    assert tree_snapshot(folder / "build") == before
+    assert leftovers(folder) == []
+
+
+def test_sigterm_during_a_remote_request_is_not_retried_or_reported_as_a_server_error(monkeypatch):
+    from SPARQLWrapper import SPARQLWrapper
+
+    from kg import cli
+
+    def signal_arrives(self):
+        cli._on_sigterm(signal.SIGTERM, None)
+
+    monkeypatch.setattr(SPARQLWrapper, "query", signal_arrives)
+    with pytest.raises(cli.Terminated):
+        remote_query(Endpoint("http://127.0.0.1:9/query", retries=2, backoff=0.01), "ASK {}", graphs=[])
