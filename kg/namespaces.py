@@ -60,6 +60,7 @@ class KG(DefinedNamespace):
     SourceDocument: URIRef
     NewsArticle: URIRef
     Evidence: URIRef
+    Mention: URIRef
     # object properties
     country: URIRef
     basedIn: URIRef
@@ -101,6 +102,7 @@ class KG(DefinedNamespace):
     supportsService: URIRef
     includesService: URIRef
     evidence: URIRef
+    denotedBy: URIRef
     # datatype properties
     quote: URIRef
     purpose: URIRef
