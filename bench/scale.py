@@ -70,9 +70,17 @@ def main() -> None:
         size = len(kg.export("nt", inferred=True))
         timings["export nt --inferred"] = time.perf_counter() - t
         triples = sum(len(g) for g in kg.dataset.graphs())
+        from rdflib import RDF
+
+        from kg.namespaces import KG, article_graph
+
+        one = kg.dataset.graph(article_graph("bench_00000"))
+        per_article = (len(one), len(set(one.subjects(RDF.type, KG.Fact))), len(set(one.subjects(RDF.type, KG.Quotation))))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"articles={args.articles} store={args.store} triples={triples} rows={rows} export={size / 2**20:.1f} MiB "
           f"peak_rss={peak:.0f} MiB")
+    print(f"  one article's graph: {per_article[0]} triples, {per_article[1]} sourced facts (kg:Fact), "
+          f"{per_article[2]} quotations")
     for stage, seconds in timings.items():
         print(f"  {stage:28s} {seconds:8.2f} s")
 

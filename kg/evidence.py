@@ -138,3 +138,23 @@ def sentence_at(text: str, start: int, end: int) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     return text[line_start:line_end if line_end != -1 else len(text)].strip()
+
+
+_LETTERS = str.maketrans({
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # أ إ آ ٱ → ا
+    "\u0649": "\u064A",  # ى → ي
+    "\u0629": "\u0647",  # ة → ه
+})
+_SEPARATORS = str.maketrans({ch: " " for ch in "-‐–—_.,،؛;:!?()[]«»\"'’‘`"})
+
+
+def match_key(text: str) -> str:
+    """A loose key for "does this quotation name that entity": :func:`normalize`, then tatweel, Arabic
+    diacritics and digit forms folded as in quote matching, hamza forms of alef, alef maqsura and ta marbuta
+    unified (the spellings writers swap), lower case, punctuation as spaces and runs of spaces collapsed.
+
+    Used only to check that a quotation supports a fact (a name is a substring of the quotation's key);
+    offsets are never computed on it.
+    """
+    folded, _ = _fold(normalize(text))
+    return " ".join(folded.translate(_LETTERS).translate(_SEPARATORS).lower().split())

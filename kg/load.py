@@ -7,17 +7,25 @@ has this layout::
     articles/<id>/article.txt       the source text, stored exactly as received
     articles/<id>/*.ttl             its metadata and facts, with kg:quote evidence
 
-Each article's facts go to the named graph ``graph/article/<id>``; its
-``kg:quote`` shorthands are resolved against the article text into
-``kg:Evidence`` nodes with Web Annotation selectors (see :mod:`kg.evidence`).
+The folder contract: every folder in ``articles/`` is an article except those whose name starts with ``.`` or
+``_`` (``__pycache__`` of an installed wheel, ``.git``, ``_drafts``), which are skipped; other entries (files)
+are ignored. An article folder's name is its id (letters, digits, ``.``, ``_``, ``-``) and it must hold
+``article.txt``. Every input is a regular file inside the data folder: FIFOs, devices and symbolic links that
+resolve outside the folder are refused.
+
+Each article's triples go to the named graph ``graph/article/<id>``; its ``kg:quote`` shorthands are
+resolved against the article text into ``kg:Quotation`` nodes with Web Annotation selectors (see
+:mod:`kg.evidence`), and every asserted triple becomes a sourced ``kg:Fact`` (see :mod:`kg.facts`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
+import stat
 import xml.sax
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,17 +34,13 @@ from pathlib import Path
 
 from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
-from rdflib.namespace import PROV
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from kg import evidence, resources
-from kg.errors import DataError, InputError, Location, QuoteError, RDFSyntaxError
-from kg.terms import IRI_UNSAFE
+from kg import evidence, facts, resources
+from kg.errors import DataError, InputError, Location, RDFSyntaxError
 from kg.namespaces import (
-    ID,
     INFERRED_GRAPH,
     KG,
-    OA,
     ONTOLOGY_GRAPH,
     REFERENCE_GRAPH,
     SCHEMA,
@@ -44,6 +48,7 @@ from kg.namespaces import (
     article_iri,
     bind_prefixes,
 )
+from kg.terms import IRI_UNSAFE
 
 FORMAT_BY_SUFFIX = {
     ".ttl": "turtle",
@@ -60,16 +65,29 @@ FORMAT_BY_SUFFIX = {
 }
 QUAD_FORMATS = {"trig", "nquads"}
 DEFAULT_MAX_INPUT_MB = 50
+MAX_INPUT_MB_CAP = 1_048_576
+"""The largest ``KG_MAX_INPUT_MB`` accepted (1 TiB): beyond it the setting is surely a mistake."""
 """Files larger than this many MiB are refused before parsing (rdflib holds a parsed file in memory,
 several times its size); ``KG_MAX_INPUT_MB`` raises the limit. Bigger data belongs in a SPARQL server."""
 
 
 def max_input_bytes() -> int:
-    """The size limit for one input file, from ``KG_MAX_INPUT_MB`` (default :data:`DEFAULT_MAX_INPUT_MB`)."""
+    """The size limit for one input file, from ``KG_MAX_INPUT_MB`` (default :data:`DEFAULT_MAX_INPUT_MB`).
+
+    Raises :class:`InputError` unless the setting is a finite number greater than 0 (``inf``, ``nan``, ``-1``,
+    ``0`` and words are refused, naming the value).
+    """
+    raw = os.environ.get("KG_MAX_INPUT_MB")
+    if raw is None:
+        return DEFAULT_MAX_INPUT_MB * 2**20
     try:
-        return int(float(os.environ.get("KG_MAX_INPUT_MB", DEFAULT_MAX_INPUT_MB)) * 2**20)
+        value = float(raw)
     except ValueError:
-        raise InputError(f"KG_MAX_INPUT_MB={os.environ['KG_MAX_INPUT_MB']!r} is not a number") from None
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or value > MAX_INPUT_MB_CAP:
+        raise InputError(f"KG_MAX_INPUT_MB={raw!r}: give a number of MiB greater than 0 and at most "
+                         f"{MAX_INPUT_MB_CAP} (default {DEFAULT_MAX_INPUT_MB})")
+    return int(value * 2**20)
 
 Source = Traversable | Path
 Progress = Callable[[str], None]
@@ -88,13 +106,25 @@ def rdf_format(name: str) -> str:
         raise InputError(f"{name}: unknown RDF file extension {suffix or '(none)'!r}; use one of {known}") from None
 
 
-def _read(source: Source, label: str) -> bytes:
+def read_input(source: Source, label: str, root: Path | None = None) -> bytes:
+    """The bytes of one input file, after the checks of the folder contract.
+
+    A :class:`~pathlib.Path` must be a regular file (not a FIFO, device or socket) of at most
+    :func:`max_input_bytes`; with ``root`` (the data folder it was found in) it must also resolve inside that
+    folder, so a symbolic link cannot pull in files from elsewhere (``/proc/self/environ``, ``~/.ssh``…).
+    """
     try:
         if isinstance(source, Path):
+            if root is not None:
+                _check_inside(source, root, label)
+            mode = source.stat().st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
+                raise InputError(f"{label}: is {kind}; inputs must be regular files")
             size, limit = source.stat().st_size, max_input_bytes()
             if size > limit:
                 raise InputError(
-                    f"{label}: {size / 2**20:.0f} MiB is larger than the {limit / 2**20:.0f} MiB this command "
+                    f"{label}: {_mib(size)} is larger than the {_mib(limit)} this command "
                     "loads into memory (set KG_MAX_INPUT_MB to raise it, or load the file into a SPARQL server)"
                 )
         return source.read_bytes()
@@ -106,6 +136,22 @@ def _read(source: Source, label: str) -> bytes:
         raise InputError(f"{label}: permission denied") from None
 
 
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB" if size >= 10 * 2**20 else f"{size / 2**10:,.0f} KiB"
+
+
+def _check_inside(path: Path, root: Path, label: str) -> None:
+    """Refuse ``path`` when it (following symbolic links) resolves outside the data folder ``root``."""
+    real_root = root.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise InputError(f"{label}: a broken or looping symbolic link") from None
+    if real != real_root and real_root not in real.parents:
+        raise InputError(f"{label}: is a symbolic link to {real}, outside the data folder {real_root}; "
+                         "copy the file into the data folder instead")
+
+
 def _column(data: bytes, index: int) -> tuple[int, int]:
     index = max(0, min(index, len(data)))
     line = data.count(b"\n", 0, index) + 1
@@ -113,7 +159,8 @@ def _column(data: bytes, index: int) -> tuple[int, int]:
     return line, column
 
 
-def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: str | None = None) -> bytes:
+def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: str | None = None,
+               root: Path | None = None) -> bytes:
     """Parse one RDF file into ``graph`` (a Graph, or a Dataset for TriG / N-Quads); return the bytes read.
 
     Every parser failure becomes :class:`RDFSyntaxError` naming the file and,
@@ -122,7 +169,7 @@ def parse_into(graph: Graph, source: Source, *, label: str | None = None, fmt: s
     """
     label = label or str(source)
     fmt = fmt or rdf_format(source.name)
-    data = _read(source, label)
+    data = read_input(source, label, root)
     if not data.strip():
         raise RDFSyntaxError("the file is empty", Location(label))
     try:
@@ -214,7 +261,17 @@ def _children(folder: Source) -> list[Source]:
 
 
 def _ttl_files(folder: Source) -> list[Source]:
-    return [f for f in _children(folder) if f.is_file() and f.name.endswith(".ttl")]
+    # not only regular files: a FIFO or a folder named *.ttl is refused by read_input, not silently skipped
+    return [f for f in _children(folder) if f.name.endswith(".ttl") and not f.name.startswith(".")]
+
+
+def is_article_folder_name(name: str) -> bool:
+    """Whether a folder in ``articles/`` is an article by the folder contract (see :func:`load_dataset`).
+
+    Names starting with ``.`` or ``_`` (``__pycache__``, ``.git``, ``_drafts``) are not articles and are
+    skipped; every other folder must be a valid article.
+    """
+    return not name.startswith((".", "_"))
 
 
 def load_dataset(data: Source | None = None, *, store: str = "default",
@@ -231,6 +288,7 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     root_label = str(data) if data is not None else "data"
     if isinstance(root, Path) and not root.is_dir():
         raise InputError(f"{root}: data folder not found (it should hold reference/ and articles/)")
+    local_root = root if isinstance(root, Path) else None
     ds = new_dataset(store)
 
     note("ontology")
@@ -240,15 +298,21 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     reference = root / "reference"
     if reference.is_dir():
         for f in _ttl_files(reference):
-            parse_into(ds.graph(REFERENCE_GRAPH), f, label=f"{root_label}/reference/{f.name}")
+            flabel = f"{root_label}/reference/{f.name}"
+            parsed = Graph()
+            data = parse_into(parsed, f, label=flabel, root=local_root)
+            facts.refuse_declarations(parsed, {flabel: data})  # only ontology/ declares terms
+            target = ds.graph(REFERENCE_GRAPH)
+            for triple in parsed:
+                target.add(triple)
 
     articles: list[Article] = []
     folder = root / "articles"
     if folder.is_dir():
         for sub in _children(folder):
-            if sub.is_dir():
+            if sub.is_dir() and is_article_folder_name(sub.name):
                 note(f"article {sub.name}")
-                articles.append(_load_article(ds, sub, f"{root_label}/articles/{sub.name}"))
+                articles.append(_load_article(ds, sub, f"{root_label}/articles/{sub.name}", local_root))
     if not articles and not reference.is_dir():
         raise InputError(f"{root_label}: no reference/ and no articles/ folder: nothing to build")
     return ds, articles
@@ -281,9 +345,9 @@ def new_dataset(store: str = "default") -> Dataset:
     """An empty dataset on the named rdflib store, with the project's prefixes bound."""
     try:
         ds = Dataset(store=store, default_union=False)
-    except Exception as exc:  # rdflib raises PluginException for unknown store names
-        hint = " (it comes with oxrdflib: pip install 'ict-coop-kg[oxigraph]')" if store == "Oxigraph" else ""
-        raise InputError(f"unknown rdflib store {store!r}{hint}: {exc}") from None
+    except Exception:  # rdflib raises PluginException for unknown store names
+        raise InputError(f"unknown rdflib store {store!r} (--store / KG_STORE): use 'default' (in memory) or "
+                         "'Oxigraph'") from None
     bind_prefixes(ds)
     return ds
 
@@ -291,15 +355,15 @@ def new_dataset(store: str = "default") -> Dataset:
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _load_article(ds: Dataset, folder: Source, label: str) -> Article:
+def _load_article(ds: Dataset, folder: Source, label: str, root: Path | None = None) -> Article:
     article_id = folder.name
     if not ARTICLE_ID.match(article_id):
         raise DataError(f"{label}: an article folder name becomes part of IRIs, so it may hold only letters, "
                         "digits, '.', '_' and '-' (and start with a letter or digit)")
     text_file = folder / "article.txt"
-    if not text_file.is_file():
+    if not (text_file.is_file() or (isinstance(text_file, Path) and text_file.exists())):
         raise DataError(f"{label}: no article.txt (the source text) in the article folder")
-    raw = _read(text_file, f"{label}/article.txt")
+    raw = read_input(text_file, f"{label}/article.txt", root)
     text = evidence.canonical_text(raw, source=f"{label}/article.txt")
     art = Article(
         id=article_id,
@@ -309,91 +373,37 @@ def _load_article(ds: Dataset, folder: Source, label: str) -> Article:
         sha256=hashlib.sha256(raw).hexdigest(),
         text_file=f"{label}/article.txt",
     )
-    facts = Graph()
+    authored = Graph()
     ttl_files = _ttl_files(folder)
     if not ttl_files:
         raise DataError(f"{label}: no .ttl file with the article's metadata and facts")
     sources: dict[str, bytes] = {}
     for f in ttl_files:
         flabel = f"{label}/{f.name}"
-        sources[flabel] = parse_into(facts, f, label=flabel)
-    if (art.iri, RDF.type, KG.NewsArticle) not in facts:
+        sources[flabel] = parse_into(authored, f, label=flabel, root=root)
+    if (art.iri, RDF.type, KG.NewsArticle) not in authored:
         raise DataError(
             f"{label}: the facts must describe the article itself: <{art.iri}> a kg:NewsArticle "
             "(the IRI is made from the folder name)"
         )
-    _resolve_quotes(facts, art, sources)
-    facts.add((art.iri, SCHEMA.text, Literal(text)))
-    facts.add((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary)))
+    built = _assemble_facts(ds, authored, art, sources)
+    built.add((art.iri, SCHEMA.text, Literal(text)))
+    built.add((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary)))
     target = ds.graph(art.graph)
-    for triple in facts:
+    for triple in built:
         target.add(triple)
     return art
 
 
-def _quote_location(quote: str, sources: dict[str, bytes]) -> Location:
-    needle = quote.encode("utf-8")
-    for flabel, data in sources.items():
-        at = data.find(needle)
-        if at != -1:
-            line, column = _column(data, at)
-            return Location(flabel, line, column)
-    return Location(next(iter(sources)))
+def _assemble_facts(ds: Dataset, authored: Graph, art: Article, sources: dict[str, bytes]) -> Graph:
+    """The article's named graph from its authored triples (see :mod:`kg.facts`): declarations of terms are
+    refused, every quote is located, every asserted triple becomes a sourced ``kg:Fact`` with its quotations."""
+    from rdflib.graph import ReadOnlyGraphAggregate
 
-
-def _resolve_quotes(facts: Graph, art: Article, sources: dict[str, bytes]) -> None:
-    """Replace every ``kg:quote`` in ``facts`` by evidence with selectors; raise on bad quotes."""
-    problems: list[QuoteError] = []
-    located: dict[URIRef, list[evidence.Span]] = {}
-    for subject, quote in sorted(facts.subject_objects(KG.quote)):
-        text = str(quote)
-        try:
-            span = evidence.locate(art.text, text)
-        except evidence.QuoteNotFound:
-            problems.append(QuoteError(
-                f"quote not found in {art.text_file}: {text!r}", _quote_location(text, sources), text))
-            continue
-        except evidence.QuoteAmbiguous as exc:
-            problems.append(QuoteError(
-                f"quote occurs {len(exc.starts)} times in {art.text_file} (at code points "
-                f"{', '.join(map(str, exc.starts))}); quote more words so it is unique: {text!r}",
-                _quote_location(text, sources), text))
-            continue
-        located.setdefault(subject, []).append(span)
-    if problems:
-        if len(problems) == 1:
-            raise problems[0]
-        first = problems[0]
-        raise QuoteError(
-            first.detail + "\n" + "\n".join(str(p) for p in problems[1:]), first.location, first.quote)
-    facts.remove((None, KG.quote, None))
-    for subject, spans in located.items():
-        facts.add((subject, PROV.wasDerivedFrom, art.iri))
-        for number, span in enumerate(sorted(set(spans), key=lambda s: (s.start, s.end)), start=1):
-            _add_evidence(facts, subject, art, span, number)
-
-
-def _evidence_iri(subject: URIRef, art: Article, number: int) -> URIRef:
-    local = str(subject)[len(str(ID)):] if str(subject).startswith(str(ID)) else hashlib.sha1(
-        str(subject).encode()).hexdigest()[:16]
-    return URIRef(f"{art.iri}/evidence/{local}/{number}")
-
-
-def _add_evidence(g: Graph, subject: URIRef, art: Article, span: evidence.Span, number: int) -> None:
-    ev = _evidence_iri(subject, art, number)
-    quote_sel, position_sel = URIRef(f"{ev}/quote"), URIRef(f"{ev}/position")
-    g.add((subject, KG.evidence, ev))
-    g.add((ev, RDF.type, KG.Evidence))
-    g.add((ev, OA.hasSource, art.iri))
-    g.add((ev, OA.hasSelector, quote_sel))
-    g.add((ev, OA.hasSelector, position_sel))
-    g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-    g.add((quote_sel, OA.exact, Literal(span.exact)))
-    g.add((quote_sel, OA.prefix, Literal(span.prefix)))
-    g.add((quote_sel, OA.suffix, Literal(span.suffix)))
-    g.add((position_sel, RDF.type, OA.TextPositionSelector))
-    g.add((position_sel, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-    g.add((position_sel, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+    facts.refuse_declarations(authored, sources)
+    known = ReadOnlyGraphAggregate([ds.graph(REFERENCE_GRAPH), authored])
+    return facts.ArticleFacts(authored, article=art.iri, article_id=art.id, text=art.text,
+                              text_file=art.text_file, sources=sources, known=known).build()
 
 
 def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:

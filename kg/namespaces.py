@@ -22,7 +22,7 @@ class KG(DefinedNamespace):
     _fail = True
 
     # classes
-    Party: URIRef
+    Side: URIRef
     Agent: URIRef
     Person: URIRef
     Organization: URIRef
@@ -34,6 +34,7 @@ class KG(DefinedNamespace):
     Country: URIRef
     City: URIRef
     Post: URIRef
+    SingleHolderPost: URIRef
     PostHolding: URIRef
     Activity: URIRef
     Engagement: URIRef
@@ -43,7 +44,6 @@ class KG(DefinedNamespace):
     Outcome: URIRef
     Agreement: URIRef
     Commitment: URIRef
-    Proposal: URIRef
     FollowUpMechanism: URIRef
     Initiative: URIRef
     CooperationTrack: URIRef
@@ -59,10 +59,12 @@ class KG(DefinedNamespace):
     Service: URIRef
     SourceDocument: URIRef
     NewsArticle: URIRef
-    Evidence: URIRef
+    Fact: URIRef
+    StatusAssertion: URIRef
+    Quotation: URIRef
     Mention: URIRef
     # object properties
-    country: URIRef
+    homeCountry: URIRef
     basedIn: URIRef
     inCountry: URIRef
     holds: URIRef
@@ -70,8 +72,11 @@ class KG(DefinedNamespace):
     postIn: URIRef
     holder: URIRef
     heldPost: URIRef
+    replaces: URIRef
+    replacedBy: URIRef
     location: URIRef
     destination: URIRef
+    host: URIRef
     visitor: URIRef
     participant: URIRef
     partOfEvent: URIRef
@@ -85,7 +90,7 @@ class KG(DefinedNamespace):
     outcomeOf: URIRef
     party: URIRef
     welcomedBy: URIRef
-    followUpMechanism: URIRef
+    followedUpBy: URIRef
     status: URIRef
     level: URIRef
     speaker: URIRef
@@ -104,12 +109,23 @@ class KG(DefinedNamespace):
     evidence: URIRef
     denotedBy: URIRef
     # datatype properties
-    quote: URIRef
     purpose: URIRef
     startDate: URIRef
     endDate: URIRef
+    datePrecision: URIRef
+    reportedOn: URIRef
+    acting: URIRef
+    asOf: URIRef
     sha256: URIRef
     sourceFile: URIRef
+    publisherName: URIRef
+    retrievedOn: URIRef
+    # annotation properties
+    notStated: URIRef
+    quote: URIRef
+    forSubject: URIRef
+    forProperty: URIRef
+    forValue: URIRef
 
 
 class KGC(DefinedNamespace):
@@ -132,15 +148,20 @@ class KGC(DefinedNamespace):
     health: URIRef
     education: URIRef
     EventStatus: URIRef
-    OutcomeStatus: URIRef
+    CommitmentStatus: URIRef
     InfrastructureStatus: URIRef
     ServiceStatus: URIRef
     held: URIRef
     planned: URIRef
+    discussed: URIRef
     proposed: URIRef
     agreed: URIRef
-    inProgress: URIRef
-    done: URIRef
+    signed: URIRef
+    inForce: URIRef
+    underWay: URIRef
+    completed: URIRef
+    stalled: URIRef
+    cancelled: URIRef
     existing: URIRef
     underConstruction: URIRef
     offered: URIRef

@@ -18,6 +18,7 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
 
 
@@ -120,16 +121,17 @@ def test_point_of_presence_operator_and_place(public_view: Graph):
 
 
 def test_what_was_agreed(public_view: Graph):
-    # S12: experts from both sides will follow up the progress of work in the agreed areas.
+    # S12: experts from both sides will follow up the progress of work in the agreed areas - one commitment, agreed.
     got = rows(public_view, """
-        SELECT ?what ?status ?mechanism WHERE {
-            ?a a kg:Agreement ; rdfs:label ?what ; kg:status/rdfs:label ?status ;
-               kg:followUpMechanism/rdfs:label ?mechanism ; kg:party ?eg , ?jo .
+        SELECT ?what ?status ?kind WHERE {
+            ?a a kg:Outcome , ?k ; rdfs:label ?what ; kg:status/rdfs:label ?status ; kg:party ?eg , ?jo .
+            ?k rdfs:subClassOf kg:Outcome ; rdfs:label ?kind .
             ?eg rdfs:label "Egypt"@en . ?jo rdfs:label "Jordan"@en .
-            FILTER (LANG(?what) = "en" && LANG(?status) = "en" && LANG(?mechanism) = "en")
+            FILTER (?k != kg:Outcome)
+            FILTER (LANG(?what) = "en" && LANG(?status) = "en" && LANG(?kind) = "en")
         }""")
-    assert got == {("Agreement that experts from both sides follow up the progress of work", "agreed",
-                    "Experts from both sides follow up the progress of work in the agreed areas")}
+    assert got == {("Experts from both sides follow up the progress of work in the agreed areas", "agreed",
+                    "Follow-up mechanism")}
 
 
 def test_who_said_what(public_view: Graph):
@@ -141,8 +143,9 @@ def test_who_said_what(public_view: Graph):
     assert got == {("Amr Talaat", "3"), ("Ahmed Al-Hanandeh", "1")}
     quotes = rows(public_view, """
         SELECT ?exact WHERE {
-            ?s a kg:Statement ; prov:wasAttributedTo/rdfs:label "Ahmed Al-Hanandeh"@en ;
-               kg:evidence/oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact }""")
+            ?s a kg:Statement ; prov:wasAttributedTo/rdfs:label "Ahmed Al-Hanandeh"@en .
+            ?fact rdf:subject ?s ; rdf:predicate kg:speaker ; kg:evidence/oa:hasSelector ?q .
+            ?q a oa:TextQuoteSelector ; oa:exact ?exact }""")
     (exact,) = quotes
     assert "قاطرة للتعاون المشترك" in exact[0]
 
@@ -155,22 +158,37 @@ def test_article_is_a_news_article_in_arabic(public_view: Graph):
         FILTER (?p IN (schema:datePublished, schema:publisher, schema:url, schema:dateCreated)) }""")
 
 
-def test_every_asserted_fact_is_derived_from_the_article_with_selectors(public_view: Graph):
-    missing = rows(public_view, """
-        SELECT ?fact WHERE {
-            { ?fact a schema:Event } UNION { ?fact a kg:Outcome } UNION { ?fact a kg:Statement }
-            UNION { ?fact a org:Post } UNION { ?fact a kg:Infrastructure } UNION { ?fact a schema:Service }
-            UNION { ?fact a kg:DiscussionPoint } UNION { ?fact a kg:Initiative }
-            MINUS {
-                ?fact prov:wasDerivedFrom ?article ; kg:evidence ?ev .
-                ?article a schema:NewsArticle .
-                ?ev a oa:SpecificResource ; oa:hasSource ?article ; oa:hasSelector ?q , ?p .
-                ?q a oa:TextQuoteSelector ; oa:exact ?exact .
-                ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-            }
+def test_every_asserted_fact_is_a_sourced_statement_with_selectors(public_view: Graph):
+    """Each triple of the article is an rdf:Statement (a prov:Entity) derived from the article, whose evidence is a
+    Web Annotation specific resource with a quote and a position selector; the things themselves are not
+    derived from the article."""
+    things = rows(public_view, """
+        SELECT ?thing WHERE {
+            { ?thing a schema:Event } UNION { ?thing a kg:Outcome } UNION { ?thing a kg:Statement }
+            UNION { ?thing a org:Post } UNION { ?thing a kg:Infrastructure } UNION { ?thing a schema:Service }
+            UNION { ?thing a kg:DiscussionPoint } UNION { ?thing a kg:Initiative }
         }""")
-    assert not missing
-    assert len(rows(public_view, "SELECT ?f WHERE { ?f prov:wasDerivedFrom ?a }")) >= 30
+    # two queries joined here: rdflib orders one big basic graph pattern badly (minutes instead of milliseconds)
+    facts = rows(public_view, """
+        SELECT ?thing ?ev ?article WHERE {
+            ?fact rdf:predicate rdf:type ; rdf:subject ?thing ; a rdf:Statement , prov:Entity ;
+                  prov:wasDerivedFrom ?article ; kg:evidence ?ev .
+            ?article a schema:NewsArticle .
+        }""")
+    quotations = rows(public_view, """
+        SELECT ?ev ?article WHERE {
+            ?ev a oa:SpecificResource ; oa:hasSource ?article ; oa:hasSelector ?q , ?p .
+            ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+            ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+        }""")
+    sourced = {(thing,) for thing, ev, article in facts if (ev, article) in quotations}
+    assert len(things) >= 30
+    assert things <= sourced, things - sourced
+    assert len(rows(public_view, "SELECT ?f WHERE { ?f a rdf:Statement ; prov:wasDerivedFrom ?a }")) >= 150
+    # the world is not its description: no meeting, post or cable is a prov:Entity or derived from the article
+    entities = rows(public_view, "SELECT ?x WHERE { ?x a prov:Entity }")
+    derived = rows(public_view, "SELECT ?x WHERE { ?x prov:wasDerivedFrom ?any }")
+    assert not things & (entities | derived)
 
 
 def test_no_reasoning_noise_in_the_export(public_view: Graph):

@@ -25,7 +25,9 @@ def rows(result, *columns: str) -> Counter:
 
 def test_every_query_has_a_header_and_a_test():
     names = {q.name for q in list_queries()}
-    source = open(__file__, encoding="utf-8").read()
+    from pathlib import Path
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
     for q in list_queries():
         assert q.title and q.title_ar and q.description, q.name
         assert f'"{q.name}"' in source, f"no test names query {q.name}"
@@ -53,12 +55,14 @@ def test_who_holds_which_post(built: KnowledgeGraph):
         ("Ahmed Al-Hanandeh", "وزير الاقتصاد الرقمى والريادة", "Ministry of Digital Economy and Entrepreneurship", "Jordan"): 1,
     })
     assert rows(built.query("who-holds-which-post", country="JO"), "person_en") == Counter({("Ahmed Al-Hanandeh",): 1})
-    # the article gives no dates, so an undated holding is kept for any date
-    assert len(built.query("who-holds-which-post", as_of="2022-06-01")) == 2
+    # the article states no date, so its holdings are undated: they never match a date (issue 7: an undated
+    # holding used to pass for any date, so as_of=1990-01-01 returned today's ministers)
+    assert len(built.query("who-holds-which-post", as_of="2022-06-01")) == 0
+    assert len(built.query("who-holds-which-post", as_of="1990-01-01")) == 0
 
 
 def test_who_holds_which_post_as_of_a_date_uses_holding_intervals(built: KnowledgeGraph):
-    from rdflib import Dataset, Literal, XSD
+    from rdflib import RDF, Dataset, Literal, XSD
     from kg.namespaces import ID, KG
 
     ds = Dataset()
@@ -69,13 +73,15 @@ def test_who_holds_which_post_as_of_a_date_uses_holding_intervals(built: Knowled
     extra = ds.graph(ID["graph-test"])
     holding = ID["holding/test"]
     extra.add((holding, KG.holder, ID["person/amr-talaat"]))
+    extra.add((holding, RDF.type, KG.PostHolding))
     extra.add((holding, KG.heldPost, ID["post/eg-mcit-minister"]))
     extra.add((holding, KG.startDate, Literal("2019-12-22", datatype=XSD.date)))
     extra.add((holding, KG.endDate, Literal("2024-07-03", datatype=XSD.date)))
     kg = KnowledgeGraph(ds)
-    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2023-01-01")} == \
-        {"Amr Talaat", "Ahmed Al-Hanandeh"}
-    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2025-01-01")} == {"Ahmed Al-Hanandeh"}
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2023-01-01")} == {"Amr Talaat"}
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2019-12-22")} == {"Amr Talaat"}
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2019-12-21")} == set()
+    assert {str(r["person_en"]) for r in kg.query("who-holds-which-post", as_of="2025-01-01")} == set()
 
 
 def test_meeting_domains(built: KnowledgeGraph):
@@ -91,32 +97,36 @@ def test_meeting_domains(built: KnowledgeGraph):
 
 
 def test_agreements(built: KnowledgeGraph):
-    # S12: agreed that experts of both sides follow up; S10: the Egyptian side welcomes an exchange of expertise.
-    got = rows(built.query("agreements"), "outcome_en", "status_en", "role", "party_en")
+    # S12: agreed that experts of both sides follow up (one commitment, not an agreement and a mechanism);
+    # S10: the Egyptian side welcomes an exchange of expertise (its offer: proposed).
+    got = rows(built.query("agreements"), "outcome_en", "kind_en", "status_en", "role", "party_en")
     assert got == Counter({
-        ("Agreement that experts from both sides follow up the progress of work", "agreed", "party", "Egypt"): 1,
-        ("Agreement that experts from both sides follow up the progress of work", "agreed", "party", "Jordan"): 1,
-        ("Experts from both sides follow up the progress of work in the agreed areas", "agreed", "party", "Egypt"): 1,
-        ("Experts from both sides follow up the progress of work in the agreed areas", "agreed", "party", "Jordan"): 1,
-        ("Exchange of expertise in digital transformation across sectors", "proposed", "welcomed by", "Egypt"): 1,
+        ("Experts from both sides follow up the progress of work in the agreed areas", "Follow-up mechanism", "agreed",
+         "party", "Egypt"): 1,
+        ("Experts from both sides follow up the progress of work in the agreed areas", "Follow-up mechanism", "agreed",
+         "party", "Jordan"): 1,
+        ("Exchange of expertise in digital transformation across sectors", "Commitment", "proposed", "welcomed by",
+         "Egypt"): 1,
     })
-    follow = {str(r["followUp_en"]) for r in built.query("agreements") if r["followUp_en"] is not None}
-    assert follow == {"Experts from both sides follow up the progress of work in the agreed areas"}
+    assert {r["followUp_en"] for r in built.query("agreements")} == {None}
+    # the willingness is not an outcome of the talks
+    (offer,) = [r for r in built.query("agreements") if r["role"] is not None and str(r["role"]) == "welcomed by"]
+    assert offer["engagement_en"] is None
 
 
 def test_open_commitments(built: KnowledgeGraph):
     got = rows(built.query("open-commitments"), "kind_en", "status_en")
-    assert got == Counter({("Agreement", "agreed"): 1, ("Follow-up mechanism", "agreed"): 1, ("Proposal", "proposed"): 1})
+    assert got == Counter({("Follow-up mechanism", "agreed"): 1, ("Commitment", "proposed"): 1})
 
 
 def test_infrastructure_links(built: KnowledgeGraph):
-    # S3: linking the Egyptian international cable network to the fibre networks operating in Jordan (proposed);
-    # the article names no operator for either network.
+    # S3: linking the Egyptian international cable network to the fibre networks operating in Jordan - only
+    # discussed («تناول اللقاء … وربطها»), not proposed; the article names no operator for either network.
     got = rows(built.query("infrastructure-links", country_a="EG", country_b="JO"),
                "status_en", "end_en", "endCountry_en", "operator_en")
     assert got == Counter({
-        ("proposed", "Egyptian international cable network", "Egypt", None): 1,
-        ("proposed", "Fibre-optic networks operating in Jordan", "Jordan", None): 1,
+        ("discussed", "Egyptian international cable network", "Egypt", None): 1,
+        ("discussed", "Fibre-optic networks operating in Jordan", "Jordan", None): 1,
     })
     assert len(built.query("infrastructure-links", country_a="EG", country_b="SA")) == 0
 
@@ -155,14 +165,24 @@ def test_person_statements(built: KnowledgeGraph, article_text: str):
 
 def test_fact_provenance(built: KnowledgeGraph, article_text: str):
     got = built.query("fact-provenance", entity="person/amr-talaat")
-    facts = {str(r["fact_en"]) for r in got}
+    facts = {(str(r["subject_en"]), str(r["property_en"])) for r in got}
     # his post (S1), the visit (S1), the talks (S1), and his three statements (S8-S10)
-    assert {"Minister of Communications and Information Technology", VISIT, TALKS} <= facts
-    assert len([f for f in facts if f.startswith("Talaat:")]) == 3
+    assert {("Minister of Communications and Information Technology", "held by"), ("Amr Talaat's visit to Jordan", "visitor"),
+            ("Talks between Amr Talaat and Ahmed Al-Hanandeh", "participant")} <= facts
+    assert len({s for s, p in facts if s.startswith("Talaat:") and p == "speaker"}) == 3
     for r in got:
         assert article_text[int(r["start"]):int(r["end"])] == str(r["quote"])
+        assert str(r["source"]).endswith("article/000_c98f5de2b5b9bb51")
+    # each fact rests on its own words: the post is Talaat's by «الدكتور عمرو طلعت وزير الاتصالات…»
+    held = {str(r["quote"]) for r in got if str(r["property_en"]) == "held by"}
+    assert held == {"الدكتور عمرو طلعت وزير الاتصالات وتكنولوجيا المعلومات"}
     pop = built.query("fact-provenance", entity="infrastructure/telecom-egypt-pop-aqaba")
-    assert any(str(r["quote"]) == "نقطة تواجد الشركة المصرية للاتصالات فى مدينة العقبة الأردنية" for r in pop)
+    by_fact = {(str(r["subject_en"]), str(r["property_en"])): str(r["quote"]) for r in pop}
+    assert by_fact[("Telecom Egypt point of presence in Aqaba", "operator")] == \
+        "نقطة تواجد الشركة المصرية للاتصالات فى مدينة العقبة الأردنية"
+    # the services' words name Telecom Egypt and the PoP (issue 7: they used to name neither)
+    through = by_fact[("Transit traffic transport services", "delivered through")]
+    assert "الشركة المصرية للاتصالات" in through and "نقطة تواجد" in through
 
 
 def test_country_domains(built: KnowledgeGraph):
@@ -192,7 +212,55 @@ def test_describe_entity(built: KnowledgeGraph):
     assert ("in", "delivered through", "Transit traffic transport services") in got
 
 
-@pytest.mark.parametrize("name", ["fact-without-evidence-violation", "quote-offsets-mismatch-violation",
+def test_commitment_status(built: KnowledgeGraph):
+    # The article states no date, so every status holds "as of" an unknown day; the current status is the one it gives.
+    got = rows(built.query("commitment-status"), "item_en", "kind_en", "status_en", "since")
+    assert got[("Experts from both sides follow up the progress of work in the agreed areas", "Follow-up mechanism",
+                "agreed", None)] == 1
+    assert got[("Exchange of expertise in digital transformation across sectors", "Commitment", "proposed", None)] == 1
+    assert got[("Egypt–Jordan cooperation on international interconnection", "Cooperation track", "under way", None)] == 1
+    assert len(got) == 8  # the follow-up, the offer, and six initiatives (S4, S6, four in S9)
+    # the evidence column is the words that give the status
+    (row,) = [r for r in built.query("commitment-status") if str(r["status_en"]) == "agreed"]
+    assert str(row["quote"]).startswith("وخلال الاجتماع تم الاتفاق")
+    # Jordan is a party to the follow-up and a side of the interconnection track, not of Egypt's own initiatives
+    assert {str(r["item_en"]) for r in built.query("commitment-status", country="JO")} == {
+        "Experts from both sides follow up the progress of work in the agreed areas",
+        "Egypt–Jordan cooperation on international interconnection"}
+    # undated statuses do not count as of a date
+    assert len(built.query("commitment-status", as_of="2030-01-01")) == 0
+
+
+def test_meeting_timeline(built: KnowledgeGraph):
+    # S1 the talks and the visit they were part of; S8 the earlier talks; none is dated, so all sort last.
+    got = rows(built.query("meeting-timeline", country_a="EG", country_b="JO"), "meeting_en", "kind_en", "date",
+               "status_en", "place_en")
+    assert got == Counter({(TALKS, "Meeting", None, "held", "Jordan"): 1, (VISIT, "Visit", None, "held", "Jordan"): 1,
+                           (EARLIER, "Meeting", None, "held", None): 1})
+    assert len(built.query("meeting-timeline", organisation="organization/jo-modee")) == 1  # through its minister
+
+
+def test_post_holders(built: KnowledgeGraph):
+    got = rows(built.query("post-holders"), "person_en", "post_en", "from", "until", "reportedOn", "source")
+    assert got == Counter({
+        ("Amr Talaat", "Minister of Communications and Information Technology", None, None, None,
+         "https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51"): 1,
+        ("Ahmed Al-Hanandeh", "Minister of Digital Economy and Entrepreneurship", None, None, None,
+         "https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51"): 1,
+    })
+    assert len(built.query("post-holders", organization="organization/jo-modee")) == 1
+    assert len(built.query("post-holders", post="post/eg-mcit-minister")) == 1
+    assert len(built.query("post-holders", as_of="2022-01-01")) == 0  # the article gives no date
+
+
+def test_conflicting_facts_and_stale_commitments_on_one_source(built: KnowledgeGraph):
+    # one article cannot disagree with another; and with no dates nothing can be stale
+    assert len(built.query("conflicting-facts")) == 0
+    assert len(built.query("stale-commitments", months=1, as_of="2100-01-01")) == 0
+
+
+@pytest.mark.parametrize("name", ["fact-without-evidence-violation", "fact-not-asserted-violation",
+                                  "status-same-source-violation", "quote-offsets-mismatch-violation",
                                   "post-without-organisation-violation", "undeclared-term-violation"])
 def test_violation_queries_return_nothing_on_good_data(built: KnowledgeGraph, name: str):
     from kg.load import union_graph

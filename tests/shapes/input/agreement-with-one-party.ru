@@ -6,5 +6,10 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# AgreementShape: an agreement needs two parties.
-DELETE DATA { <https://w3id.org/ict-coop-kg/id/outcome/expert-follow-up-agreement> kg:party <https://w3id.org/ict-coop-kg/id/country/JO> }
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# AgreementShape: an agreement needs two parties (the follow-up, typed as an agreement, loses Jordan).
+DELETE DATA { <https://w3id.org/ict-coop-kg/id/outcome/expert-follow-up> kg:party <https://w3id.org/ict-coop-kg/id/country/JO> } ;
+INSERT DATA { <https://w3id.org/ict-coop-kg/id/outcome/expert-follow-up> a kg:Agreement }
+;
+# drop the sourced facts of the triples deleted above: their reifications would describe statements no longer made
+DELETE { ?fact ?p ?o } WHERE { ?fact a kg:Fact ; rdf:subject ?s ; rdf:predicate ?pr ; rdf:object ?ob ; ?p ?o . FILTER NOT EXISTS { ?s ?pr ?ob } }

@@ -6,6 +6,10 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# EngagementShape: an engagement status outside the allowed list.
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# EngagementShape: an engagement status outside the allowed list (a commitment status).
 DELETE DATA { <https://w3id.org/ict-coop-kg/id/event/amr-talaat-visit-to-jordan> kg:status kgc:held } ;
-INSERT DATA { <https://w3id.org/ict-coop-kg/id/event/amr-talaat-visit-to-jordan> kg:status kgc:done }
+INSERT DATA { <https://w3id.org/ict-coop-kg/id/event/amr-talaat-visit-to-jordan> kg:status kgc:completed }
+;
+# drop the sourced facts of the triples deleted above: their reifications would describe statements no longer made
+DELETE { ?fact ?p ?o } WHERE { ?fact a kg:Fact ; rdf:subject ?s ; rdf:predicate ?pr ; rdf:object ?ob ; ?p ?o . FILTER NOT EXISTS { ?s ?pr ?ob } }

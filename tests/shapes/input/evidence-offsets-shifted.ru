@@ -6,7 +6,8 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# EvidenceShape (SHACL-SPARQL): oa:start / oa:end no longer point at oa:exact.
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# quote-offsets-mismatch-violation (the offsets of a QuotationShape target): oa:start / oa:end no longer point at oa:exact.
 DELETE { ?p oa:start ?s ; oa:end ?e } INSERT { ?p oa:start ?s2 ; oa:end ?e2 }
-WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/infrastructure/telecom-egypt-pop-aqaba/1/position> AS ?p) ?p oa:start ?s ; oa:end ?e .
+WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/745-805/position> AS ?p) ?p oa:start ?s ; oa:end ?e .
         BIND (STRDT(STR(?s + 1), xsd:nonNegativeInteger) AS ?s2) BIND (STRDT(STR(?e + 1), xsd:nonNegativeInteger) AS ?e2) }

@@ -6,6 +6,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# EvidenceShape: two quote selectors on one piece of evidence.
-INSERT DATA { <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/service/telecom-egypt-transit-traffic/1> oa:hasSelector <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/service/telecom-egypt-transit-traffic/1/quote2> .
-  <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/service/telecom-egypt-transit-traffic/1/quote2> a oa:TextQuoteSelector ; oa:exact "والحركة العابرة" }
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# QuotationShape: two quote selectors on one quotation (the second one's words are not at the offsets either).
+INSERT DATA { <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/634-805> oa:hasSelector <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/634-805/quote2> .
+  <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/634-805/quote2> a oa:TextQuoteSelector ; oa:exact "والحركة العابرة" }

@@ -6,5 +6,6 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# EvidencedFactShape: a fact with no evidence.
-DELETE WHERE { <https://w3id.org/ict-coop-kg/id/event/expert-visit-to-egypt> kg:evidence ?e }
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# FactShape: a sourced fact (the expert visit's destination) with no quotation.
+DELETE WHERE { <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/fact/398c6f51fe71b792> kg:evidence ?e }

@@ -6,5 +6,6 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-# EvidencedFactShape: a fact that does not say what it was derived from.
-DELETE WHERE { <https://w3id.org/ict-coop-kg/id/service/telecom-egypt-transit-traffic> prov:wasDerivedFrom ?a }
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+# FactShape: a sourced fact (the transit service's provider) that does not say which source it comes from.
+DELETE WHERE { <https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/fact/4bdc07b0d56d13b7> prov:wasDerivedFrom ?a }

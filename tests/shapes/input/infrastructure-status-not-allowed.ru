@@ -6,6 +6,10 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 # InfrastructureShape: an infrastructure status outside the allowed list.
 DELETE DATA { <https://w3id.org/ict-coop-kg/id/infrastructure/telecom-egypt-pop-aqaba> kg:status kgc:existing } ;
 INSERT DATA { <https://w3id.org/ict-coop-kg/id/infrastructure/telecom-egypt-pop-aqaba> kg:status kgc:agreed }
+;
+# drop the sourced facts of the triples deleted above: their reifications would describe statements no longer made
+DELETE { ?fact ?p ?o } WHERE { ?fact a kg:Fact ; rdf:subject ?s ; rdf:predicate ?pr ; rdf:object ?ob ; ?p ?o . FILTER NOT EXISTS { ?s ?pr ?ob } }

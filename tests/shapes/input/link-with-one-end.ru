@@ -6,5 +6,9 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 # InterconnectionLinkShape: a link that connects one thing.
 DELETE DATA { <https://w3id.org/ict-coop-kg/id/infrastructure/eg-cable-jo-fibre-link> kg:connects <https://w3id.org/ict-coop-kg/id/infrastructure/jo-fibre-optic-networks> }
+;
+# drop the sourced facts of the triples deleted above: their reifications would describe statements no longer made
+DELETE { ?fact ?p ?o } WHERE { ?fact a kg:Fact ; rdf:subject ?s ; rdf:predicate ?pr ; rdf:object ?ob ; ?p ?o . FILTER NOT EXISTS { ?s ?pr ?ob } }

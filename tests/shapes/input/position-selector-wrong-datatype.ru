@@ -6,6 +6,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 # TextPositionSelectorShape: oa:start typed xsd:decimal, not an integer type.
 DELETE { ?p oa:start ?s } INSERT { ?p oa:start ?s2 }
-WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/service/telecom-egypt-transit-traffic/1/position> AS ?p) ?p oa:start ?s . BIND (STRDT(STR(?s), xsd:decimal) AS ?s2) }
+WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/634-805/position> AS ?p) ?p oa:start ?s . BIND (STRDT(STR(?s), xsd:decimal) AS ?s2) }

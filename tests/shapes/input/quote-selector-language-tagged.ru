@@ -6,6 +6,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 # TextQuoteSelectorShape: oa:exact must be a plain string (the article's own characters).
 DELETE { ?q oa:exact ?x } INSERT { ?q oa:exact ?y }
-WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/evidence/service/telecom-egypt-transit-traffic/1/quote> AS ?q) ?q oa:exact ?x . BIND (STRLANG(?x, "ar") AS ?y) }
+WHERE { BIND (<https://w3id.org/ict-coop-kg/id/article/000_c98f5de2b5b9bb51/quotation/634-805/quote> AS ?q) ?q oa:exact ?x . BIND (STRLANG(?x, "ar") AS ?y) }
