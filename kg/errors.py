@@ -11,7 +11,8 @@ same for every command:
 2     unusable input: missing or unparsable file, bad option or parameter
 3     a remote SPARQL server failed (refused, timed out, HTTP error, bad body)
 4     the output could not be written (read-only folder, disk full…)
-130   interrupted (Ctrl-C / SIGINT, SIGTERM)
+130   interrupted (Ctrl-C / SIGINT)
+143   terminated (SIGTERM; see :mod:`kg.signals`)
 ====  ===================================================================
 """
 

@@ -3,7 +3,10 @@
 rdflib's serialisers write in the order the store yields triples and graphs,
 which depends on hash seeds. Exports therefore go through :class:`SortedGraph`
 and :class:`SortedDataset`, whose iteration is sorted, and line-based formats
-are sorted line by line.
+are sorted line by line. Blank nodes get a new random id at every parse, so a
+graph that holds any is first relabelled by rdflib's canonicalisation
+(:func:`rdflib.compare.to_canonical_graph`: ids from SHA-256 hashes of the
+graph's structure), per exported graph.
 N-Triples / N-Quads are the RDF 1.1 forms (UTF-8, no ``\\u`` escapes).
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 
 from kg.errors import InputError
 from kg.load import graph_names
@@ -85,11 +88,24 @@ def export_graphs(ds: Dataset, *, inferred: bool) -> list[URIRef]:
     return [n for n in graph_names(ds) if n not in skip]
 
 
+def _canonical_bnodes(triples: set) -> set:
+    """``triples`` with every blank node renamed to a content-derived id (unchanged when there is none)."""
+    if not any(isinstance(term, BNode) for triple in triples for term in (triple[0], triple[2])):
+        return triples
+    from rdflib.compare import to_canonical_graph
+
+    g = Graph()
+    for triple in triples:
+        g.add(triple)
+    return set(to_canonical_graph(g))
+
+
 def sorted_graph(ds: Dataset, names: list[URIRef]) -> Graph:
     """The union of the named graphs ``names`` as a fresh graph, triples inserted in sorted order."""
     triples: set = set()
     for name in names:
         triples.update(map(canonical, ds.graph(name)))
+    triples = _canonical_bnodes(triples)
     g = SortedGraph()
     bind_prefixes(g)
     for triple in sorted(triples, key=_key):
@@ -103,7 +119,7 @@ def sorted_dataset(ds: Dataset, names: list[URIRef]) -> Dataset:
     bind_prefixes(out)
     for name in names:
         target = out.graph(name)
-        for triple in sorted(map(canonical, ds.graph(name)), key=_key):
+        for triple in sorted(_canonical_bnodes(set(map(canonical, ds.graph(name)))), key=_key):
             target.add(triple)
     return out
 

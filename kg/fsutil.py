@@ -5,7 +5,8 @@ folder is filled as a temporary sibling folder and swapped in under an
 exclusive lock on the parent folder, so concurrent builds never interleave:
 the last one to finish wins, whole. Nothing temporary is left behind, even
 when the process is interrupted (``SIGINT`` / ``SIGTERM`` become exceptions
-in the CLI, so ``finally`` clauses run).
+in the CLI, so ``finally`` clauses run); what a ``kill -9`` leaves is cleaned
+up (and, if need be, put back) by the next run (:func:`recover`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import signal
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kg.errors import OutputError
+from kg.errors import InputError, OutputError
+from kg.signals import fault_point
 
 
 def _explain(exc: OSError, target: Path) -> OutputError:
@@ -80,18 +84,135 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h: swap the two names atomically
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the folders ``a`` and ``b`` in one atomic ``renameat2(RENAME_EXCHANGE)``.
+
+    Returns False where the system cannot (not Linux/glibc, or a file system without it), so the caller falls
+    back to two renames; raises ``OSError`` for any other failure.
+    """
+    if os.environ.get("KG_FAULT_NO_EXCHANGE") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.(?P<kind>tmp|old)$")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (this one, or any other, also another user's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _recover_locked(target: Path) -> None:
+    leftovers = []
+    for entry in target.parent.iterdir():
+        match = _LEFTOVER.match(entry.name)
+        if match and match["name"] == target.name and entry.is_dir() and not process_alive(int(match["pid"])):
+            leftovers.append((match["kind"], entry))
+    for kind, entry in sorted(leftovers, key=lambda item: item[1].name):
+        previous = entry / "previous"
+        if kind == "old" and not target.exists() and previous.is_dir():
+            os.rename(previous, target)  # killed between the two renames of the fallback swap: put it back
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def recover(target: Path) -> None:
+    """Repair what a crashed (even ``kill -9``-ed) swap into ``target`` left behind.
+
+    If ``target`` is missing and a dead process's ``.old`` folder holds the previous content, that content
+    is put back; the staging (``.tmp``) and ``.old`` folders of dead processes are removed. Folders of
+    live processes are left alone; the work is done under the same lock as the swap.
+    """
+    target = Path(target).absolute()
+    if not target.parent.is_dir():
+        return
+    try:
+        with _locked(target.parent):
+            _recover_locked(target)
+    except OSError:  # a read-only parent or one we may not lock: nothing we could repair anyway
+        return
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=f".{kind}", dir=target.parent))
+
+
+OUTPUT_MARKER = ".kg-output"
+"""Written into every folder :func:`staged_dir` puts in place, so a later run knows the folder is its own."""
+
+
+def packaged_folders() -> list[Path]:
+    """The installed ontology, data and queries folders (what no output may replace)."""
+    from kg import resources
+
+    return [Path(str(d)) for d in (resources.data_dir(), resources.ontology_dir(), resources.queries_dir())
+            if isinstance(d, Path)]
+
+
+def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str = "--out",
+                      also_ours: Callable[[Path], bool] | None = None) -> None:
+    """Refuse an output folder whose whole replacement (:func:`staged_dir`) would destroy something.
+
+    ``target`` may not be, hold or lie inside the packaged ontology, data or queries or any folder of
+    ``reads`` (the inputs); an existing ``target`` must be an empty folder or one this tool wrote (it holds
+    :data:`OUTPUT_MARKER`, or ``also_ours`` says so). Raises :class:`InputError` (exit 2), naming ``option``.
+    """
+    out = Path(target).resolve()
+    for folder in [*reads, *packaged_folders()]:
+        real = Path(folder).resolve()
+        if out == real or out in real.parents:
+            raise InputError(f"{option} {target}: that would replace {folder}, which kg reads; "
+                             "choose a new folder")
+        if real in out.parents:
+            raise InputError(f"{option} {target}: that is inside {folder}, which kg reads; choose a folder outside it")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{option} {target}: exists and is not a folder; choose a folder")
+    if out.is_dir() and any(out.iterdir()) and not ((out / OUTPUT_MARKER).is_file() or (also_ours and also_ours(out))):
+        raise InputError(f"{option} {target}: the folder exists, is not empty and was not written by kg; kg "
+                         "replaces its output folder whole, so choose a new or empty folder")
+
+
 @contextlib.contextmanager
-def staged_dir(target: Path) -> Iterator[Path]:
+def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
     """Yield a new empty folder beside ``target``; on success it replaces ``target`` whole.
 
-    If the body raises (or the process is interrupted), the staging folder is
-    removed and ``target`` is left exactly as it was.
+    If the body raises (or the process is interrupted), the staging folder is removed and ``target`` is left
+    exactly as it was. The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` where the system has it, so
+    ``target`` is never missing, not even under ``kill -9``; elsewhere it is two renames with signals blocked,
+    and :func:`recover` (run here first, and by every reader of a build) repairs a crash between them. With
+    ``marker`` (outputs, not data folders) the folder gets :data:`OUTPUT_MARKER`.
     """
     target = Path(target).absolute()
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        recover(target)
+        staging = _sibling(target, "tmp")
         os.chmod(staging, 0o777 & ~_umask())
     except OSError as exc:
         raise _explain(exc, target) from None
@@ -101,14 +222,23 @@ def staged_dir(target: Path) -> Iterator[Path]:
     old = None
     try:
         yield staging
-        # no SIGINT / SIGTERM between the two renames: the target is never missing when we stop
+        if marker:
+            (staging / OUTPUT_MARKER).write_text("written by ict-coop-kg; replaced whole by the next run\n",
+                                                 encoding="utf-8")
+        fault_point("staged")
+        # no SIGINT / SIGTERM during the swap: it completes or never starts
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             with _locked(parent):
-                if target.exists():
-                    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+                if not target.exists():
+                    os.rename(staging, target)
+                elif _exchange(staging, target):
+                    fault_point("exchanged")  # the new build is in place; staging holds the old one
+                else:
+                    old = _sibling(target, "old")
                     os.rename(target, old / "previous")
-                os.rename(staging, target)
+                    fault_point("between-renames")
+                    os.rename(staging, target)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     except OSError as exc:

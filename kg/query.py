@@ -11,8 +11,9 @@ Each ``queries/*.rq`` file starts with comment lines the code reads::
 Parameters are never pasted into query text. Locally they are bound as RDF
 terms through rdflib's ``initBindings``; for a remote server they become a
 ``VALUES`` block of RDF terms serialised by rdflib (``Node.n3()``), placed at
-the start of the top-level ``WHERE`` group. IRIs are percent-encoded so that
-no character can end the IRI early; literals are escaped by rdflib.
+the start of the top-level ``WHERE`` group. An IRI parameter must be a valid
+absolute IRI (checked by an RFC 3987 parser before any query runs), so no
+character can end it early; literals are escaped by rdflib.
 """
 
 from __future__ import annotations
@@ -131,18 +132,41 @@ def ensure_read_only(text: str, label: str = "query") -> None:
                      "CONSTRUCT and DESCRIBE")
 
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+def safe_iri(value: str, name: str | None = None) -> URIRef:
+    """An absolute IRI from user text (a leading ``<`` / trailing ``>`` dropped), checked by a real RFC 3987
+    parser (Oxigraph's, through pyoxigraph) — never repaired. Raises :class:`QueryError`, naming the
+    parameter ``name`` when given, when the text is not a valid absolute IRI, so the value can never
+    end the IRI early and no query runs with it, locally or on a server."""
+    from pyoxigraph import NamedNode
+
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    who = f"parameter {name}: " if name else ""
+    try:
+        NamedNode(text)
+    except ValueError as exc:
+        raise QueryError(f"{who}{value!r} is not a valid absolute IRI ({exc})") from None
+    if IRI_UNSAFE.search(text):  # RFC 3987 allows none of these either; a second, independent check
+        raise QueryError(f"{who}{value!r} is not a valid absolute IRI (it holds a character IRIs may not contain)")
+    return URIRef(text)
 
 
-def safe_iri(value: str) -> URIRef:
-    """An absolute IRI from user text: a leading ``<`` / trailing ``>`` dropped, and every character an IRI
-    may not hold percent-encoded, so the value can never end the IRI early. Raises :class:`QueryError`
-    when what is left is not an absolute IRI."""
-    text = value.strip().removeprefix("<").removesuffix(">")
-    iri = IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), text)
-    if not _SCHEME.match(iri):
-        raise QueryError(f"{value!r} is not an absolute IRI")
-    return URIRef(iri)
+def country_term(param: Parameter, text: str) -> URIRef:
+    """The country with ISO 3166-1 alpha-2 code ``text`` (any case); :class:`QueryError` with a hint if it
+    is not an assigned code (``Jordan`` → "did you mean JO?")."""
+    import pycountry
+
+    code = text.strip().upper()
+    if re.fullmatch(r"[A-Z]{2}", code) and pycountry.countries.get(alpha_2=code) is not None:
+        return ID[f"country/{code}"]
+    hint = ""
+    try:
+        hint = f"; did you mean {pycountry.countries.lookup(text.strip()).alpha_2}?"
+    except LookupError:
+        pass
+    raise QueryError(f"parameter {param.name}: {text!r} is not an ISO 3166-1 alpha-2 country code (two letters, "
+                     f"e.g. JO, EG) or an absolute IRI{hint}")
 
 
 def to_term(param: Parameter, value: Any) -> Node:
@@ -179,9 +203,9 @@ def to_term(param: Parameter, value: Any) -> Node:
             raise QueryError(f"parameter {param.name}: {text!r} is not true or false")
         return Literal(lowered in ("true", "1", "yes"), datatype=XSD.boolean)
     if re.match(r"^<?[A-Za-z][A-Za-z0-9+.-]*:", text.strip()):
-        return safe_iri(text)
+        return safe_iri(text, param.name)
     if kind == "country":
-        return ID[f"country/{quote(text.strip().upper(), safe='')}"]
+        return country_term(param, text)
     if kind == "entity":
         return ID[quote(text.strip().strip("/"), safe="/-_.~")]
     raise QueryError(f"parameter {param.name}: {text!r} is not an IRI")

@@ -1,25 +1,25 @@
-"""The real ``kg`` entry point in a subprocess: exit codes, bad input, determinism, atomic builds."""
+"""The `kg` command line: exit codes, bad input, determinism, atomic builds (in-process, plus the real console
+script end to end)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTICLE_ID, KG_EXE, run_kg, tree_snapshot
+from .conftest import ARTICLE_ID, KG_EXE, invoke, run_kg, tree_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with a finished default build in ./build."""
-    work = tmp_path_factory.mktemp("cli")
-    result = run_kg("build", "--quiet", cwd=work)
-    assert result.returncode == 0, result.stderr.decode()
-    return work
+@pytest.fixture()
+def workdir(tmp_path: Path, build_dir: Path) -> Path:
+    """A folder with a finished default build in ./build (a copy of the session's build)."""
+    shutil.copytree(build_dir, tmp_path / "build")
+    return tmp_path
 
 
 def test_every_console_script_starts():
@@ -41,6 +41,14 @@ def test_version_comes_from_package_metadata():
     assert run_kg("--version", cwd=ROOT).stdout.decode().strip() == f"kg {version('ict-coop-kg')}"
 
 
+def test_build_end_to_end_through_the_console_script(tmp_path: Path):
+    result = run_kg("build", cwd=tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "SHACL validation: conforms" in out and "kg:Meeting" in out and "graph/inferred" in out
+    test_build_writes_outputs_and_conforms(tmp_path)
+
+
 def test_build_writes_outputs_and_conforms(workdir: Path):
     files = {p.name for p in (workdir / "build").iterdir()}
     assert {"dataset.trig", "asserted.ttl", "inferred.ttl", "validation.ttl", "validation.json",
@@ -50,17 +58,10 @@ def test_build_writes_outputs_and_conforms(workdir: Path):
     assert not [p for p in workdir.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-def test_build_prints_a_summary(tmp_path: Path):
-    result = run_kg("build", "--out", tmp_path / "out", cwd=tmp_path)
-    out = result.stdout.decode()
-    assert result.returncode == 0
-    assert "SHACL validation: conforms" in out and "kg:Meeting" in out and "graph/inferred" in out
-
-
 def test_validate_the_last_build(workdir: Path):
-    result = run_kg("validate", cwd=workdir)
+    result = invoke("validate", cwd=workdir)
     assert result.returncode == 0 and "Conforms" in result.stdout.decode()
-    as_json = run_kg("validate", "--format", "json", cwd=workdir)
+    as_json = invoke("validate", "--format", "json", cwd=workdir)
     assert json.loads(as_json.stdout)["conforms"] is True
 
 
@@ -71,12 +72,12 @@ def test_validate_files_with_a_violation_exits_1_with_label_and_sentence(workdir
     assert broken != asserted
     bad = tmp_path / "bad.ttl"
     bad.write_text(broken, encoding="utf-8")
-    result = run_kg("validate", bad, cwd=tmp_path)
+    result = invoke("validate", bad, cwd=tmp_path)
     out = result.stdout.decode()
     assert result.returncode == 1, result.stderr.decode()
     assert "Telecom Egypt point of presence in Aqaba" in out
     assert "نقطة تواجد الشركة المصرية للاتصالات فى مدينة العقبة الأردنية" in out  # the source sentence
-    ar = run_kg("validate", bad, "--lang", "ar", cwd=tmp_path).stdout.decode()
+    ar = invoke("validate", bad, "--lang", "ar", cwd=tmp_path).stdout.decode()
     assert "نقطة تواجد الشركة المصرية للاتصالات في العقبة" in ar and "المشغل مؤسسة" in ar
 
 
@@ -88,38 +89,32 @@ def test_validate_files_with_a_violation_exits_1_with_label_and_sentence(workdir
 def test_validate_unusable_file_exits_2_without_traceback(tmp_path: Path, content: bytes, expect: str):
     bad = tmp_path / "bad.ttl"
     bad.write_bytes(content)
-    result = run_kg("validate", bad, cwd=tmp_path)
+    result = invoke("validate", bad, cwd=tmp_path)
     err = result.stderr.decode()
     assert result.returncode == 2
     assert expect in err and "Traceback" not in err
 
 
 def test_missing_file_and_unknown_extension_exit_2(tmp_path: Path):
-    missing = run_kg("validate", tmp_path / "nope.ttl", cwd=tmp_path)
+    missing = invoke("validate", tmp_path / "nope.ttl", cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr.decode()
     odd = tmp_path / "data.docx"
     odd.write_text("x")
-    unknown = run_kg("validate", odd, cwd=tmp_path)
+    unknown = invoke("validate", odd, cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown RDF file extension" in unknown.stderr.decode()
 
 
 def test_unknown_export_format_exits_2(workdir: Path):
-    result = run_kg("export", "--format", "yaml", cwd=workdir)
+    result = invoke("export", "--format", "yaml", cwd=workdir)
     assert result.returncode == 2 and "Traceback" not in result.stderr.decode()
 
 
 def test_export_is_deterministic_and_utf8(workdir: Path, tmp_path: Path):
-    first = run_kg("export", "--inferred", "--format", "turtle", cwd=workdir)
-    second = run_kg("export", "--inferred", "--format", "turtle", "-o", tmp_path / "out.ttl", cwd=workdir)
+    first = invoke("export", "--inferred", "--format", "turtle", cwd=workdir)
+    second = invoke("export", "--inferred", "--format", "turtle", "-o", tmp_path / "out.ttl", cwd=workdir)
     assert first.returncode == second.returncode == 0
     assert first.stdout == (tmp_path / "out.ttl").read_bytes()
     assert "عمرو طلعت".encode() in first.stdout and b"\\u" not in first.stdout
-
-
-def test_export_builds_first_when_there_is_no_build(tmp_path: Path):
-    result = run_kg("export", "--format", "nt", cwd=tmp_path)
-    assert result.returncode == 0 and (tmp_path / "build" / "dataset.trig").is_file()
-    assert "building it first" in result.stderr.decode()
 
 
 def test_a_failed_build_leaves_the_previous_output_untouched(workdir: Path, tmp_path: Path):
@@ -132,7 +127,7 @@ def test_a_failed_build_leaves_the_previous_output_untouched(workdir: Path, tmp_
     facts = data / "articles" / ARTICLE_ID / "article.ttl"
     facts.write_text(facts.read_text(encoding="utf-8").replace("خلال زيارته للأردن", "خلال زيارته لتونس"),
                      encoding="utf-8")
-    result = run_kg("build", "--data", data, cwd=workdir)
+    result = invoke("build", "--data", data, cwd=workdir)
     assert result.returncode == 2
     assert "article.ttl:" in result.stderr.decode() and "خلال زيارته لتونس" in result.stderr.decode()
     assert tree_snapshot(workdir / "build") == before
@@ -147,27 +142,27 @@ def test_a_non_conforming_build_exits_1_and_writes_nothing(tmp_path: Path):
     shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     ref = data / "reference" / "entities.ttl"
     ref.write_text(ref.read_text(encoding="utf-8").replace("    kg:inCountry country:JO .", "    ."), encoding="utf-8")
-    result = run_kg("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
+    result = invoke("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 1
     assert "Aqaba" in result.stderr.decode() and "kg:inCountry" in result.stderr.decode()
     assert not (tmp_path / "out").exists()
-    forced = run_kg("build", "--data", data, "--out", tmp_path / "out", "--allow-violations", cwd=tmp_path)
+    forced = invoke("build", "--data", data, "--out", tmp_path / "out", "--allow-violations", cwd=tmp_path)
     assert forced.returncode == 1 and (tmp_path / "out" / "validation.txt").is_file()
 
 
 def test_user_data_folder_that_does_not_exist_exits_2(tmp_path: Path):
-    result = run_kg("build", "--data", tmp_path / "nowhere", cwd=tmp_path)
+    result = invoke("build", "--data", tmp_path / "nowhere", cwd=tmp_path)
     assert result.returncode == 2 and "data folder not found" in result.stderr.decode()
 
 
 def test_stats(workdir: Path):
-    result = run_kg("stats", "--format", "json", cwd=workdir)
+    result = invoke("stats", "--format", "json", cwd=workdir)
     stats = json.loads(result.stdout)
     assert result.returncode == 0
     domains = {d["label_en"]: d["facts"] for d in stats["domains"]}
     assert domains["Postal services"] >= 3 and domains["Data centres"] >= 2
     assert stats["classes"]["kg:Meeting"] == 2 and stats["classes"]["kg:Person"] == 2
-    table = run_kg("stats", cwd=workdir).stdout.decode()
+    table = invoke("stats", cwd=workdir).stdout.decode()
     assert "التحول الرقمي" in table
 
 

@@ -17,8 +17,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg import KnowledgeGraph, resources
-from kg.endpoint import Endpoint, OxigraphServer, free_port, publish, remote_query
+from kg.remote import Endpoint, OxigraphServer, free_port, publish, remote_query
 from kg.errors import EndpointError, OutputError
+from kg.signals import Terminated, install_handlers
 
 from .conftest import KG_EXE, run_kg, tree_snapshot
 from .test_server import FaultServer
@@ -28,10 +29,19 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+@pytest.fixture(scope="module")
+def _first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("first-build")
+    g = KnowledgeGraph.build()
+    g.validate()
+    g.write(folder / "build")
+    return folder / "build"
+
+
 @pytest.fixture()
-def previous(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+def previous(tmp_path: Path, _first_build: Path) -> tuple[Path, dict[str, bytes]]:
     """A folder with a finished build, and a snapshot of its bytes."""
-    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+    shutil.copytree(_first_build, tmp_path / "build")
     return tmp_path, tree_snapshot(tmp_path / "build")
 
 
@@ -121,24 +131,96 @@ def test_export_to_a_full_disk(previous, monkeypatch):
     assert leftovers(folder) == []
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-@pytest.mark.parametrize("delay", [0.3, 0.9, 1.6, 2.4])
-def test_signal_at_any_moment_leaves_old_or_new_build_whole(previous, other_data: Path, sig, code, delay):
-    folder, before = previous
-    proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(other_data), "--quiet"], cwd=folder,
+def _paused_build(folder: Path, data: Path, point: str, *, env: dict[str, str] | None = None
+                  ) -> subprocess.Popen[bytes]:
+    """A real ``kg build`` stopped at the fault point ``point`` (see kg.signals.fault_point): the marker file
+    appears when it gets there, so the test acts at exactly that step, whatever the machine's load."""
+    marker = folder / f"paused-at-{point}"
+    proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(data), "--quiet"], cwd=folder,
+                            env={**os.environ, **(env or {}), "KG_FAULT_PAUSE": f"{point}:{marker}"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(delay)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the build ended ({proc.returncode}) before {point}: {proc.stderr.read()!r}")
+        assert time.monotonic() < deadline, f"the build never reached {point}"
+        time.sleep(0.02)
+    marker.unlink()
+    return proc
+
+
+@pytest.mark.parametrize(("sig", "code", "point"), [
+    *((signal.SIGTERM, 143, point) for point in ("startup", "load", "reason", "validate", "write", "staged")),
+    (signal.SIGINT, 130, "startup"), (signal.SIGINT, 130, "validate"),
+])
+def test_a_signal_at_each_step_exits_with_its_code_and_leaves_the_old_build(previous, other_data: Path, sig, code,
+                                                                          point):
+    folder, before = previous
+    proc = _paused_build(folder, other_data, point)
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err.decode()
     assert b"Traceback" not in err, err.decode()
+    assert tree_snapshot(folder / "build") == before
+    assert leftovers(folder) == []
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_as_a_command_finishes_still_gives_its_code(previous, sig, code):
+    """After the command's work, during the interpreter's shutdown, a signal must not end in -15 / a traceback."""
+    folder, _before = previous
+    marker = folder / "finished"
+    proc = subprocess.Popen([str(KG_EXE), "stats", "-f", "json"], cwd=folder,
+                            env={**os.environ, "KG_FAULT_PAUSE": f"finished:{marker}"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err.decode()
+    assert b"Traceback" not in err and json.loads(out)["graphs"]  # the work itself was done and written
+
+
+@pytest.mark.parametrize(("point", "outcome", "env"), [
+    ("load", "old", {}),
+    ("staged", "old", {}),
+    ("exchanged", "new", {}),
+    ("between-renames", "old", {"KG_FAULT_NO_EXCHANGE": "1"}),  # the two-rename swap of systems without exchange
+])
+def test_kill_9_at_each_step_leaves_the_old_or_the_new_build_and_the_next_run_cleans_up(
+        previous, other_data: Path, point: str, outcome: str, env: dict[str, str]):
+    folder, before = previous
+    proc = _paused_build(folder, other_data, point, env=env)
+    proc.kill()  # SIGKILL: no handler, no finally clause runs
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    # the next command that reads the build repairs what the killed one left, instead of building anew
+    result = run_kg("stats", "--format", "json", cwd=folder)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"building" not in result.stderr
     after = tree_snapshot(folder / "build")
-    if proc.returncode == 0:  # it had finished: the new build, whole
+    if outcome == "old":
+        assert after == before
+    else:
         assert "Saudi Arabia" in after["asserted.ttl"].decode()
         assert json.loads(after["manifest.json"])["conforms"] is True
-    else:
-        assert proc.returncode == code, err.decode()
-        assert after == before
     assert leftovers(folder) == []
+
+
+def test_leftovers_of_a_live_build_are_not_touched(previous, other_data: Path):
+    folder, before = previous
+    proc = _paused_build(folder, other_data, "staged")
+    try:
+        staging = leftovers(folder)
+        assert len(staging) == 1 and staging[0].endswith(".tmp")
+        assert run_kg("stats", "--format", "json", cwd=folder).returncode == 0
+        assert leftovers(folder) == staging  # its owner still runs
+    finally:
+        proc.kill()
+        proc.communicate(timeout=60)
+    assert tree_snapshot(folder / "build") == before
 
 
 def test_two_builds_at_once_end_with_one_whole_build(previous, other_data: Path, tmp_path: Path):
@@ -187,7 +269,7 @@ def _count(ep: Endpoint, graph: str) -> int:
 
 
 def test_publish_interrupted_half_way_leaves_each_graph_old_or_new(built: KnowledgeGraph, monkeypatch):
-    import kg.endpoint as endpoint
+    import kg.remote.publisher as endpoint
 
     from kg.namespaces import REFERENCE_GRAPH, ONTOLOGY_GRAPH
 
@@ -253,7 +335,19 @@ def test_secrets_never_appear_in_output_messages_or_files(tmp_path: Path):
     assert secret not in str(info.value) and secret not in repr(info.value)
 
 
-def test_sigterm_during_a_query_is_not_mistaken_for_a_query_error(previous, other_data: Path, monkeypatch):
+@pytest.fixture()
+def handlers():
+    """The process's SIGINT / SIGTERM handlers, put back after the test (the kg entry point replaces them)."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # the entry point blocks both as a command finishes
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_sigterm_during_a_query_is_not_mistaken_for_a_query_error(previous, other_data: Path, monkeypatch,
+                                                                  handlers):
     """The SIGTERM handler's exception must pass through code that catches Exception (rdflib's evaluator)."""
     from rdflib import Graph
 
@@ -267,7 +361,7 @@ def test_sigterm_during_a_query_is_not_mistaken_for_a_query_error(previous, othe
 
     def signal_arrives(self, query_object, *args, **kwargs):
         if query_object == target:
-            cli._on_sigterm(signal.SIGTERM, None)
+            os.kill(os.getpid(), signal.SIGTERM)
         return real_query(self, query_object, *args, **kwargs)
 
     monkeypatch.setattr(Graph, "query", signal_arrives)
@@ -279,14 +373,13 @@ def test_sigterm_during_a_query_is_not_mistaken_for_a_query_error(previous, othe
     assert leftovers(folder) == []
 
 
-def test_sigterm_during_a_remote_request_is_not_retried_or_reported_as_a_server_error(monkeypatch):
+def test_sigterm_during_a_remote_request_is_not_retried_or_reported_as_a_server_error(monkeypatch, handlers):
     from SPARQLWrapper import SPARQLWrapper
 
-    from kg import cli
-
     def signal_arrives(self):
-        cli._on_sigterm(signal.SIGTERM, None)
+        os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(SPARQLWrapper, "query", signal_arrives)
-    with pytest.raises(cli.Terminated):
+    install_handlers()
+    monkeypatch.setattr(SPARQLWrapper, "_createRequest", signal_arrives)
+    with pytest.raises(Terminated):
         remote_query(Endpoint("http://127.0.0.1:9/query", retries=2, backoff=0.01), "ASK {}", graphs=[])

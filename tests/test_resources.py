@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
-
-import pytest
 
 from kg import resources
 
@@ -27,24 +21,3 @@ def test_no_module_reads_file_relative_or_working_directory_paths():
         text = module.read_text(encoding="utf-8")
         assert "__file__" not in text, module.name
         assert "os.getcwd" not in text and "Path.cwd" not in text, module.name
-
-
-@pytest.mark.slow
-def test_wheel_contains_every_ttl_rq_and_txt(tmp_path: Path):
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "build", ".git", "*.egg-info", "__pycache__"))
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(source)],
-        check=True, capture_output=True,
-    )
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {
-        "kg/ontology/" + p.name for p in (ROOT / "ontology").glob("*.ttl")
-    } | {
-        "kg/queries/" + p.name for p in (ROOT / "queries").glob("*.rq")
-    } | {
-        "kg/data/" + str(p.relative_to(ROOT / "data")) for p in (ROOT / "data").rglob("*") if p.suffix in (".ttl", ".txt")
-    }
-    assert expected, "nothing to look for"
-    assert expected <= names, sorted(expected - names)

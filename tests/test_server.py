@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.endpoint import Endpoint, OxigraphServer, free_port, publish, remote_query
-from kg.errors import EndpointError
+from kg.errors import EndpointError, QueryError
+from kg.remote import Endpoint, OxigraphServer, free_port, publish, remote_query
 from kg.query import list_queries
 
 from .conftest import KG_EXE, run_kg
@@ -37,6 +37,7 @@ PARAMS = {  # one call per parameter set; required parameters always given
     "fact-provenance": [{"entity": "person/amr-talaat"}, {"entity": "infrastructure/telecom-egypt-pop-aqaba"}],
     "country-domains": [{}, {"country": "EG"}],
     "describe-entity": [{"entity": "organization/telecom-egypt"}, {"entity": "event/expert-visit-to-egypt"}],
+    "mentions": [{"article": "000_c98f5de2b5b9bb51"}],
 }
 
 
@@ -88,8 +89,14 @@ def test_publish_through_sparql_update_only(built: KnowledgeGraph):
 def test_hostile_parameter_leaves_the_server_unchanged(built: KnowledgeGraph, oxigraph: OxigraphServer):
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = remote_query(oxigraph.endpoint, count, graphs=[]).rows
-    for value in ('x" } ; DROP ALL ; #', "<http://evil> } INSERT { <a> <b> <c> } WHERE {"):
-        assert len(built.query("describe-entity", endpoint=oxigraph.endpoint, entity=value)) == 0
+    value = 'x" } ; DROP ALL ; #'
+    assert len(built.query("describe-entity", endpoint=oxigraph.endpoint, entity=value)) == 0
+    assert len(built.query("describe-entity", entity=value)) == 0  # the same locally
+    for name, param in (("describe-entity", "entity"), ("who-met-whom", "country")):
+        value = "<http://evil> } INSERT { <a> <b> <c> } WHERE {"  # not an IRI: refused before any query, both ways
+        for where in ({"endpoint": oxigraph.endpoint}, {}):
+            with pytest.raises(QueryError, match=f"parameter {param}: .* is not a valid absolute IRI"):
+                built.query(name, **where, **{param: value})
     assert remote_query(oxigraph.endpoint, count, graphs=[]).rows == before
 
 
@@ -128,7 +135,7 @@ def test_kg_serve_starts_answers_and_stops_on_ctrl_c(tmp_path: Path):
         ep = Endpoint(url, timeout=10)
         assert len(remote_query(ep, "SELECT ?p WHERE { ?p a <https://w3id.org/ict-coop-kg/ontology#Person> }")) == 2
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=20) == 130  # like every command on Ctrl-C
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.endpoint import Endpoint, free_port, publish, remote_query
+from kg.remote import Endpoint, free_port, publish, remote_query
 
 from .test_server import query_cases
 
@@ -86,7 +86,7 @@ def test_same_rows_locally_and_on_virtuoso(built: KnowledgeGraph, virtuoso: Endp
     local = built.query(name, **params)
     remote = built.query(name, endpoint=virtuoso, **params)
     assert remote.variables == local.variables
-    assert remote.rows == local.rows
+    assert remote.rows == local.rows, "\n".join(map(str, [*local.records(), "--- remote:", *remote.records()]))
 
 
 def test_published_graphs_are_whole_on_virtuoso(built: KnowledgeGraph, virtuoso: Endpoint):

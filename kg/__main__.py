@@ -1,0 +1,60 @@
+"""The ``kg`` entry point: signal handlers first, then the command line, then an exit no signal can cut.
+
+It installs the SIGTERM / SIGINT handlers before importing anything heavy (typer, rich, rdflib), so a signal
+at any moment after the interpreter starts ends the command with 143 / 130 and the cleanup it promises. When
+the command is done, both signals are blocked for the interpreter's own shutdown (which would otherwise restore
+the default handlers and die with -15); one that arrived meanwhile still sets the exit code.
+``python -m kg`` runs the same.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+_STOP = {signal.SIGINT, signal.SIGTERM}
+
+
+def _code(value: object) -> int:
+    if value is None:
+        return 0
+    return value if isinstance(value, int) else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    from kg.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fault_point, install_handlers
+
+    install_handlers()
+    code = 0
+    try:
+        try:
+            fault_point("startup")
+            from kg.cli import run
+
+            run(argv)
+        except SystemExit as exc:
+            code = _code(exc.code)
+            fault_point("finished")
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)  # from here on no handler runs
+    except KeyboardInterrupt:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+        sys.stderr.write("kg: interrupted\n")
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+        sys.stderr.write("kg: terminated (SIGTERM)\n")
+        code = EXIT_TERMINATED
+    pending = signal.sigpending()
+    if signal.SIGTERM in pending and code != EXIT_TERMINATED:
+        sys.stderr.write("kg: terminated (SIGTERM) as the command finished\n")
+        code = EXIT_TERMINATED
+    elif signal.SIGINT in pending and code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        sys.stderr.write("kg: interrupted as the command finished\n")
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

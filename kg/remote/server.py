@@ -1,0 +1,209 @@
+"""A local Oxigraph SPARQL server on 127.0.0.1, read-only unless asked otherwise.
+
+The ``oxigraph`` PyPI package ships the server binary. With data, the files are
+first loaded into a fresh on-disk store in a temporary folder (``oxigraph load``),
+then that store is served: by ``oxigraph serve-read-only`` by default, so no
+SPARQL Update and no Graph Store write (also not a form POST from a browser page)
+can change it, or by ``oxigraph serve`` when ``writable=True``. Without data the
+server is an empty in-memory store and writable (what a test publishes into).
+
+The server binds to loopback only. A port already in use is an
+:class:`~kg.errors.EndpointError` before anything starts, so nothing is ever sent
+to whatever else listens there.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.errors import EndpointError, InputError
+from kg.remote.client import Endpoint
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 20.0
+
+
+STORE_PREFIX = "kg-oxigraph-"
+"""Temporary stores are ``kg-oxigraph-<pid>-…`` in the temporary folder; :func:`_remove_stale_stores` removes
+those of processes that no longer run (a ``kill -9``-ed ``kg serve``)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to send the server SIGTERM when ``kg`` dies, even by ``kill -9`` (``PR_SET_PDEATHSIG``), and
+    let it receive SIGTERM / SIGINT even if they were blocked where it was started (a mask is inherited)."""
+    import ctypes
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _remove_stale_stores() -> None:
+    from kg.fsutil import process_alive
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{STORE_PREFIX}*-*"):
+        pid = folder.name[len(STORE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and folder.is_dir() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` server binary installed by the PyPI package ``oxigraph``."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise InputError("the 'oxigraph' server binary is not installed (pip install oxigraph)")
+    return found
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    """True if something already listens on (or holds) ``port`` on 127.0.0.1."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will; a listener still blocks
+        try:
+            s.bind((HOST, port))
+        except OSError as exc:  # another error (a privileged port) is left to the server to report
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+class OxigraphServer:
+    """An Oxigraph server on 127.0.0.1, started and stopped with the object.
+
+    ``data``: RDF files (N-Quads, TriG…) to load before serving; the server is then read-only unless
+    ``writable``. Without ``data``: an empty in-memory store, always writable.
+
+    >>> with OxigraphServer(data=[Path("dataset.nq")]) as server:   # doctest: +SKIP
+    ...     server.endpoint.query_url
+    'http://127.0.0.1:…/query'
+    """
+
+    def __init__(self, port: int | None = None, *, data: Sequence[Path] | None = None, writable: bool | None = None,
+                 timeout: float = 30.0, union_default_graph: bool = False) -> None:
+        self.port = port or free_port()
+        self.data = list(data or [])
+        self.writable = (not self.data) if writable is None else writable
+        if not self.writable and not self.data:
+            raise InputError("a read-only Oxigraph server needs data to serve")
+        self.timeout = timeout
+        self.union_default_graph = union_default_graph
+        self.process: subprocess.Popen[bytes] | None = None
+        self._folder: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` — also the address of Oxigraph's own query page (its root)."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        """Oxigraph's query editor in a browser."""
+        return f"{self.base_url}/"
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint(f"{self.base_url}/query", f"{self.base_url}/update", f"{self.base_url}/store",
+                        timeout=self.timeout, retries=2)
+
+    def _log(self) -> str:
+        log = self._folder / "oxigraph.log" if self._folder else None
+        return log.read_text(encoding="utf-8", errors="replace").strip()[-500:] if log and log.exists() else ""
+
+    def _taken(self) -> EndpointError:
+        return EndpointError(f"port {self.port} on {HOST} is already in use by another program; "
+                             "choose another with --port (nothing was started or sent)")
+
+    def start(self) -> OxigraphServer:
+        """Load the data, start the server and wait until it answers (raises :class:`EndpointError` if not)."""
+        if port_in_use(self.port):
+            raise self._taken()
+        binary = oxigraph_binary()
+        _remove_stale_stores()
+        self._folder = Path(tempfile.mkdtemp(prefix=f"{STORE_PREFIX}{os.getpid()}-"))
+        try:
+            args = [binary]
+            if self.data:
+                store = self._folder / "store"
+                loaded = subprocess.run([binary, "load", "--location", str(store),
+                                         *[a for f in self.data for a in ("--file", str(f))]],
+                                        capture_output=True, check=False)
+                if loaded.returncode != 0:
+                    detail = loaded.stderr.decode("utf-8", "replace").strip()[-500:]
+                    raise EndpointError(f"oxigraph could not load the data: {detail}")
+                args += ["serve" if self.writable else "serve-read-only", "--location", str(store)]
+            else:
+                args += ["serve"]
+            args += ["--bind", f"{HOST}:{self.port}"]
+            if self.union_default_graph:
+                args.append("--union-default-graph")
+            with open(self._folder / "oxigraph.log", "wb") as log:
+                self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                                preexec_fn=_die_with_parent if sys.platform.startswith("linux")
+                                                else None)
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = self._log()
+                if "in use" in log.lower():
+                    raise self._taken()
+                raise EndpointError(f"oxigraph could not start on port {self.port}: {log}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    pass
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if self.process.poll() is None:  # the answer came from our process, which still runs
+                return
+        raise EndpointError(f"oxigraph did not answer on port {self.port} within {START_TIMEOUT:g} s")
+
+    def wait(self) -> int:
+        """Wait until the server process ends (it runs until stopped); its exit status."""
+        assert self.process is not None
+        return self.process.wait()
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 5 s) and delete its temporary store."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

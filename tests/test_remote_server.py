@@ -1,0 +1,207 @@
+"""``kg serve``: a real Oxigraph server on a free loopback port — read-only by default, honest about its port,
+stopped by Ctrl-C (130) and SIGTERM (143)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.remote import Endpoint, free_port, remote_query
+
+from .conftest import KG_EXE, run_kg
+
+pytestmark = pytest.mark.server
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture(scope="module")
+def build_folder(built: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build folder written from the session's build (no second build)."""
+    folder = tmp_path_factory.mktemp("serve") / "build"
+    built.write(folder)
+    return folder
+
+
+@contextmanager
+def kg_serve(build: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes], int, str]]:
+    """``kg serve`` on a free port; yields the process, the port and what it printed before it was ready."""
+    port = free_port()
+    proc = subprocess.Popen([str(KG_EXE), "serve", "--port", str(port), "--build", str(build), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("Ctrl-C" in line for line in lines):
+            line = proc.stdout.readline().decode()
+            assert line or proc.poll() is None, proc.stderr.read().decode()
+            lines.append(line)
+        yield proc, port, "".join(lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _post(url: str, body: bytes, content_type: str) -> int:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _writes(port: int) -> dict[str, int]:
+    """Three ways to write: a SPARQL Update, the same as a browser form POST, and a Graph Store POST."""
+    base = f"http://127.0.0.1:{port}"
+    return {
+        "update": _post(f"{base}/update", b"DROP ALL", "application/sparql-update"),
+        "form": _post(f"{base}/update", urllib.parse.urlencode({"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
+                      .encode(), "application/x-www-form-urlencoded"),
+        "store": _post(f"{base}/store?graph=urn%3Ax", b"<urn:a> <urn:b> <urn:c> .\n", "application/n-triples"),
+    }
+
+
+def _count(port: int) -> int:
+    return int(remote_query(Endpoint(f"http://127.0.0.1:{port}/query", timeout=10), COUNT, graphs=[]).rows[0]["n"])
+
+
+def test_serve_is_read_only_by_default(build_folder: Path, built: KnowledgeGraph):
+    with kg_serve(build_folder) as (_proc, port, printed):
+        assert f"SPARQL endpoint: http://127.0.0.1:{port}/query" in printed
+        assert f"query page (Oxigraph's own, in a browser): http://127.0.0.1:{port}/" in printed
+        assert "read-only" in printed and "WRITABLE" not in printed
+        before = _count(port)
+        assert before == sum(len(g) for g in built.dataset.graphs())  # every graph, inferences included
+        statuses = _writes(port)
+        assert all(400 <= code < 500 for code in statuses.values()), statuses
+        assert _count(port) == before
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:  # Oxigraph's query page
+            assert page.status == 200 and b"<html" in page.read().lower()
+        # the data answers the packaged queries as the build does
+        local = built.query("agreements")
+        assert built.query("agreements", endpoint=f"http://127.0.0.1:{port}/query").rows == local.rows
+
+
+def test_serve_writable_accepts_writes_and_says_so(build_folder: Path):
+    with kg_serve(build_folder, "--writable") as (_proc, port, printed):
+        assert "WRITABLE" in printed
+        before = _count(port)
+        statuses = _writes(port)
+        assert all(200 <= code < 300 for code in statuses.values()), statuses
+        # DROP ALL emptied the store; then one triple went to the default graph and one into <urn:x>
+        assert before > 0 and _count(port) == 1
+
+
+def test_serve_on_a_port_in_use_exits_3_and_sends_nothing(build_folder: Path, tmp_path: Path):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        other.setblocking(False)
+        port = other.getsockname()[1]
+        result = run_kg("serve", "--port", str(port), "--build", build_folder, cwd=tmp_path, timeout=60)
+        assert result.returncode == 3, result.stderr.decode()
+        assert f"port {port} on 127.0.0.1 is already in use" in result.stderr.decode()
+        assert "SPARQL endpoint" not in result.stdout.decode()
+        with pytest.raises(BlockingIOError):
+            other.accept()  # nobody connected to the other program
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_serve_stops_on_signals_with_the_documented_code(build_folder: Path, sig: int, code: int):
+    with kg_serve(build_folder) as (proc, port, _printed):
+        assert _count(port) > 0
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == code
+    with pytest.raises(OSError):  # the Oxigraph child is gone too
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_kill_9_of_serve_takes_the_oxigraph_child_with_it(build_folder: Path):
+    import tempfile
+
+    with kg_serve(build_folder) as (proc, port, _printed):
+        assert _count(port) > 0
+        stores = set(Path(tempfile.gettempdir()).glob(f"kg-oxigraph-{proc.pid}-*"))
+        assert stores, "the temporary store is named after its kg process"
+        proc.kill()  # SIGKILL: kg runs no cleanup at all
+        proc.wait(timeout=20)
+    deadline = time.monotonic() + 20
+    while True:  # the kernel sends the child SIGTERM when its parent dies (PR_SET_PDEATHSIG)
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            break
+        assert time.monotonic() < deadline, "the Oxigraph server outlived kill -9 of kg serve"
+        time.sleep(0.1)
+    with kg_serve(build_folder) as (_proc, _port, _printed):  # the next start removes the dead one's store
+        assert not any(store.exists() for store in stores)
+
+
+def test_serve_binds_loopback_only(build_folder: Path):
+    with kg_serve(build_folder) as (_proc, port, _printed):
+        outward = _outward_address()
+        if outward is None:
+            pytest.skip("this machine has no non-loopback address to probe")
+        with pytest.raises(OSError):
+            socket.create_connection((outward, port), timeout=2).close()
+
+
+def _outward_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent for a UDP connect
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+# --- publishing blank nodes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["graph-store", "update"])
+def test_publish_keeps_each_blank_node_one_node_across_batches(protocol: str):
+    """Servers make each request's blank nodes fresh: a list split over two batches would fall apart."""
+    from rdflib import BNode, Dataset, Graph, Literal, URIRef
+    from rdflib.collection import Collection
+    from rdflib.compare import isomorphic
+
+    from kg.namespaces import GRAPH
+    from kg.remote import OxigraphServer, publish
+
+    name = URIRef(GRAPH["test-blank-nodes"])
+    ds = Dataset()
+    graph = ds.graph(name)
+    head = URIRef("urn:x:list-head")
+    for i in range(30):
+        graph.add((URIRef(f"urn:x:s{i}"), URIRef("urn:x:p"), Literal(i)))
+    first = BNode()
+    graph.add((head, URIRef("urn:x:items"), first))
+    Collection(graph, first, [Literal(f"item {i}") for i in range(25)])
+    with OxigraphServer() as server:
+        ep = server.endpoint if protocol == "graph-store" else Endpoint(server.endpoint.query_url,
+                                                                         server.endpoint.update_url, None)
+        report = publish(ds, ep, replace=True, batch_size=7)
+        assert report.protocol == protocol
+        rows = remote_query(ep, f"SELECT ?s ?p ?o WHERE {{ GRAPH {name.n3()} {{ ?s ?p ?o }} }}", graphs=[]).rows
+    remote = Graph()
+    for row in rows:
+        remote.add((row["s"], row["p"], row["o"]))
+    assert len(remote) == len(graph)
+    # the list still reads whole from its head (a split one stops at the first batch boundary)
+    assert list(Collection(remote, remote.value(head, URIRef("urn:x:items")))) == \
+        [Literal(f"item {i}") for i in range(25)]
+    assert isomorphic(remote, graph)
