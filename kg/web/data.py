@@ -1,0 +1,544 @@
+"""What the web pages show, read from a build through :class:`kg.api.KnowledgeGraph` and the small packaged
+queries in ``kg/web/queries/``. This is the ONE module that knows how evidence and mentions are modelled.
+
+Both evidence models are read, so the pages work across the change of issue 7:
+
+* per fact (issue 7): a ``kg:Fact`` reifies one triple and names the quotations that support it::
+
+      ?fact rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:evidence ?q .
+      ?q oa:hasSource ?article ; oa:hasSelector ?qs , ?ps .
+      ?qs oa:exact ?exact .  ?ps oa:start ?start ; oa:end ?end .
+
+* per node (before it): ``?s kg:evidence ?q`` (same selectors) supports every fact of ``?s``.
+
+Mentions (GAF instance → mention) are ``?entity kg:denotedBy ?m`` with the same selectors on ``?m``.
+Evidence is read once, at start-up, by :meth:`SiteData._index_evidence` (``queries/evidence.rq`` and
+``queries/article-spans.rq``) and looked up by :meth:`SiteData.evidence_of`; the timeline reads status assertions
+(``kg:StatusAssertion`` with ``kg:asOf``) in ``queries/timeline.rq``. A further change of the evidence model
+changes those three queries and :meth:`SiteData._index_evidence` / :meth:`SiteData.evidence_of`, nothing else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import PROV, RDFS, SKOS
+from rdflib.term import Node
+
+from kg.api import KnowledgeGraph
+from kg.evidence import sentence_at
+from kg.namespaces import ID, KG
+from kg.query import (
+    PackagedQuery,
+    bind,
+    ensure_read_only,
+    parse_header,
+    result_from_rdflib,
+    run_local,
+)
+
+HIDDEN_PROPERTIES = frozenset({KG.evidence, PROV.wasDerivedFrom, RDFS.label, SKOS.prefLabel, SKOS.altLabel,
+                               KG.denotedBy, KG.sha256, URIRef("https://schema.org/text")})
+"""Bookkeeping properties the entity page does not list as facts (labels are shown in the header, evidence
+under each fact, mentions in their own section)."""
+
+RDF_REIFICATION = frozenset({RDF.subject, RDF.predicate, RDF.object})
+DESCRIPTION_TYPES = frozenset(URIRef(str(KG._NS) + name) for name in
+                              ("Fact", "StatusAssertion", "Quotation", "Evidence", "Mention")) | {RDF.Statement}
+"""Nodes that describe sources (reified facts, quotations, mentions), not things in the world: the entity page
+lists no fact they point from."""
+
+LANGS = ("en", "ar")
+
+
+@cache
+def web_query(name: str) -> PackagedQuery:
+    """A packaged query of the web app (``kg/web/queries/NAME.rq``)."""
+    text = (files("kg.web") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+    return parse_header(name, text)
+
+
+@cache
+def prepared(name: str) -> Any:
+    """The web query ``name`` parsed once (it is read-only: :func:`kg.query.ensure_read_only` checks it)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    packaged = web_query(name)
+    ensure_read_only(packaged.text, f"web/{name}")
+    return prepareQuery(packaged.text)
+
+
+def text_dir(lang: str | None) -> str:
+    """The writing direction of a language tag."""
+    return "rtl" if (lang or "").split("-")[0] in ("ar", "fa", "he", "ur") else "ltr"
+
+
+def fold(text: str) -> str:
+    """A search key: NFKC, case-folded, Arabic diacritics and tatweel dropped, alef/ta marbuta/ya forms unified."""
+    from pyarabic import araby
+
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = araby.strip_tatweel(araby.strip_tashkeel(text))
+    text = re.sub("[أإآٱ]", "ا", text).replace("ة", "ه").replace("ى", "ي")
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of text in one language."""
+
+    value: str
+    lang: str | None
+
+    @property
+    def dir(self) -> str:
+        return text_dir(self.lang)
+
+
+@dataclass
+class Labels:
+    """The labels of one IRI, per language."""
+
+    label: dict[str, str] = field(default_factory=dict)
+    alt: list[Text] = field(default_factory=list)
+
+    def get(self, lang: str) -> Text | None:
+        """The label in ``lang``, else in the other language, else None."""
+        for code in (lang, *(c for c in LANGS if c != lang)):
+            if code in self.label:
+                return Text(self.label[code], code)
+        if self.label:
+            code, value = next(iter(sorted(self.label.items())))
+            return Text(value, code or None)
+        return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Exact words of a source, where they are, and the paragraph that holds them."""
+
+    source: URIRef
+    exact: str
+    start: int
+    end: int
+    lang: str | None
+    before: str
+    after: str
+
+    @property
+    def dir(self) -> str:
+        return text_dir(self.lang)
+
+
+@dataclass
+class Fact:
+    """One statement: the entity's ``property`` has ``value`` (out) or ``value`` has the entity (in)."""
+
+    property: URIRef
+    direction: str
+    value: Node
+    evidence: list[Evidence]
+
+
+@dataclass
+class FactGroup:
+    property: URIRef
+    direction: str
+    facts: list[Fact]
+
+
+@dataclass
+class EntityView:
+    iri: URIRef
+    types: list[URIRef]
+    groups: list[FactGroup]
+    mentions: list[Evidence]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A highlighted stretch of an article: a quote (evidence) or a mention, and the entity it is about."""
+
+    kind: str
+    entity: URIRef
+    start: int
+    end: int
+    exact: str
+
+
+@dataclass
+class Segment:
+    """A piece of article text; ``spans`` are the highlights covering it (empty: plain text)."""
+
+    text: str
+    start: int
+    spans: list[Span]
+
+    @property
+    def tokens(self) -> list[str]:
+        """``START-END`` of every passage covering this segment, once each."""
+        return list(dict.fromkeys(f"{s.start}-{s.end}" for s in self.spans))
+
+    @property
+    def anchors(self) -> list[str]:
+        """``START-END`` of the passages that begin here (each gets an anchor ``#q-START-END``)."""
+        return list(dict.fromkeys(f"{s.start}-{s.end}" for s in self.spans if s.start == self.start))
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({s.kind for s in self.spans})
+
+    @property
+    def entities(self) -> list[URIRef]:
+        return list(dict.fromkeys(s.entity for s in self.spans))
+
+    @property
+    def inner(self) -> Span:
+        """The innermost passage (the shortest), whose entity the segment links to."""
+        return min(self.spans, key=lambda s: (s.end - s.start, s.kind != "mention", str(s.entity)))
+
+
+@dataclass
+class ArticleView:
+    iri: URIRef
+    text: str
+    lang: str | None
+    titles: list[Text]
+    paragraphs: list[list[Segment]]
+    spans: list[Span]
+
+    @property
+    def dir(self) -> str:
+        return text_dir(self.lang)
+
+
+@dataclass
+class TimelineItem:
+    item: URIRef
+    kind: str
+    start: str | None
+    end: str | None
+    status: URIRef | None
+    engagement: URIRef | None
+    countries: list[URIRef]
+    source: URIRef | None = None
+
+
+@dataclass
+class SearchHit:
+    iri: URIRef
+    score: float
+    matched: Text
+
+
+class SiteData:
+    """A loaded build and the indexes the pages need (labels, types, article texts), built once."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        self.asserted = kg.asserted
+        self.union = kg.union
+        self.labels: dict[URIRef, Labels] = defaultdict(Labels)
+        self._search: list[tuple[str, URIRef, Text, int]] = []
+        for row in self._run("labels", self.union):
+            s = row["s"]
+            if not isinstance(s, URIRef):
+                continue
+            for var, rank in (("label", 0), ("pref", 1), ("alt", 2)):
+                lit = row.get(var)
+                if not isinstance(lit, Literal):
+                    continue
+                text = Text(str(lit), lit.language)
+                if var == "label":
+                    self.labels[s].label.setdefault(lit.language or "", str(lit))
+                elif var == "alt":
+                    self.labels[s].alt.append(text)
+                self._search.append((fold(str(lit)), s, text, rank))
+        self.types: dict[URIRef, set[URIRef]] = defaultdict(set)
+        for row in self._run("types", self.union):
+            if isinstance(row["s"], URIRef):
+                self.types[row["s"]].add(row["type"])  # type: ignore[arg-type]
+        self._texts: dict[URIRef, tuple[str, str | None, tuple[Text, ...]] | None] = {}
+        self._index_evidence()
+        self._lookup = self._lookup_index()
+        # whole-graph queries whose answer no request changes: run once (the build is read-only)
+        self._timeline_rows = self._run("timeline", self.union)
+        self._place_rows = self._run("places", self.union)
+        self._link_rows = self._run("links", self.union)
+
+    def _lookup_index(self) -> Any:
+        """``kg lookup``'s index of the build (:mod:`kg.ingest.index`), or None where that module is absent."""
+        try:
+            from kg.ingest.index import build_index
+        except ImportError:
+            return None
+        return build_index(self.union)
+
+    def _index_evidence(self) -> None:
+        """Read every quotation and mention once (two queries), indexed by the node and value they are about and
+        by article, so that a page only looks them up. This and the two queries it runs are what change with
+        the evidence model."""
+        by_subject: dict[Node, list[tuple[Node, Node | None, Node | None, Evidence]]] = defaultdict(list)
+        for row in self._run("evidence", self.asserted):
+            ev = self._evidence(row["source"], str(row["exact"]), int(row["start"]), int(row["end"]))  # type: ignore[arg-type]
+            entry = (row["node"], row.get("property"), row.get("value"), ev)
+            by_subject[row["node"]].append(entry)  # type: ignore[index]
+        self._by_subject = by_subject
+        spans: dict[Node, set[Span]] = defaultdict(set)
+        mentions: dict[Node, list[Evidence]] = defaultdict(list)
+        for row in self._run("article-spans", self.asserted):
+            if not isinstance(row.get("entity"), URIRef):
+                continue
+            span = Span(str(row["kind"]), row["entity"], int(row["start"]), int(row["end"]), str(row["exact"]))  # type: ignore[arg-type]
+            spans[row["article"]].add(span)  # type: ignore[index]
+            if span.kind == "mention":
+                mentions[span.entity].append(self._evidence(row["article"], span.exact, span.start, span.end))  # type: ignore[arg-type]
+        self._spans = {a: sorted(v, key=lambda s: (s.start, -s.end, s.kind, str(s.entity))) for a, v in spans.items()}
+        self._mentions = {e: sorted(set(v), key=lambda x: (str(x.source), x.start)) for e, v in mentions.items()}
+
+    # -- helpers ------------------------------------------------------------
+    def _run(self, name: str, graph: Any, **params: Any) -> list[dict[str, Node | None]]:
+        """Run the web query ``name`` with its parameters bound as RDF terms. In memory the query is parsed once
+        (:func:`prepared`); a store with its own engine gets it through :func:`kg.query.run_local`."""
+        packaged = web_query(name)
+        bindings = bind(packaged, params)
+        if self.kg.store != "default":
+            return run_local(graph, packaged.text, bindings, label=f"web/{name}", inline_values=True).rows
+        return result_from_rdflib(graph.query(prepared(name), initBindings=bindings)).rows
+
+    def label(self, iri: Node, lang: str) -> Text:
+        """The label of ``iri`` in ``lang`` (falling back to the other language, then to the IRI's local name)."""
+        if isinstance(iri, URIRef) and iri in self.labels:
+            found = self.labels[iri].get(lang)
+            if found:
+                return found
+        text = str(iri)
+        local = text[len(str(ID)):] if text.startswith(str(ID)) else re.split(r"[#/]", text)[-1]
+        return Text(local, None)
+
+    def is_article(self, iri: URIRef) -> bool:
+        return KG.SourceDocument in self.types.get(iri, ()) or KG.NewsArticle in self.types.get(iri, ())
+
+    def exists(self, iri: URIRef) -> bool:
+        """True when the build says anything about ``iri``."""
+        return (iri, None, None) in self.union
+
+    def kind_of(self, iri: URIRef) -> list[URIRef]:
+        """The most specific project classes of ``iri`` (no class that is a superclass of another listed)."""
+        types = self.types.get(iri, set())
+        supers = {sup for t in types for sup in self.union.transitive_objects(t, RDFS.subClassOf) if sup != t}
+        return sorted(t for t in types if t not in supers)
+
+    def article_text(self, article: URIRef) -> tuple[str, str | None, tuple[Text, ...]] | None:
+        """The canonical text, language and titles of an article, or None when it has no text (cached)."""
+        if article not in self._texts:
+            rows = self._run("article", self.asserted, article=article)
+            if not rows or rows[0].get("text") is None:
+                self._texts[article] = None
+            else:
+                lang = rows[0].get("language")
+                titles = tuple(sorted({Text(str(r["title"]), r["title"].language)  # type: ignore[union-attr]
+                                       for r in rows if isinstance(r.get("title"), Literal)},
+                                      key=lambda t: t.lang or ""))
+                self._texts[article] = (str(rows[0]["text"]), None if lang is None else str(lang), titles)
+        return self._texts[article]
+
+    def _evidence(self, source: URIRef, exact: str, start: int, end: int) -> Evidence:
+        found = self.article_text(source)
+        if found is None:
+            return Evidence(source, exact, start, end, None, "", "")
+        text, lang, _ = found
+        sentence = sentence_at(text, start, end)
+        line_start = text.rfind("\n", 0, start) + 1
+        head = text[line_start:start]
+        at = len(head.lstrip())  # the quote's offset inside the (stripped) sentence
+        return Evidence(source, exact, start, end, lang, sentence[:at], sentence[at + end - start:])
+
+    # -- pages ---------------------------------------------------------------
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Entities whose names match ``query`` (Arabic or English), best first.
+
+        People, organisations, places, posts, infrastructure and concepts are matched as ``kg lookup`` matches
+        them (its index and scores, :mod:`kg.ingest.index`) where that module exists. Every labelled entity is
+        also matched by label on folded keys (:func:`fold`): an exact label scores 1, a label that holds the query
+        as whole words 0.7, one that starts with it 0.6, one that holds it anywhere 0.4; an entity found both
+        ways keeps the better score. Ties: people, organisations, places… (``kg lookup``'s types) first, then
+        the shorter name.
+        """
+        key = fold(query)
+        if not key:
+            return []
+        best: dict[URIRef, SearchHit] = {}
+        if self._lookup is not None:
+            for c in self._lookup.lookup(query, limit=limit, min_score=0.5):
+                lang = "ar" if re.search("[\u0600-\u06FF]", c.matched) else "en"
+                best[URIRef(c.iri)] = SearchHit(URIRef(c.iri), round(c.score, 2), Text(c.matched, lang))
+        for label_key, iri, text, rank in self._search:
+            if key not in label_key:
+                continue
+            if label_key == key:
+                score = 1.0
+            elif re.search(rf"(^| ){re.escape(key)}( |$)", label_key):
+                score = 0.7
+            elif label_key.startswith(key):
+                score = 0.6
+            else:
+                score = 0.4
+            score -= rank * 0.01
+            if not str(iri).startswith(str(ID)) or self.types.get(iri, set()) & DESCRIPTION_TYPES:
+                continue
+            if iri not in best or best[iri].score < score:
+                best[iri] = SearchHit(iri, round(score, 2), text)
+        typed = {URIRef(e.iri) for e in self._lookup.entities} if self._lookup is not None else set()
+        return sorted(best.values(), key=lambda h: (-h.score, h.iri not in typed, len(h.matched.value),
+                                                    str(h.iri)))[:limit]
+
+    def evidence_of(self, subject: Node, prop: Node, value: Node) -> list[Evidence]:
+        """The quotations supporting the fact ``(subject, prop, value)``: its own (a ``kg:Fact`` reifying it),
+        else, in the model before issue 7, the evidence of its subject node."""
+        entries = self._by_subject.get(subject, [])
+        own = [ev for _n, p, v, ev in entries if p == prop and v == value]
+        chosen = own or [ev for _n, p, _v, ev in entries if p is None]
+        return sorted(set(chosen), key=lambda e: (str(e.source), e.start, e.end))
+
+    def mentions(self, entity: URIRef) -> list[Evidence]:
+        """Where sources name ``entity`` (its ``kg:denotedBy`` mentions)."""
+        return self._mentions.get(entity, [])
+
+    def entity(self, iri: URIRef, lang: str = "en") -> EntityView:
+        """Types and every asserted fact of ``iri``, grouped by property and direction, each with its evidence."""
+        groups: dict[tuple[URIRef, str], list[Fact]] = defaultdict(list)
+        for row in self._run("facts", self.asserted, entity=iri):
+            prop, value, direction = row["property"], row["value"], str(row["direction"])
+            if prop in HIDDEN_PROPERTIES or prop in RDF_REIFICATION or (prop == RDF.type and direction == "out"):
+                continue
+            if direction == "in" and (not isinstance(value, URIRef) or self.types.get(value, set()) & DESCRIPTION_TYPES
+                                      or "/evidence/" in str(value)):
+                continue
+            subject, obj = (iri, value) if direction == "out" else (value, iri)
+            groups[(prop, direction)].append(Fact(prop, direction, value,  # type: ignore[arg-type]
+                                                  self.evidence_of(subject, prop, obj)))
+        ordered = sorted(groups.items(), key=lambda kv: (kv[0][1] != "out", self.label(kv[0][0], lang).value))
+        return EntityView(
+            iri=iri,
+            types=self.kind_of(iri),
+            groups=[FactGroup(p, d, sorted(fs, key=lambda f: self.label(f.value, lang).value))
+                    for (p, d), fs in ordered],
+            mentions=self.mentions(iri),
+        )
+
+    def article_spans(self, article: URIRef) -> list[Span]:
+        """Every quotation and mention in ``article`` with the entity it is about."""
+        return self._spans.get(article, [])
+
+    def article(self, iri: URIRef) -> ArticleView | None:
+        """The article's text cut into paragraphs and segments, each segment with the highlights covering it."""
+        found = self.article_text(iri)
+        if found is None:
+            return None
+        text, lang, titles = found
+        spans = self.article_spans(iri)
+        cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans),
+                       *(i for i, ch in enumerate(text) if ch == "\n"), *(i + 1 for i, ch in enumerate(text) if ch == "\n")})
+        paragraphs: list[list[Segment]] = [[]]
+        for a, b in itertools.pairwise(cuts):
+            piece = text[a:b]
+            if piece == "\n":
+                paragraphs.append([])
+                continue
+            covering = [s for s in spans if s.start <= a and b <= s.end]
+            paragraphs[-1].append(Segment(piece, a, covering))
+        return ArticleView(iri, text, lang, list(titles), [p for p in paragraphs if p], spans)
+
+    def timeline(self, country: URIRef | None = None) -> list[TimelineItem]:
+        """Engagements, outcomes and dated status assertions, dated first in date order; only those that involve
+        ``country`` when given."""
+        items: dict[tuple[Any, ...], TimelineItem] = {}
+        for row in self._timeline_rows:
+            item = row["item"]
+            if not isinstance(item, URIRef):
+                continue
+            kind = str(row["kind"])
+            start = None if row.get("start") is None else str(row["start"])
+            key = (item, kind) if kind != "status" else (item, kind, start, row.get("status"), row.get("source"))
+            entry = items.setdefault(key, TimelineItem(
+                item, kind, start, None if row.get("end") is None else str(row["end"]), row.get("status"),  # type: ignore[arg-type]
+                row.get("engagement"), [], row.get("source")))  # type: ignore[arg-type]
+            c = row.get("country")
+            if isinstance(c, URIRef) and c not in entry.countries:
+                entry.countries.append(c)
+        out = [i for i in items.values() if country is None or country in i.countries]
+        order = {"engagement": 0, "outcome": 1, "status": 2}
+        return sorted(out, key=lambda i: (i.start is None, i.start or "", order.get(i.kind, 3), str(i.item)))
+
+    def countries(self) -> list[URIRef]:
+        """Every country of the build."""
+        return sorted(iri for iri, types in self.types.items() if KG.Country in types)
+
+    def map_features(self, lang: str = "en") -> dict[str, Any]:
+        """A GeoJSON FeatureCollection: a point per located place or infrastructure, a line per link whose two
+        ends are located."""
+        points: dict[URIRef, tuple[float, float]] = {}
+        features: list[dict[str, Any]] = []
+        for row in self._place_rows:
+            item = row["item"]
+            if not isinstance(item, URIRef) or item in points:
+                continue
+            try:
+                lat, lon = float(row["lat"]), float(row["long"])  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+            points[item] = (lat, lon)
+            features.append(self._feature(item, {"type": "Point", "coordinates": [lon, lat]}, lang,
+                                          place=row.get("place")))
+        ends: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for row in self._link_rows:
+            ends[row["link"]].append(row["end"])  # type: ignore[index, arg-type]
+        for link, members in sorted(ends.items()):
+            located = [points[m] for m in members if m in points]
+            if len(located) >= 2:
+                features.append(self._feature(link, {"type": "LineString",
+                                                     "coordinates": [[lon, lat] for lat, lon in located]}, lang))
+        return {"type": "FeatureCollection", "features": features}
+
+    def _feature(self, iri: URIRef, geometry: dict[str, Any], lang: str, place: Node | None = None) -> dict[str, Any]:
+        label = self.label(iri, lang)
+        kinds = self.kind_of(iri)
+        props: dict[str, Any] = {
+            "iri": str(iri), "path": local_path(iri), "label": label.value, "lang": label.lang or "",
+            "dir": label.dir, "kind": self.label(kinds[0], lang).value if kinds else "",
+            "infrastructure": KG.Infrastructure in self.types.get(iri, ()),
+        }
+        if isinstance(place, URIRef):
+            props["place"] = self.label(place, lang).value
+        return {"type": "Feature", "geometry": geometry, "properties": props}
+
+    def describe(self, iri: URIRef, fmt: str) -> bytes:
+        """The description of ``iri`` (every triple with it as subject, inferences included) as Turtle or JSON-LD."""
+        from rdflib import Graph
+
+        from kg.namespaces import bind_prefixes
+
+        g = Graph()
+        bind_prefixes(g)
+        for triple in self.union.triples((iri, None, None)):
+            g.add(triple)
+        if fmt == "json-ld":
+            return g.serialize(format="json-ld", encoding="utf-8", auto_compact=True)
+        return g.serialize(format="turtle", encoding="utf-8")
+
+
+def local_path(iri: Node) -> str | None:
+    """The path of ``iri`` on the local web server (``…/id/person/x`` → ``/id/person/x``), or None."""
+    text = str(iri)
+    if isinstance(iri, URIRef) and text.startswith(str(ID)):
+        return "/id/" + text[len(str(ID)):]
+    return None
