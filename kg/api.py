@@ -24,6 +24,7 @@ from rdflib import Dataset, Graph
 from kg import export as _export
 from kg import fsutil
 from kg.errors import InputError
+from kg.signals import fault_point
 from kg.load import Article, Source, load_dataset, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH
 from kg.query import QueryResult
@@ -37,11 +38,78 @@ DEFAULT_BUILD_DIR = Path("build")
 Progress = Callable[[str], None]
 
 
-def _remote(text: str, bindings: dict, endpoint: Any, graphs: list[str] | None, label: str) -> QueryResult:
-    from kg.endpoint import Endpoint, remote_query
+def _remote(text: str, bindings: dict, endpoint: Any, graphs: list[str] | None, label: str,
+            timeout: float | None = None) -> QueryResult:
+    from kg.remote.client import Endpoint
 
-    ep = endpoint if isinstance(endpoint, Endpoint) else Endpoint.from_url(str(endpoint))
-    return remote_query(ep, text, bindings, graphs=graphs, label=label)
+    ep = endpoint if isinstance(endpoint, Endpoint) else remote_endpoint(str(endpoint), timeout=timeout or 30.0)
+    return query_endpoint(ep, text, bindings, graphs=graphs, label=label)
+
+
+def remote_endpoint(url: str, *, update_url: str | None = None, store_url: str | None = None,
+                    timeout: float = 30.0, retries: int = 2) -> Any:
+    """A :class:`kg.remote.client.Endpoint` for a server's URLs; each URL is checked (http(s), no credentials).
+
+    ``timeout`` is the deadline of one call (a query, or one upload request), retries included."""
+    from kg.remote.client import Endpoint
+
+    return Endpoint.from_url(url, update_url=update_url, store_url=store_url, timeout=timeout, retries=retries)
+
+
+def query_endpoint(endpoint: Any, text: str, bindings: dict | None = None, *, graphs: list[str] | None = None,
+                   label: str = "query", allow_service: bool = False) -> QueryResult:
+    """Run a read-only query on a server (see :func:`kg.remote.client.remote_query`)."""
+    from kg.remote.client import remote_query
+
+    return remote_query(endpoint, text, bindings, graphs=graphs, label=label, allow_service=allow_service)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any credentials in it replaced by ``****`` (the only way a URL is shown)."""
+    from kg.remote.client import mask_url as mask
+
+    return mask(url)
+
+
+def refuse_service(text: str, label: str = "query", *, allow: bool = False) -> None:
+    """Refuse a query holding ``SERVICE`` unless ``allow`` (see :func:`kg.remote.client.refuse_service`)."""
+    from kg.remote.client import refuse_service as refuse
+
+    refuse(text, label, allow=allow)
+
+
+def port_in_use(port: int) -> bool:
+    """True if something already listens on ``port`` of 127.0.0.1."""
+    from kg.remote.server import port_in_use as in_use
+
+    return in_use(port)
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file the user named (a ``--file`` query): a regular file within ``KG_MAX_INPUT_MB``, never a
+    FIFO or device (``/dev/zero`` would fill the memory). Raises :class:`InputError` naming the file."""
+    from kg.load import read_input
+
+    data = read_input(Path(path), str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def check_build_output(out_dir: Path, data: Path | None = None) -> None:
+    """Refuse an output folder whose replacement would destroy something that is not a build: the data folder
+    ``data``, the packaged files, a folder holding or inside them, or a non-empty folder kg did not write (see
+    :func:`kg.fsutil.check_replaceable`). Raises :class:`InputError` (exit 2) before anything is read."""
+    fsutil.check_replaceable(out_dir, reads=[data] if data is not None else [], also_ours=_is_build)
+
+
+def _is_build(folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("generator", "")).startswith("ict-coop-kg")
 
 
 @dataclass(frozen=True)
@@ -61,6 +129,8 @@ class KnowledgeGraph:
     articles: list[Article] = field(default_factory=list)
     store: str = "default"
     """The rdflib store plugin the dataset lives in."""
+    source: Path | None = None
+    """The data folder it was built from (None: the packaged data, or loaded from a build)."""
     _report: ValidationReport | None = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------
@@ -73,21 +143,35 @@ class KnowledgeGraph:
         with oxrdflib). ``progress`` is called with the name of each stage.
         """
         note = progress or (lambda _stage: None)
-        ds, articles = load_dataset(Path(data) if isinstance(data, str) else data, store=store, progress=note)
-        kg = cls(ds, articles, store)
+        fault_point("load")
+        source = Path(data) if isinstance(data, str) else data
+        ds, articles = load_dataset(source, store=store, progress=note)
+        kg = cls(ds, articles, store, source if isinstance(source, Path) else None)
         if reason:
+            fault_point("reason")
             note("reasoning (OWL-RL)")
             from kg.reason import infer
 
             infer(ds)
         return kg
 
+    @staticmethod
+    def has_build(build_dir: Path | str = DEFAULT_BUILD_DIR) -> bool:
+        """Whether ``build_dir`` holds a build (after repairing what a crashed build left, see
+        :func:`kg.fsutil.recover`)."""
+        fsutil.recover(Path(build_dir))
+        return (Path(build_dir) / DATASET_FILE).is_file()
+
     @classmethod
     def load(cls, build_dir: Path | str = DEFAULT_BUILD_DIR, *, store: str = "default") -> KnowledgeGraph:
-        """Load the dataset a previous build wrote to ``build_dir``."""
+        """Load the dataset a previous build wrote to ``build_dir``.
+
+        Raises :class:`InputError` when there is no build there (after :meth:`has_build`'s repair).
+        """
         path = Path(build_dir) / DATASET_FILE
-        if not path.is_file():
-            raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build' first")
+        if not cls.has_build(build_dir):
+            raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build --out {build_dir}' "
+                             "first")
         ds = new_dataset(store)
         parse_into(ds, path, fmt="trig")
         return cls(ds, store=store)
@@ -109,9 +193,15 @@ class KnowledgeGraph:
         """The graph of OWL-RL inferences."""
         return self.dataset.graph(INFERRED_GRAPH)
 
+    @cached_property
+    def asserted(self) -> Graph:
+        """The asserted graphs (ontology, reference data, articles) as one in-memory graph, without inferences."""
+        return union_graph(self.dataset, inferred=False)
+
     # -- operations -------------------------------------------------------
     def validate(self) -> ValidationReport:
         """Validate the asserted graphs against the packaged SHACL shapes; kept for :meth:`write`."""
+        fault_point("validate")
         self._report = validate_dataset(self.dataset)
         return self._report
 
@@ -120,20 +210,54 @@ class KnowledgeGraph:
         return _export.serialize(self.dataset, fmt, inferred=inferred)
 
     def query(self, name: str, /, *, endpoint: Any = None, graphs: list[str] | None = None,
-              **params: Any) -> QueryResult:
+              timeout: float | None = None, **params: Any) -> QueryResult:
         """Run the packaged query ``name`` with keyword parameters, e.g. ``g.query("who-met-whom", country="JO")``.
 
-        Parameters are bound as RDF terms. With ``endpoint`` (an :class:`kg.endpoint.Endpoint` or a URL)
+        Parameters are bound as RDF terms. With ``endpoint`` (an :class:`kg.remote.client.Endpoint` or a URL)
         the same query runs on that SPARQL server instead and returns the same :class:`QueryResult` type.
+        ``timeout`` (seconds) bounds a local run (see :mod:`kg.timelimit`), or the whole call to a server
+        given as a URL (an ``Endpoint`` carries its own).
         """
         from kg import query as q
 
         packaged = q.get_query(name)
         bindings = q.bind(packaged, params)
         if endpoint is not None:
-            return _remote(packaged.text, bindings, endpoint, graphs, packaged.name)
-        return q.run_local(self.union, packaged.text, bindings, label=packaged.name,
-                           inline_values=self.store != "default")
+            return _remote(packaged.text, bindings, endpoint, graphs, packaged.name, timeout)
+        return self.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout)
+
+    def run_query(self, text: str, bindings: dict | None = None, *, label: str = "query",
+                  timeout: float | None = None, allow_service: bool = False) -> QueryResult:
+        """Run a read-only query text locally with parameters bound as RDF terms, within ``timeout`` seconds
+        (None: no limit). A ``SERVICE`` clause is refused unless ``allow_service``: it makes the engine send
+        the query to any URL the text names."""
+        from kg import query as q
+        from kg.remote.client import refuse_service
+        from kg.timelimit import time_limit
+
+        refuse_service(text, label, allow=allow_service)
+        with time_limit(timeout, label):
+            return q.run_local(self.union, text, bindings or {}, label=label, inline_values=self.store != "default")
+
+    def publish(self, endpoint: Any, *, graphs: list[str] | None = None, replace: bool = False,
+                batch_size: int = 50_000, progress: Progress | None = None) -> Any:
+        """Upload the named graphs to a SPARQL 1.1 server (see :func:`kg.remote.publisher.publish`)."""
+        from kg.remote.publisher import publish
+
+        return publish(self.dataset, endpoint, graphs=graphs, replace=replace, batch_size=batch_size,
+                       progress=progress)
+
+    def serve(self, port: int | None = None, *, writable: bool = False) -> Any:
+        """Start a local Oxigraph server on 127.0.0.1 holding every graph (inferences included); read-only
+        unless ``writable``. Returns the started :class:`kg.remote.server.OxigraphServer`; stop it when done."""
+        import tempfile
+
+        from kg.remote.server import OxigraphServer
+
+        with tempfile.TemporaryDirectory(prefix="kg-serve-") as folder:
+            data = Path(folder) / "dataset.nq"
+            data.write_bytes(_export.serialize(self.dataset, "nquads", inferred=True))
+            return OxigraphServer(port, data=[data], writable=writable, union_default_graph=True).start()
 
     def sparql(self, text: str, /, **bindings: Any) -> QueryResult:
         """Run an ad-hoc read-only SPARQL query; ``bindings`` must already be RDF terms (URIRef, Literal)."""
@@ -145,13 +269,30 @@ class KnowledgeGraph:
         """Triples per graph, entities per class, facts per cooperation domain."""
         return compute(self.dataset, self.union)
 
+    @cached_property
+    def lookup_index(self) -> Any:
+        """The :class:`kg.ingest.index.LookupIndex` of the asserted graphs (what ``kg lookup`` searches)."""
+        from kg.ingest.index import build_index
+
+        return build_index(self.asserted)
+
+    @cached_property
+    def duplicates(self) -> list[Any]:
+        """Near-duplicate people and organisations (warnings, not violations; :mod:`kg.ingest.duplicates`)."""
+        from kg.ingest.duplicates import find_duplicates
+
+        return find_duplicates(self.dataset, index=self.lookup_index)
+
     def write(self, out_dir: Path | str = DEFAULT_BUILD_DIR) -> BuildOutput:
         """Write the build outputs to ``out_dir`` atomically (all files, or the old folder untouched).
 
         Files: ``dataset.trig`` (every named graph), ``asserted.ttl``,
         ``inferred.ttl``, ``validation.ttl`` / ``.json`` / ``.txt`` (when
-        validated) and ``manifest.json``.
+        validated), ``lookup-index.json`` (for ``kg lookup``) and ``manifest.json`` (with the near-duplicate
+        ``warnings``).
         """
+        check_build_output(Path(out_dir), self.source)
+        fault_point("write")
         report = self._report
         outputs: dict[str, bytes] = {
             DATASET_FILE: _export.serialize(self.dataset, "trig", inferred=True),
@@ -163,15 +304,49 @@ class KnowledgeGraph:
             outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
             outputs["validation.json"] = report.to_json().encode("utf-8")
             outputs["validation.txt"] = report.to_text().encode("utf-8")
+        from kg.ingest.index import INDEX_FILE
+
+        outputs[INDEX_FILE] = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
         manifest = {
             "generator": f"ict-coop-kg {version('ict-coop-kg')}",
             "articles": [a.id for a in self.articles],
             "conforms": None if report is None else report.conforms,
             "graphs": graph_sizes(self.dataset),
             "files": sorted([*outputs, MANIFEST_FILE]),
+            "warnings": [w.to_dict() for w in self.duplicates],
         }
         outputs[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         with fsutil.staged_dir(Path(out_dir)) as staging:
             for name, data in outputs.items():
                 (staging / name).write_bytes(data)
         return BuildOutput(Path(out_dir), sorted(outputs), bool(report and report.conforms))
+
+
+# -- adding articles, looking up names (kg.ingest) -----------------------------------------------------------
+
+def load_lookup_index(build_dir: Path | str = DEFAULT_BUILD_DIR) -> Any:
+    """The lookup index a build wrote (``lookup-index.json``); :class:`InputError` when there is none."""
+    from kg.ingest.index import load_index
+
+    return load_index(build_dir)
+
+
+def ingest_article(file: Path | str, data: Path | str, article_id: str, **options: Any) -> Any:
+    """Add an article to a data folder with a draft ``article.ttl``; see :func:`kg.ingest.ingest.ingest`."""
+    from kg.ingest.ingest import ingest
+
+    return ingest(file, data, article_id, **options)
+
+
+def reconciliation_socket(port: int) -> Any:
+    """A listening socket on 127.0.0.1 for :func:`serve_reconciliation` (``port`` 0: a free one)."""
+    from kg.ingest.reconcile import bind_socket
+
+    return bind_socket(port)
+
+
+def serve_reconciliation(index: Any, sock: Any) -> None:
+    """Serve the W3C Reconciliation Service API over ``index`` on ``sock`` until SIGINT / SIGTERM."""
+    from kg.ingest.reconcile import serve
+
+    serve(index, sock)

@@ -7,8 +7,9 @@ conforms, 1 does not conform, 2 unusable input, 3 remote server failed,
 
 from __future__ import annotations
 
+import errno
 import functools
-import signal
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -17,9 +18,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kg.errors import EXIT_INTERRUPTED, EXIT_NONCONFORMANT, InputError, KGError
-
-EXIT_TERMINATED = 143
+from kg.errors import EXIT_INTERRUPTED, EXIT_NONCONFORMANT, EXIT_OUTPUT, InputError, KGError
+from kg.signals import EXIT_TERMINATED, Terminated
 
 app = typer.Typer(
     name="kg",
@@ -33,15 +33,6 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Terminated(BaseException):
-    """The process received SIGTERM. Like KeyboardInterrupt for SIGINT it is not an Exception, so no
-    ``except Exception`` in a library (rdflib's query evaluation, a retry loop) can swallow it."""
-
-
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Terminated()
-
-
 def _stderr():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
@@ -51,7 +42,11 @@ def _stderr():  # type: ignore[no-untyped-def]
 def _stdout():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich's own answer is a silent exit 1, the "does not conform" code
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _Console(highlight=False, soft_wrap=True)
 
 
 def handle_errors(fn: F) -> F:
@@ -59,9 +54,12 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return fn(*args, **kwargs)
+        except OSError as exc:
+            if not _is_output_failure(exc):
+                raise
+            _output_failed(exc)
         except KGError as exc:
             _stderr().print(f"kg: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
@@ -71,10 +69,46 @@ def handle_errors(fn: F) -> F:
         except Terminated:
             _stderr().print("kg: terminated (SIGTERM); nothing was written", markup=False)
             raise typer.Exit(EXIT_TERMINATED) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _emit(data: str | bytes) -> None:
+    """Write ``data`` whole to standard output (UTF-8 for text).
+
+    It loops over short writes: with ``PYTHONUNBUFFERED`` (or ``python -u``) ``sys.stdout.buffer`` is the raw
+    file, whose ``write`` may take only part of a large export when the reader goes away; the next write then
+    raises ``BrokenPipeError``, which is reported as exit 4 instead of a silently cut output.
+    """
+    sys.stdout.flush()  # whatever rich or print already wrote goes first
+    view = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+    out = sys.stdout.buffer
+    while view:
+        written = out.write(view)
+        view = view[written if written is not None else 0:]
+    out.flush()
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EBADF}
+"""What writing to standard output can fail with (``kg export > /dev/full``, a closed pipe)."""
+
+
+def _is_output_failure(exc: OSError) -> bool:
+    return isinstance(exc, BrokenPipeError) or exc.errno in _OUTPUT_ERRNOS
+
+
+def _output_failed(exc: OSError) -> None:
+    """Report that standard output could not be written, and exit 4 without a second failure at exit."""
+    reason = ("the reader closed the pipe" if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE
+              else os.strerror(exc.errno or errno.EIO).lower())
+    try:  # nothing more may go to the broken stdout, not even Python's flush at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    _stderr().print(f"kg: error: cannot write to standard output: {reason}", markup=False)
+    raise typer.Exit(EXIT_OUTPUT)
 
 
 class ExportFormat(str, Enum):
@@ -99,12 +133,17 @@ class Lang(str, Enum):
 
 DataOpt = Annotated[
     Path | None,
-    typer.Option("--data", help="A data folder (reference/, articles/<id>/); default: the packaged data."),
+    typer.Option("--data", metavar="FOLDER", help="A data folder (reference/, articles/<id>/); default: the packaged data."),
 ]
-BuildOpt = Annotated[Path, typer.Option("--build", help="The build folder to read.")]
+BuildOpt = Annotated[
+    Path | None,
+    typer.Option("--build", metavar="FOLDER",
+                 help="The build folder to read [default: ./build, which is built first if it is missing]."),
+]
+DEFAULT_BUILD = Path("build")
 StoreOpt = Annotated[
     str,
-    typer.Option("--store", envvar="KG_STORE", help="rdflib store plugin: 'default' (memory) or 'Oxigraph' (oxrdflib)."),
+    typer.Option("--store", envvar="KG_STORE", metavar="STORE", help="rdflib store plugin: 'default' (memory) or 'Oxigraph' (oxrdflib)."),
 ]
 
 
@@ -134,28 +173,31 @@ def _progress(console):  # type: ignore[no-untyped-def]
     return status, note
 
 
-def _print_stats(stats, *, domains: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_stats(stats, *, domains: bool, lang: str = "en") -> None:  # type: ignore[no-untyped-def]
     """Triples per graph and entities per class (and, with ``domains``, facts per cooperation domain)."""
     from rich.table import Table
 
+    from kg.i18n import text
+
     console = _stdout()
-    graphs = Table(title="Triples per graph", title_justify="left")
-    graphs.add_column("graph")
-    graphs.add_column("triples", justify="right")
+    graphs = Table(title=text("graphs", lang), title_justify="left")
+    graphs.add_column(text("graph", lang))
+    graphs.add_column(text("triples", lang), justify="right")
     for name, n in stats.graphs.items():
         graphs.add_row(name, str(n))
-    graphs.add_row("total", str(stats.triples), style="bold")
-    classes = Table(title="Entities per class (with inferences)", title_justify="left")
-    classes.add_column("class")
-    classes.add_column("entities", justify="right")
+    graphs.add_row(text("total", lang), str(stats.triples), style="bold")
+    classes = Table(title=text("classes", lang), title_justify="left")
+    classes.add_column(text("class", lang))
+    classes.add_column(text("entities", lang), justify="right")
     for name, n in stats.classes.items():
         classes.add_row(name, str(n))
     console.print(graphs)
     console.print(classes)
     if domains:
-        table = Table(title="Cooperation domains", title_justify="left")
-        for col in ("domain", "المجال", "facts"):
-            table.add_column(col, justify="right" if col == "facts" else "left")
+        table = Table(title=text("domains", lang), title_justify="left")
+        table.add_column(text("domain-en", lang))
+        table.add_column(text("domain", "ar"))
+        table.add_column(text("facts", lang), justify="right")
         for d in stats.domains:
             table.add_row(d.label_en, d.label_ar, str(d.facts))
         console.print(table)
@@ -165,7 +207,9 @@ def _print_stats(stats, *, domains: bool) -> None:  # type: ignore[no-untyped-de
 @handle_errors
 def build(
     data: DataOpt = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder, replaced whole on success.")] = Path("build"),
+    out: Annotated[Path, typer.Option("--out", metavar="FOLDER",
+                                      help="Output folder, replaced whole on success: a new or empty folder, or a "
+                                           "previous build.")] = Path("build"),
     store: StoreOpt = "default",
     allow_violations: Annotated[
         bool, typer.Option("--allow-violations", help="Write the output even when SHACL validation fails.")
@@ -179,8 +223,9 @@ def build(
     does not (nothing is written unless --allow-violations), 2 for unusable
     input, 4 when the output cannot be written.
     """
-    from kg.api import KnowledgeGraph
+    from kg.api import KnowledgeGraph, check_build_output
 
+    check_build_output(out, data)  # before anything is read: never replace the input or a foreign folder
     err = _stderr()
     status, note = _progress(err)
     with status:
@@ -190,6 +235,8 @@ def build(
         if report.conforms or allow_violations:
             note("writing")
             kg.write(out)
+    for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
+        err.print(f"kg: warning: {warning.message()}", markup=False)
     if not report.conforms:
         err.print(report.to_text(), markup=False)
         if not allow_violations:
@@ -205,9 +252,9 @@ def build(
 def validate(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="RDF files to validate (with the packaged ontology); default: the last build."),
+        typer.Argument(metavar="FILE", help="RDF files to validate (with the packaged ontology); default: the last build."),
     ] = None,
-    build_dir: BuildOpt = Path("build"),
+    build_dir: BuildOpt = None,
     data: DataOpt = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of labels and messages.")] = Lang.en,
@@ -219,16 +266,16 @@ def validate(
     kg = _load_for_validation(files or [], build_dir, data)
     report = kg.validate()
     if fmt is ReportFormat.json:
-        sys.stdout.write(report.to_json())
+        _emit(report.to_json())
     elif fmt is ReportFormat.turtle:
-        sys.stdout.write(report.to_turtle())
+        _emit(report.to_turtle())
     else:
-        sys.stdout.write(report.to_text(lang.value))
+        _emit(report.to_text(lang.value))
     if not report.conforms:
         raise typer.Exit(EXIT_NONCONFORMANT)
 
 
-def _load_for_validation(files: list[Path], build_dir: Path, data: Path | None):  # type: ignore[no-untyped-def]
+def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path | None):  # type: ignore[no-untyped-def]
     from kg.api import KnowledgeGraph
 
     if files:  # SHACL checks asserted triples with the ontology; no reasoning needed
@@ -237,18 +284,23 @@ def _load_for_validation(files: list[Path], build_dir: Path, data: Path | None):
         ds = parse_files(files)
         load_ontology(ds)
         return KnowledgeGraph(ds)
-    if data is None and (build_dir / "dataset.trig").is_file():
-        return KnowledgeGraph.load(build_dir)
+    if data is None:
+        if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
+            return KnowledgeGraph.load(build_dir or DEFAULT_BUILD)
+        _stderr().print(f"kg: no build in {DEFAULT_BUILD}/; validating a fresh build of the packaged data",
+                        markup=False)
     return KnowledgeGraph.build(data)
 
 
-def _ensure_build(build_dir: Path, data: Path | None = None, store: str = "default"):  # type: ignore[no-untyped-def]
-    """The last build in ``build_dir``; when there is none, build (and write) it first."""
+def _ensure_build(build_dir: Path | None, data: Path | None = None, store: str = "default"):  # type: ignore[no-untyped-def]
+    """The last build in ``build_dir``. An explicit ``--build`` folder without a build is an error (exit 2);
+    when the default ``./build`` is missing, the packaged data is built (and written) first, saying so."""
     from kg.api import KnowledgeGraph
 
-    if (build_dir / "dataset.trig").is_file():
-        return KnowledgeGraph.load(build_dir, store=store)
-    _stderr().print(f"kg: no build in {build_dir}/; building it first", markup=False)
+    if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
+        return KnowledgeGraph.load(build_dir or DEFAULT_BUILD, store=store)
+    build_dir = DEFAULT_BUILD
+    _stderr().print(f"kg: no build in {build_dir}/; building the packaged data into it first", markup=False)
     kg = KnowledgeGraph.build(data, store=store)
     report = kg.validate()
     if not report.conforms:
@@ -258,8 +310,15 @@ def _ensure_build(build_dir: Path, data: Path | None = None, store: str = "defau
 
 
 def _check_output(path: Path, inputs: list[Path]) -> None:
+    """Refuse an ``-o`` target that is not a regular file or a new path (a folder, symbolic link, device or
+    FIFO: the atomic rename would replace the link itself, or never reach the device), or that is an input."""
+    if path.is_symlink():
+        raise InputError(f"-o {path}: is a symbolic link; give the path of a regular file (or a new one)")
     if path.is_dir():
         raise InputError(f"-o {path}: is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        raise InputError(f"-o {path}: is not a regular file (a device, FIFO or socket); write to a regular "
+                         "file, or leave out -o to write to standard output")
     target = path.resolve()
     for item in inputs:
         if item.exists() and item.resolve() == target:
@@ -279,17 +338,16 @@ def export(
     inferred: Annotated[
         bool, typer.Option("--inferred", help="Include the ontology and the OWL-RL inferences (the public view).")
     ] = False,
-    build_dir: BuildOpt = Path("build"),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
+    build_dir: BuildOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file (atomically).")] = None,
 ) -> None:
     """Export the last build (building it first if there is none) in an RDF format, deterministically."""
     if output is not None:
-        _check_output(output, [build_dir])
+        _check_output(output, [build_dir or DEFAULT_BUILD])
     kg = _ensure_build(build_dir)
     data = kg.export(fmt.value, inferred=inferred)
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _emit(data)
     else:
         from kg.fsutil import write_bytes_atomic
 
@@ -299,8 +357,9 @@ def export(
 @app.command()
 @handle_errors
 def stats(
-    build_dir: BuildOpt = Path("build"),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    build_dir: BuildOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="table|json", help="Output format.")] = "table",
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the tables.")] = Lang.en,
 ) -> None:
     """Counts per graph and per class, and the cooperation domains with how many facts touch each."""
     if fmt not in ("table", "json"):
@@ -311,9 +370,9 @@ def stats(
         import dataclasses
         import json
 
-        sys.stdout.write(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2) + "\n")
+        _emit(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2) + "\n")
         return
-    _print_stats(result, domains=True)
+    _print_stats(result, domains=True, lang=lang.value)
 
 
 class QueryFormat(str, Enum):
@@ -356,31 +415,40 @@ def _print_table(result, lang: str, title: str) -> None:  # type: ignore[no-unty
     labelled = {v[:-3] for v in result.variables if v.endswith(f"_{lang}")}
     # the table shows labels; an IRI column with a label column beside it only adds width (csv/json keep it)
     columns = [v for v in result.variables if not v.endswith(other) and v not in labelled]
+    from kg.i18n import column, text
+
     table = Table(title=title, title_justify="left", show_lines=False)
     for v in columns:
         label_column = v.endswith(f"_{lang}")
-        table.add_column(v[:-3] if label_column else v,
+        table.add_column(column(v[:-3] if label_column else v, lang),
                          justify="right" if (lang == "ar" and label_column) else "left", overflow="fold")
     for row in result.rows:
         table.add_row(*(_display(row.get(v)) for v in columns))
     console = _stdout()
     console.print(table)
-    console.print(f"{len(result.rows)} row(s)")
+    console.print(text("rows", lang, n=len(result.rows)))
 
 
 @app.command()
 @handle_errors
 def query(
-    name: Annotated[str | None, typer.Argument(help="A packaged query (see --list).")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="A packaged query (see --list).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the packaged queries and their parameters.")] = False,
-    file: Annotated[Path | None, typer.Option("--file", help="Run the SPARQL query in this file instead.")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter, NAME=VALUE (repeatable).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", metavar="FILE", help="Run the SPARQL query in this file instead.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", metavar="KEY=VALUE", help="A parameter, NAME=VALUE (repeatable).")] = None,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
     lang: Annotated[Lang, typer.Option("--lang", help="Label language of the table.")] = Lang.en,
-    build_dir: BuildOpt = Path("build"),
-    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Run on this SPARQL server instead.")] = None,
-    graph: Annotated[list[str] | None, typer.Option("--graph", help="Named graph(s) to query on the server.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the server.")] = 30.0,
+    build_dir: BuildOpt = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", metavar="URL", help="Run on this SPARQL server instead.")] = None,
+    graph: Annotated[list[str] | None, typer.Option("--graph", metavar="IRI", help="Named graph(s) to query on the server.")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS",
+                     help="Time limit of the whole query: on a server (default 30), or locally (default none)."),
+    ] = None,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Let a --file query call other servers with SERVICE.")
+    ] = False,
     store: StoreOpt = "default",
 ) -> None:
     """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only."""
@@ -396,31 +464,33 @@ def query(
     if not name and not file:
         raise InputError("give a query name (see 'kg query --list') or --file QUERY.rq")
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{file}: cannot read the query: {exc}") from None
-        packaged = q.parse_header(file.stem, text)
+        from kg.api import read_text_file
+
+        packaged = q.parse_header(file.stem, read_text_file(file))
     else:
         packaged = q.get_query(name or "")
     bindings = q.bind(packaged, _parse_params(param or []))
-    if endpoint:
-        from kg.endpoint import Endpoint, remote_query
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise InputError(f"--timeout {timeout:g}: give a positive number of seconds")
+    from kg import api
 
-        ep = Endpoint.from_url(endpoint, timeout=timeout)
-        result = remote_query(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name)
+    if endpoint:
+        ep = api.remote_endpoint(endpoint, timeout=30.0 if timeout is None else timeout)
+        result = api.query_endpoint(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name,
+                                    allow_service=allow_service)
     else:
+        api.refuse_service(packaged.text, packaged.name, allow=allow_service)  # before any build
         kg = _ensure_build(build_dir, store=store)
-        result = q.run_local(kg.union, packaged.text, bindings, label=packaged.name,
-                             inline_values=kg.store != "default")
+        result = kg.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout,
+                              allow_service=allow_service)
     if result.boolean is not None:
-        sys.stdout.write(("yes" if result.boolean else "no") + "\n")
+        _emit(("yes" if result.boolean else "no") + "\n")
     elif result.graph is not None:
-        sys.stdout.write(result.graph.serialize(format="turtle"))
+        _emit(result.graph.serialize(format="turtle"))
     elif fmt is QueryFormat.table:
         _print_table(result, lang.value, packaged.title_ar if lang is Lang.ar and packaged.title_ar else packaged.title)
     else:
-        sys.stdout.write({"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json,
+        _emit({"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json,
                           "markdown": result.to_markdown}[fmt.value]())
 
 
@@ -429,13 +499,16 @@ def _list_queries(lang: str) -> None:
 
     from kg.query import list_queries
 
-    table = Table(title="Packaged queries", title_justify="left")
-    table.add_column("name")
-    table.add_column("title")
-    table.add_column("parameters", overflow="fold")
+    from kg.i18n import text
+
+    table = Table(title=text("queries", lang), title_justify="left")
+    table.add_column(text("name", lang))
+    table.add_column(text("title", lang))
+    table.add_column(text("parameters", lang), overflow="fold")
+    required = text("required", lang)
     for q in list_queries():
         title = q.title_ar if lang == "ar" and q.title_ar else q.title
-        params = ", ".join(f"{p.name} ({p.type}{', required' if p.required else ''})" for p in q.parameters)
+        params = ", ".join(f"{p.name} ({p.type}{', ' + required if p.required else ''})" for p in q.parameters)
         table.add_row(q.name, title, params or "—")
     _stdout().print(table)
 
@@ -443,34 +516,33 @@ def _list_queries(lang: str) -> None:
 @app.command()
 @handle_errors
 def publish(
-    endpoint: Annotated[str, typer.Option("--endpoint", help="The server's SPARQL query URL.")],
-    update_endpoint: Annotated[str | None, typer.Option("--update-endpoint", help="SPARQL Update URL.")] = None,
+    endpoint: Annotated[str, typer.Option("--endpoint", metavar="URL", help="The server's SPARQL query URL.")],
+    update_endpoint: Annotated[str | None, typer.Option("--update-endpoint", metavar="URL", help="SPARQL Update URL.")] = None,
     store_endpoint: Annotated[
-        str | None, typer.Option("--store-endpoint", help="Graph Store Protocol URL (faster uploads).")
+        str | None, typer.Option("--store-endpoint", metavar="URL", help="Graph Store Protocol URL (faster uploads).")
     ] = None,
-    graph: Annotated[list[str] | None, typer.Option("--graph", help="Publish only this named graph (repeatable).")] = None,
+    graph: Annotated[list[str] | None, typer.Option("--graph", metavar="IRI", help="Publish only this named graph (repeatable).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace each graph instead of adding to it.")] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Triples per request.")] = 50_000,
-    build_dir: BuildOpt = Path("build"),
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each request.")] = 60.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of transient failures.")] = 2,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Triples per request.")] = 50_000,
+    build_dir: BuildOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for each request.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, metavar="N", help="Retries of transient failures.")] = 2,
 ) -> None:
     """Upload the built dataset to a SPARQL 1.1 server, each graph as its own named graph.
 
-    Credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD or a netrc file.
+    Credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD or a netrc file, never from a URL.
+    Redirects are not followed (exit 3, naming the target).
     """
-    from kg.endpoint import Endpoint
-    from kg.endpoint import publish as do_publish
+    from kg import api
 
-    ep = Endpoint.from_url(endpoint, update_url=update_endpoint, store_url=store_endpoint, timeout=timeout,
-                           retries=retries)
+    ep = api.remote_endpoint(endpoint, update_url=update_endpoint, store_url=store_endpoint, timeout=timeout,
+                             retries=retries)
     kg = _ensure_build(build_dir)
     status, note = _progress(_stderr())
     with status:
-        report = do_publish(kg.dataset, ep, graphs=graph or None, replace=replace, batch_size=batch_size,
-                            progress=note)
-    _stdout().print(f"Published {report.triples} triples in {len(report.graphs)} graph(s) to {endpoint} "
-                    f"({report.protocol}):", markup=False)
+        report = kg.publish(ep, graphs=graph or None, replace=replace, batch_size=batch_size, progress=note)
+    _stdout().print(f"Published {report.triples} triples in {len(report.graphs)} graph(s) to "
+                    f"{api.mask_url(endpoint)} ({report.protocol}):", markup=False)
     for name in report.graphs:
         _stdout().print(f"  {name}", markup=False)
 
@@ -478,42 +550,308 @@ def publish(
 @app.command()
 @handle_errors
 def serve(
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 7878,
-    build_dir: BuildOpt = Path("build"),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, metavar="PORT", help="Port on 127.0.0.1.")] = 7878,
+    build_dir: BuildOpt = None,
+    writable: Annotated[
+        bool, typer.Option("--writable", help="Accept SPARQL Update and Graph Store writes (default: read-only).")
+    ] = False,
 ) -> None:
-    """Start a local Oxigraph SPARQL server with the built dataset, on 127.0.0.1. Ctrl-C stops it."""
-    from kg.endpoint import OxigraphServer
-    from kg.endpoint import publish as do_publish
+    """Serve the built dataset with Oxigraph on 127.0.0.1, read-only unless --writable. Ctrl-C stops it.
 
+    Exit 3 when the port is already in use (nothing is started or sent), 130 on Ctrl-C, 143 on SIGTERM.
+    """
+    from kg import api
+    from kg.errors import EndpointError
+
+    if api.port_in_use(port):
+        raise EndpointError(f"port {port} on 127.0.0.1 is already in use by another program; choose another "
+                            "with --port (nothing was started or sent)")
     kg = _ensure_build(build_dir)
-    server = OxigraphServer(port)
+    server = kg.serve(port, writable=writable)
     try:
-        server.start()
-        report = do_publish(kg.dataset, server.endpoint, replace=True)
+        ep = server.endpoint
         out = _stdout()
-        out.print(f"SPARQL endpoint: {server.endpoint.query_url}", markup=False)
-        out.print(f"  update: {server.endpoint.update_url}   graph store: {server.endpoint.store_url}", markup=False)
-        out.print(f"  {report.triples} triples in {len(report.graphs)} named graphs; Ctrl-C stops the server",
-                  markup=False)
+        out.print(f"SPARQL endpoint: {ep.query_url}", markup=False)
+        out.print(f"  query page (Oxigraph's own, in a browser): {server.ui_url}", markup=False)
+        if writable:
+            out.print(f"  WRITABLE: SPARQL Update at {ep.update_url} and Graph Store writes at {ep.store_url} "
+                      "change the data; anyone who can reach this port can change it", markup=False)
+        else:
+            out.print(f"  read-only: updates and Graph Store writes are refused; graph store (read): {ep.store_url}",
+                      markup=False)
+        out.print("  Ctrl-C stops the server", markup=False)
         sys.stdout.flush()
-        assert server.process is not None
-        server.process.wait()
+        code = server.wait()
+        raise EndpointError(f"the Oxigraph server stopped by itself (exit status {code})")
     except KeyboardInterrupt:
-        _stderr().print("kg: server stopped", markup=False)
+        _stderr().print("kg: server stopped (interrupted)", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         server.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+@app.command()
+@handle_errors
+def docs(
+    out: Annotated[Path, typer.Option("--out", metavar="FOLDER", help="Output folder, replaced whole.")] = Path(
+        "ontology-docs"),
+) -> None:
+    """Write HTML documentation of the ontology, its SHACL shapes, concept schemes and the queries using each term.
+
+    The folder is replaced atomically (exit 4, and the old folder left as it was, when it cannot be written).
+    """
+    from kg.web.docs import write_docs
+
+    names = write_docs(out)
+    _stdout().print(f"Ontology documentation written to {out}/ ({', '.join(names)})", markup=False)
+
+
+@app.command()
+@handle_errors
+def web(
+    build_dir: BuildOpt = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port on 127.0.0.1 (0: any free port).")] = 8000,
+    sparql_url: Annotated[
+        str, typer.Option("--sparql-url", metavar="URL", help="Where the pages link the SPARQL query UI (see 'kg serve').")
+    ] = "http://127.0.0.1:7878/",
+) -> None:
+    """Serve a read-only web app on 127.0.0.1: search, entity and article pages with highlighted evidence,
+    a timeline and an offline map; entity IRIs resolve at their own path (HTML, Turtle or JSON-LD).
+
+    Exit 3 when the port is already in use; Ctrl-C stops the server.
+    """
+    import uvicorn
+
+    from kg import api
+    from kg.errors import EndpointError
+    from kg.web.app import create_app
+
+    if port and api.port_in_use(port):
+        raise EndpointError(f"port {port} on 127.0.0.1 is already in use by another program; choose another "
+                            "with --port")
+    if port == 0:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+    application = create_app(_ensure_build(build_dir), sparql_url=sparql_url)
+    _stdout().print(f"Web app: http://127.0.0.1:{port}/  (read-only; Ctrl-C stops it)", markup=False)
+    sys.stdout.flush()
+    try:  # uvicorn returns only when a signal stopped it (it shuts down gracefully on Ctrl-C)
+        uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    except KeyboardInterrupt:
+        pass
+    _stderr().print("kg: web server stopped (interrupted)", markup=False)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+class LookupType(str, Enum):
+    person = "person"
+    organization = "organization"
+    country = "country"
+    city = "city"
+    post = "post"
+    infrastructure = "infrastructure"
+    concept = "concept"
+
+
+def _lookup_index(build_dir: Path | None):  # type: ignore[no-untyped-def]
+    """The lookup index of a build (``lookup-index.json``); an older build without one is indexed in memory."""
+    from kg.api import load_lookup_index
+    from kg.ingest.index import INDEX_FILE
+
+    folder = build_dir or DEFAULT_BUILD
+    if (folder / INDEX_FILE).is_file():
+        return load_lookup_index(folder)
+    kg = _ensure_build(build_dir)
+    if (folder / INDEX_FILE).is_file():
+        return load_lookup_index(folder)
+    return kg.lookup_index
+
+
+@app.command()
+@handle_errors
+def lookup(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="A name or phrase, in Arabic or English (or an entity id).")],
+    type_: Annotated[LookupType | None, typer.Option("--type", help="Only entities of this type.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help="At most this many candidates.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="table|json", help="Output format.")] = "table",
+    build_dir: BuildOpt = None,
+) -> None:
+    """Find known entities by name, across spellings: ranked candidates with a score (0-1).
+
+    A score of 0.90 or more with every name token matched means the same name ("same"); 0.60 to 0.90 is
+    "maybe" (a curator decides); below is "weak".
+    """
+    import json
+
+    if fmt not in ("table", "json"):
+        raise InputError(f"--format {fmt!r}: use table or json")
+    index = _lookup_index(build_dir)
+    found = index.lookup(text, type=type_.value if type_ else None, limit=limit)
+    if fmt == "json":
+        _emit(json.dumps([c.to_dict() for c in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Lookup: {text}", title_justify="left")
+    for col in ("score", "match", "type", "entity", "English", "العربية", "matched name"):
+        table.add_column(col, justify="right" if col in ("score", "العربية") else "left", overflow="fold")
+    for c in found:
+        table.add_row(f"{c.score:.2f}", c.match, c.type, _display(_uri(c.iri)), c.labels.get("en", ""),
+                      c.labels.get("ar", ""), c.matched)
+    console = _stdout()
+    console.print(table)
+    console.print(f"{len(found)} candidate(s)")
+
+
+def _uri(iri: str):  # type: ignore[no-untyped-def]
+    from rdflib import URIRef
+
+    return URIRef(iri)
+
+
+@app.command()
+@handle_errors
+def ingest(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The article text (UTF-8).")],
+    data: Annotated[Path, typer.Option("--data", metavar="FOLDER", help="The data folder to add the article to.")],
+    article_id: Annotated[str, typer.Option("--id", metavar="ID", help="The article id (the folder name; part of IRIs).")],
+    lang: Annotated[Lang | None, typer.Option("--lang", help="The article's language [default: detected].")] = None,
+    published: Annotated[str | None, typer.Option("--published", metavar="YYYY-MM-DD",
+                                                  help="Publication date.")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher", metavar="NAME", help="The publisher's name.")] = None,
+    url: Annotated[str | None, typer.Option("--url", metavar="URL", help="The article's URL.")] = None,
+) -> None:
+    """Add an article: FOLDER/articles/ID/ with the text (NFC, LF) and a draft article.ttl that builds as is.
+
+    Known entities are linked as mentions only when unambiguous; unknown and ambiguous names, dates and draft
+    events are listed as comments for the curator. An existing article folder is never overwritten (exit 2).
+    """
+    from kg.api import ingest_article
+
+    result = ingest_article(file, data, article_id, lang=lang.value if lang else None, published=published,
+                            publisher=publisher, url=url)
+    out = _stdout()
+    out.print(f"Wrote {result.folder}/article.txt and article.ttl ({result.lang})", markup=False)
+    out.print(f"  {len(result.mentions)} mention(s) linked, {len(result.candidates)} candidate(s) to review, "
+              f"{len(result.dates)} date(s), {len(result.drafts)} draft event(s)", markup=False)
+    for c in result.candidates:
+        out.print(f"  candidate {c.kind}: {c.text} ({c.start}-{c.end})", markup=False)
+    out.print(f"Next: review {result.folder}/article.ttl, add facts with kg:quote, then "
+              f"'kg build --data {data}'", markup=False)
+
+
+@app.command()
+@handle_errors
+def reconcile(
+    build_dir: BuildOpt = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port on 127.0.0.1 (0: any free one).")] = 8000,
+) -> None:
+    """Serve a W3C Reconciliation Service API (v0.2) on 127.0.0.1 for OpenRefine. Ctrl-C stops it.
+
+    Exit 3 when the port is already in use (nothing is started).
+    """
+    from kg.api import reconciliation_socket, serve_reconciliation
+
+    index = _lookup_index(build_dir)
+    sock = reconciliation_socket(port)
+    try:
+        host, bound = sock.getsockname()[:2]
+        _stdout().print(f"Reconciliation service: http://{host}:{bound}/\n  {len(index.entities)} entities; "
+                        "add it in OpenRefine (Reconcile → Add standard service); Ctrl-C stops it", markup=False)
+        sys.stdout.flush()
+        serve_reconciliation(index, sock)
+    finally:
+        sock.close()
+    _stderr().print("kg: reconciliation service stopped", markup=False)
+
+
+def _click_exceptions():  # type: ignore[no-untyped-def]
+    """Click's exception classes: typer ≥ 0.24 vendors click as ``typer._click``; older typer uses click."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions
+    return exceptions
+
+
+def command():  # type: ignore[no-untyped-def]
+    """The click command behind :data:`app`, with help that names values by their role (``FILE``,
+    ``KEY=VALUE``, ``URL``): where an argument has a metavar, typer's Python type (``<list[Path]>``) is not
+    shown beside it (options show their metavar instead of the type already)."""
+    import typer.main
+
+    cmd = typer.main.get_command(app)
+    for sub in [cmd, *getattr(cmd, "commands", {}).values()]:
+        for param in sub.params:
+            if param.param_type_name == "argument" and param.metavar is not None and hasattr(param, "display_type"):
+                param.display_type = lambda ctx: ""  # type: ignore[method-assign]
+                param.display_type_rich = lambda ctx: ""  # type: ignore[method-assign]
+    return cmd
+
+
+def _call(cmd, argv: list[str] | None):  # type: ignore[no-untyped-def]
+    """Run the click command; a failure to write standard output anywhere (``--help > /dev/full``) is exit 4."""
+    try:
+        return cmd(args=argv, prog_name="kg", standalone_mode=False)
+    except OSError as exc:
+        if not _is_output_failure(exc):
+            raise
+        _output_failed(exc)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the command line (exits the process with the command's code).
+
+    :func:`kg.__main__.main`, the console script, installs the signal handlers first and then calls this.
+    Usage errors (an unknown option, a value not among the choices) read like every other error:
+    ``kg: error: …`` and exit 2. Standard output is flushed before exit, so a full disk or a closed pipe is
+    reported (exit 4) instead of ending in a traceback.
+    """
     import logging
+
+    click = _click_exceptions()
 
     # rdflib logs (with tracebacks) what this tool reports itself, as located errors; keep the terminal clean
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    code: int | str | None = 0
     try:
-        app(args=argv, prog_name="kg")
-    except KeyboardInterrupt:  # pragma: no cover - interrupt during argument parsing
-        sys.exit(EXIT_INTERRUPTED)
+        code = _call(command(), argv)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        _stderr().print("kg: interrupted", markup=False)
+        code = EXIT_INTERRUPTED
+    except click.NoArgsIsHelpError as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx is not None else "kg"
+        message = exc.format_message().replace("Value error, ", "")
+        _stderr().print(f"kg: error: {message}\n(see '{path} --help')", markup=False)
+        code = exc.exit_code
+    except click.ClickException as exc:
+        _stderr().print(f"kg: error: {exc.format_message()}", markup=False)
+        code = exc.exit_code
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        if not _is_output_failure(exc):
+            raise
+        try:
+            _output_failed(exc)
+        except typer.Exit as stop:
+            code = stop.exit_code
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-__all__ = ["app", "main"]
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (kept for ``kg.cli:main``); see :func:`kg.__main__.main`."""
+    from kg.__main__ import main as entry
+
+    entry(argv)
+
+
+__all__ = ["app", "main", "run"]

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from rdflib.compare import graph_diff, to_isomorphic
 
 from kg import KnowledgeGraph, resources
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+SEED_SHA256 = "14e2981c6e4f492ba24803e28206b0c03a655ba9d0bb1159c2eff998a60b6689"
+"""SHA-256 of the seed article as received (the source text must stay byte-identical; the tests use only files
+inside this repository, so the checksum stands in for the original file)."""
 ARTICLE_ID = "000_c98f5de2b5b9bb51"
 KG_EXE = Path(sys.executable).with_name("kg")
 
@@ -35,6 +38,21 @@ def public_view(built: KnowledgeGraph) -> Graph:
 def article_text() -> str:
     """The article's canonical text as the build stores it."""
     return (resources.data_dir() / "articles" / ARTICLE_ID / "article.txt").read_bytes().decode("utf-8")
+
+
+WEB_FIXTURE = Path(__file__).parent / "fixtures" / "web"
+"""The web app's test data (two short articles written for the tests, reference cities with coordinates)."""
+
+
+@pytest.fixture(scope="session")
+def web_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web fixture data built, validated and written once per session; the folder of the build."""
+    kg = KnowledgeGraph.build(WEB_FIXTURE)
+    report = kg.validate()
+    assert report.conforms, report.to_text()
+    out = tmp_path_factory.mktemp("web") / "build"
+    kg.write(out)
+    return out
 
 
 @pytest.fixture()
@@ -87,3 +105,59 @@ def assert_isomorphic(expected: Graph, actual: Graph) -> None:
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones included) with its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Invocation:
+    """What one in-process ``kg`` command did, shaped like :class:`subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def code(self) -> int:
+        """The exit code."""
+        return self.returncode
+
+    @property
+    def err(self) -> str:
+        """Standard error as text."""
+        return self.stderr.decode("utf-8")
+
+
+def invoke(*args: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = None) -> Invocation:
+    """Run ``kg ARGS`` in this process (no interpreter start-up, so much faster than :func:`run_kg`), as the
+    console script does after installing its signal handlers: same parsing, messages and exit codes."""
+    import contextlib
+    import io
+
+    from kg.cli import run
+
+    out, err = io.BytesIO(), io.StringIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    old_cwd, old_env = Path.cwd(), dict(os.environ)
+    os.chdir(cwd)
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(err):
+            try:
+                run([str(a) for a in args])
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 0
+            stdout.flush()
+    finally:
+        os.chdir(old_cwd)
+        os.environ.clear()
+        os.environ.update(old_env)
+    return Invocation(code, out.getvalue(), err.getvalue().encode("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def build_dir(built: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's build of the packaged data, written once to a folder (read-only use: copy it to change it)."""
+    folder = tmp_path_factory.mktemp("session-build") / "build"
+    built.validate()
+    built.write(folder)
+    return folder
