@@ -18,8 +18,15 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kg.errors import EXIT_INTERRUPTED, EXIT_NONCONFORMANT, EXIT_OUTPUT, InputError, KGError
-from kg.signals import EXIT_TERMINATED, Terminated
+from kg.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_NONCONFORMANT,
+    EXIT_OUTPUT,
+    EXIT_TERMINATED,
+    InputError,
+    KGError,
+)
+from kg.signals import Terminated
 
 app = typer.Typer(
     name="kg",
@@ -497,9 +504,8 @@ def query(
 def _list_queries(lang: str) -> None:
     from rich.table import Table
 
-    from kg.query import list_queries
-
     from kg.i18n import text
+    from kg.query import list_queries
 
     table = Table(title=text("queries", lang), title_justify="left")
     table.add_column(text("name", lang))

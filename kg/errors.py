@@ -21,12 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import signals as _signals
+
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
 EXIT_INPUT = 2
 EXIT_REMOTE = 3
 EXIT_OUTPUT = 4
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = _signals.EXIT_INTERRUPTED  # 130; the signal codes are defined where the signals are handled
+EXIT_TERMINATED = _signals.EXIT_TERMINATED  # 143
 
 
 class KGError(Exception):
