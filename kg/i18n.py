@@ -55,6 +55,9 @@ COLUMNS_AR: dict[str, str] = {
     "quote_b": "المقتطف (ب)", "replaced": "خلفًا لـ", "reportedOn": "تاريخ الخبر", "source_a": "المصدر (أ)",
     "source_b": "المصدر (ب)", "subject": "الموضوع", "summary": "الملخص", "through": "عبر", "until": "حتى",
     "value_a": "القيمة (أ)", "value_b": "القيمة (ب)", "welcomedBy": "رحب به", "within": "ضمن",
+    "infra": "البنية التحتية", "endCity": "مدينة الطرف", "instrument": "الصك", "signatory": "الموقّع",
+    "onBehalfOf": "نيابة عن", "committee": "اللجنة", "session": "الدورة", "number": "الرقم",
+    "participant": "المشارك", "mw": "القدرة (ميغاواط)", "m2": "المساحة (م²)", "openAccess": "وصول مفتوح",
 }
 """Arabic headers for the variable names the packaged queries use; other names are shown as they are."""
 

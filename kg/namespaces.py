@@ -3,7 +3,7 @@
 :class:`KG` (the ontology) and :class:`KGC` (the SKOS concepts) are closed
 :class:`rdflib.namespace.DefinedNamespace` classes: a misspelt term such as
 ``KG.attendde`` raises ``AttributeError`` instead of minting a new IRI. A test
-keeps both in step with ``ontology/ictkg.ttl``.
+keeps both in step with ``ontology/ictkg.ttl`` and ``ontology/ictkg.schemes.ttl``.
 """
 
 from __future__ import annotations
@@ -63,6 +63,24 @@ class KG(DefinedNamespace):
     StatusAssertion: URIRef
     Quotation: URIRef
     Mention: URIRef
+    Regulator: URIRef
+    Embassy: URIRef
+    Company: URIRef
+    JointCommittee: URIRef
+    Delegation: URIRef
+    Region: URIRef
+    CommitteeSession: URIRef
+    Signing: URIRef
+    Inauguration: URIRef
+    Participation: URIRef
+    Instrument: URIRef
+    CableSystem: URIRef
+    SubmarineCable: URIRef
+    TerrestrialCable: URIRef
+    LandingStation: URIRef
+    DigitalPark: URIRef
+    Quantity: URIRef
+    AssetCount: URIRef
     # object properties
     homeCountry: URIRef
     basedIn: URIRef
@@ -108,6 +126,37 @@ class KG(DefinedNamespace):
     includesService: URIRef
     evidence: URIRef
     denotedBy: URIRef
+    accreditedTo: URIRef
+    eponymousSite: URIRef
+    delegationOf: URIRef
+    delegationMember: URIRef
+    capital: URIRef
+    inRegion: URIRef
+    postType: URIRef
+    sessionOf: URIRef
+    hasParticipation: URIRef
+    actor: URIRef
+    participantRole: URIRef
+    onBehalfOf: URIRef
+    inCapacityOf: URIRef
+    instrumentKind: URIRef
+    signedAt: URIRef
+    hasPart: URIRef
+    partOf: URIRef
+    inaugurates: URIRef
+    landsAt: URIRef
+    hasSegment: URIRef
+    owner: URIRef
+    consortiumMember: URIRef
+    investor: URIRef
+    length: URIRef
+    capacity: URIRef
+    powerCapacity: URIRef
+    floorArea: URIRef
+    hasAssetCount: URIRef
+    countedKind: URIRef
+    servesLink: URIRef
+    routeTo: URIRef
     # datatype properties
     purpose: URIRef
     startDate: URIRef
@@ -120,6 +169,13 @@ class KG(DefinedNamespace):
     sourceFile: URIRef
     publisherName: URIRef
     retrievedOn: URIRef
+    iso3166Alpha2: URIRef
+    title: URIRef
+    sessionNumber: URIRef
+    duration: URIRef
+    readyForService: URIRef
+    openAccess: URIRef
+    tier: URIRef
     # annotation properties
     notStated: URIRef
     quote: URIRef
@@ -129,7 +185,8 @@ class KG(DefinedNamespace):
 
 
 class KGC(DefinedNamespace):
-    """SKOS concepts: cooperation domains, status values and engagement levels."""
+    """SKOS concepts (``ontology/ictkg.schemes.ttl``): cooperation domains and sectors, status values, engagement
+    levels, instrument kinds, participant roles, post types and asset kinds."""
 
     _NS = Namespace(BASE + "concept/")
     _fail = True
@@ -147,6 +204,16 @@ class KGC(DefinedNamespace):
     investment: URIRef
     health: URIRef
     education: URIRef
+    cloudComputing: URIRef
+    artificialIntelligence: URIRef
+    cybersecurity: URIRef
+    ePayment: URIRef
+    spectrum: URIRef
+    submarineCables: URIRef
+    capacityBuilding: URIRef
+    entrepreneurship: URIRef
+    Sectors: URIRef
+    underStudy: URIRef
     EventStatus: URIRef
     CommitmentStatus: URIRef
     InfrastructureStatus: URIRef
@@ -168,6 +235,28 @@ class KGC(DefinedNamespace):
     EngagementLevel: URIRef
     ministerialLevel: URIRef
     expertLevel: URIRef
+    InstrumentKinds: URIRef
+    memorandumOfUnderstanding: URIRef
+    cooperationAgreement: URIRef
+    protocol: URIRef
+    executiveProgramme: URIRef
+    ParticipantRoles: URIRef
+    host: URIRef
+    chair: URIRef
+    coChair: URIRef
+    signatory: URIRef
+    attendee: URIRef
+    observer: URIRef
+    PostTypes: URIRef
+    minister: URIRef
+    primeMinister: URIRef
+    ambassador: URIRef
+    chiefExecutive: URIRef
+    founder: URIRef
+    chairperson: URIRef
+    deputyChairperson: URIRef
+    crownPrince: URIRef
+    AssetKinds: URIRef
 
 
 ID = Namespace(BASE + "id/")
@@ -183,6 +272,8 @@ INFERRED_GRAPH = GRAPH["inferred"]
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 VANN = Namespace("http://purl.org/vocab/vann/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
 
 
 def article_iri(article_id: str) -> URIRef:
@@ -207,6 +298,7 @@ PREFIXES: dict[str, str] = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "vann": str(VANN),
+    "geo": str(GEO),
     "owl": "http://www.w3.org/2002/07/owl#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

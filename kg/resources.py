@@ -12,7 +12,9 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 ONTOLOGY_FILE = "ictkg.ttl"
+SCHEMES_FILE = "ictkg.schemes.ttl"
 SHAPES_SUFFIX = ".shapes.ttl"
+SHAPE_MESSAGES_FILE = "ictkg.shapes-messages.ttl"
 
 
 def ontology_dir() -> Traversable:
@@ -21,8 +23,24 @@ def ontology_dir() -> Traversable:
 
 
 def ontology_file() -> Traversable:
-    """The OWL ontology (Turtle)."""
+    """The OWL ontology (Turtle): the file whose header documentation tools read."""
     return ontology_dir() / ONTOLOGY_FILE
+
+
+def schemes_file() -> Traversable:
+    """The SKOS concept schemes (Turtle), kept apart from the ontology's header."""
+    return ontology_dir() / SCHEMES_FILE
+
+
+def ontology_files() -> list[Traversable]:
+    """What the build loads into the ontology graph: the OWL ontology, then the concept schemes."""
+    return [ontology_file(), schemes_file()]
+
+
+def shape_messages_file() -> Traversable:
+    """The translations of the shapes' messages (``sh:message`` in Arabic, keyed by the shape's IRI): a separate
+    graph, so that the shapes file has one message per constraint, as Apache Jena SHACL requires."""
+    return ontology_dir() / SHAPE_MESSAGES_FILE
 
 
 def shapes_files() -> list[Traversable]:

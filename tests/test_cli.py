@@ -140,8 +140,11 @@ def test_a_non_conforming_build_exits_1_and_writes_nothing(tmp_path: Path):
 
     data = tmp_path / "data"
     shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
-    ref = data / "reference" / "entities.ttl"
-    ref.write_text(ref.read_text(encoding="utf-8").replace("    kg:inCountry country:JO .", "    ."), encoding="utf-8")
+    ref = data / "reference" / "places.ttl"  # Aqaba loses its country
+    text = ref.read_text(encoding="utf-8")
+    broken = text.replace('    kg:inCountry country:JO ;\n    geo:lat "29.53194"', '    geo:lat "29.53194"')
+    assert broken != text
+    ref.write_text(broken, encoding="utf-8")
     result = invoke("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 1
     assert "Aqaba" in result.stderr.decode() and "kg:inCountry" in result.stderr.decode()

@@ -22,7 +22,11 @@ from .test_web import Tree
 
 @pytest.fixture(scope="module")
 def onto() -> Graph:
-    return Graph().parse(data=resources.ontology_file().read_bytes(), format="turtle")
+    """What the page documents: the ontology and its concept schemes (ontology/ictkg.schemes.ttl)."""
+    g = Graph()
+    for f in resources.ontology_files():
+        g.parse(data=f.read_bytes(), format="turtle")
+    return g
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +142,11 @@ def test_kg_docs_writes_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "docs"
     result = run_kg("docs", "--out", out, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
-    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", "docs.css", resources.ONTOLOGY_FILE,
+    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", "docs.css",
+                                                            *(f.name for f in resources.ontology_files()),
                                                             *(f.name for f in resources.shapes_files()),
                                                             OUTPUT_MARKER])
+    assert (out / resources.SCHEMES_FILE).read_bytes() == resources.schemes_file().read_bytes()
     assert (out / resources.ONTOLOGY_FILE).read_bytes() == resources.ontology_file().read_bytes()
     html = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en" dir="ltr">' in html

@@ -8,7 +8,8 @@ no IRIs that differ only by case, ``rdfs:isDefinedBy`` everywhere, named classes
 owlready2 on an RDF/XML rendering) finds consistent with the packaged data, with no unsatisfiable class.
 
 What is checked about profiles: these structural rules are the OWL 2 DL and OWL 2 RL conditions the ontology can
-break; there is no OWL API profile checker in Python, so the profile is not certified by one.
+break, checked here in Python; the profile itself is certified by the OWL API's own OWL 2 DL and RL profile
+checkers (Debian's libowlapi-java) in tests/test_oracles.py.
 """
 
 from __future__ import annotations
@@ -36,13 +37,38 @@ OWL2_DATATYPES = {RDFS.Literal, RDF.PlainLiteral, XSD.string, XSD.boolean, XSD.h
                   XSD.nonNegativeInteger, XSD.decimal, XSD.double, XSD.dateTime, XSD.dateTimeStamp}
 """Datatypes the ontology may use as ranges (all in the OWL 2 datatype map; xsd:date and rdf:langString are not)."""
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
-OPEN_ENDS = {KG.concerns: RDFS.range, KG.status: RDFS.domain, KG.denotedBy: RDFS.domain}
+OPEN_ENDS = {KG.concerns: RDFS.range, KG.status: RDFS.domain, KG.denotedBy: RDFS.domain, KG.connects: RDFS.range}
 """Object properties whose domain or range is deliberately open (each says so in its definition)."""
 
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return Graph().parse(data=resources.ontology_file().read_bytes(), format="turtle")
+    """The ontology graph as the build loads it: the OWL ontology and its concept schemes."""
+    g = Graph()
+    for f in resources.ontology_files():
+        g.parse(data=f.read_bytes(), format="turtle")
+    return g
+
+
+def test_the_ontology_file_has_the_header_and_the_schemes_file_none():
+    """Documentation tools read the ontology's header: the schemes file declares no ontology of its own."""
+    onto = Graph().parse(data=resources.ontology_file().read_bytes(), format="turtle")
+    schemes = Graph().parse(data=resources.schemes_file().read_bytes(), format="turtle")
+    assert set(onto.subjects(RDF.type, OWL.Ontology)) == {ONTOLOGY_IRI}
+    assert not set(schemes.subjects(RDF.type, OWL.Ontology))
+    assert not set(onto.subjects(RDF.type, SKOS.ConceptScheme)) and not set(onto.subjects(RDF.type, SKOS.Concept))
+    assert set(schemes.subjects(RDF.type, SKOS.ConceptScheme)) >= {KGC.CooperationDomains, KGC.Sectors,
+                                                                   KGC.InstrumentKinds, KGC.ParticipantRoles}
+
+
+def test_sectors_are_kept_apart_from_ict_domains(ontology: Graph):
+    under_ict = set(ontology.transitive_subjects(SKOS.broader, KGC.ict))
+    for sector in ontology.subjects(SKOS.inScheme, KGC.Sectors):
+        assert sector not in under_ict
+    for domain in (KGC.cloudComputing, KGC.artificialIntelligence, KGC.cybersecurity, KGC.ePayment, KGC.spectrum,
+                   KGC.submarineCables):
+        assert domain in under_ict, domain
+    assert {KGC.health, KGC.education} == set(ontology.subjects(SKOS.inScheme, KGC.Sectors))
 
 
 def own_terms(g: Graph) -> set[URIRef]:
@@ -157,8 +183,9 @@ def test_data_ranges_are_owl2_datatypes(ontology: Graph):
     for p in ontology.subjects(RDF.type, OWL.DatatypeProperty):
         for rng in ontology.objects(p, RDFS.range):
             assert rng in OWL2_DATATYPES, f"{p}: range {rng} is not in the OWL 2 datatype map"
-    text = resources.ontology_file().read_text(encoding="utf-8")
-    assert "rdfs:range xsd:date" not in text and "rdf:langString" not in text
+    for f in resources.ontology_files():
+        text = f.read_text(encoding="utf-8")
+        assert "rdfs:range xsd:date" not in text and "rdf:langString" not in text
 
 
 def test_every_predicate_on_the_ontology_is_declared(ontology: Graph):
@@ -215,7 +242,8 @@ def test_every_turtle_file_declares_the_prefixes_it_uses():
 def test_data_uses_only_terms_the_ontology_declares(ontology: Graph):
     declared = {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
     declared |= {RDF.type}
-    for path in [*(ROOT / "data").rglob("*.ttl"), *(ROOT / "tests" / "fixtures" / "factmodel").rglob("*.ttl")]:
+    for path in [*(ROOT / "data").rglob("*.ttl"), *(ROOT / "tests" / "fixtures" / "factmodel").rglob("*.ttl"),
+                 *(ROOT / "tests" / "fixtures" / "domain").rglob("*.ttl")]:
         data = Graph().parse(path)
         used = set(data.predicates()) | set(data.objects(None, RDF.type))
         used |= {o for o in data.objects() if isinstance(o, URIRef) and str(o).startswith(OWN)}

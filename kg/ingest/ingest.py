@@ -606,7 +606,8 @@ def data_index(data: Path) -> LookupIndex:
     from kg.load import parse_into
 
     graph = Graph()
-    parse_into(graph, resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
+    for f in resources.ontology_files():
+        parse_into(graph, f, label="ontology/" + f.name)
     files = sorted((data / "reference").glob("*.ttl")) + sorted((data / "articles").glob("*/*.ttl"))
     for f in files:
         parse_into(graph, f, label=str(f))

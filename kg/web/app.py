@@ -201,7 +201,7 @@ def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI) -> St
         return HTMLResponse(docs_page[0], headers={"Vary": "Accept"})
 
     async def ontology_file(request: Request) -> Response:
-        files = {f.name: f for f in [resources.ontology_file(), *resources.shapes_files()]}
+        files = {f.name: f for f in [*resources.ontology_files(), *resources.shapes_files()]}
         found = files.get(request.path_params["name"])
         if found is None:
             return Response("not found\n", status_code=404, media_type="text/plain")

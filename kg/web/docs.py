@@ -113,7 +113,8 @@ class _Docs:
     def __init__(self) -> None:
         self.onto = Graph()
         bind_prefixes(self.onto)
-        parse_into(self.onto, resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
+        for f in resources.ontology_files():  # the ontology (whose header the page shows) and its concept schemes
+            parse_into(self.onto, f, label="ontology/" + f.name)
         self.shapes = Graph()
         bind_prefixes(self.shapes)
         for f in resources.shapes_files():
@@ -318,8 +319,9 @@ def write_docs(out_dir: Path | str) -> list[str]:
     outputs: dict[str, bytes] = {
         DOCS_INDEX: render_docs().encode("utf-8"),
         "docs.css": (files("kg.web") / "static" / "app.css").read_bytes(),
-        resources.ONTOLOGY_FILE: resources.ontology_file().read_bytes(),
     }
+    for f in resources.ontology_files():
+        outputs[f.name] = f.read_bytes()
     for f in resources.shapes_files():
         outputs[f.name] = f.read_bytes()
     with fsutil.staged_dir(Path(out_dir)) as staging:

@@ -3,9 +3,8 @@ PREFIX kgc: <https://w3id.org/ict-coop-kg/concept/>
 PREFIX id: <https://w3id.org/ict-coop-kg/id/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-# OrganizationShape: an organisation with no country.
-DELETE WHERE { <https://w3id.org/ict-coop-kg/id/organization/telecom-egypt> kg:homeCountry ?c }
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+# FacilityShape: tier 5, and open access in words.
+INSERT DATA { <https://w3id.org/ict-coop-kg/id/infrastructure/telecom-egypt-pop-aqaba> kg:tier 5 ; kg:openAccess "yes" }
