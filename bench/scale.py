@@ -2,19 +2,32 @@
 
 Run on demand (not part of the test suite); record results in bench/README.md:
 
-    .venv/bin/python bench/scale.py --articles 50 --store default
-    .venv/bin/python bench/scale.py --articles 50 --store Oxigraph
+    .venv/bin/python bench/scale.py --articles 200                       # the fast engine (default)
+    .venv/bin/python bench/scale.py --articles 40 --engine reference     # owlrl + pySHACL
+    .venv/bin/python bench/scale.py --compare-reference                  # reference at 10 and 40, the ratio
+    .venv/bin/python bench/scale.py --articles 1000 --out-data /tmp/d1000 --no-run   # just the data folder
+
+Each measured build runs in a fresh subprocess, so its peak RSS is its own. Stages: load (parse, quotes,
+facts), reason, validate (SHACL and the violation queries), queries (each packaged query's median over
+``--query-runs`` runs, without parameters), write (``KnowledgeGraph.write``: every output file, atomically).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import resource
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kg import KnowledgeGraph, resources
 
@@ -40,49 +53,117 @@ def make_data(target: Path, copies: int) -> None:
         (folder / "article.ttl").write_text(copy, encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=20)
-    parser.add_argument("--store", default="default")
-    parser.add_argument("--skip-validate", action="store_true")
-    args = parser.parse_args()
+def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False) -> dict:
+    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict."""
+    timings: dict[str, float] = {}
+    cpu_times: dict[str, float] = {}
+    wall = time.perf_counter()
+    cpu = time.process_time()
+    t, c = time.perf_counter(), time.process_time()
+    kg = KnowledgeGraph.build(data, engine=engine, reason=False)
+    timings["load"] = time.perf_counter() - t
+    cpu_times["load"] = time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    kg.engine.infer(kg)
+    timings["reason"] = time.perf_counter() - t
+    cpu_times["reason"] = time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    report = kg.validate()
+    timings["validate"] = time.perf_counter() - t
+    cpu_times["validate"] = time.process_time() - c
+    violations = len(report.violations)  # the seed copies conform; a count here means the data or shapes changed
+    queries: dict[str, float] = {}
+    if not skip_queries:
+        from kg.query import list_queries
+
+        c = time.process_time()
+
+        for q in list_queries():
+            if q.is_violation_check or any(p.required for p in q.parameters):
+                continue
+            runs = []
+            for _ in range(query_runs):
+                t = time.perf_counter()
+                kg.query(q.name)
+                runs.append(time.perf_counter() - t)
+            queries[q.name] = statistics.median(runs)
+        timings["queries (sum of medians)"] = sum(queries.values())
+        cpu_times["queries (sum of medians)"] = (time.process_time() - c) / query_runs
+    with tempfile.TemporaryDirectory() as out:
+        t, c = time.perf_counter(), time.process_time()
+        kg.write(Path(out) / "build")
+        timings["write"] = time.perf_counter() - t
+        cpu_times["write"] = time.process_time() - c
+    triples = sum(len(g) for g in kg.dataset.graphs())
+    return {
+        "articles": len(kg.articles), "engine": kg.engine.name, "fallbacks": kg.engine.fallbacks,
+        "triples": triples, "violations": violations, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stages": timings, "stages_cpu": cpu_times, "queries": queries,
+    }
+
+
+def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool) -> dict:
+    """Generate ``articles`` articles and measure their build in a fresh subprocess."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        make_data(data, args.articles)
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        kg = KnowledgeGraph.build(data, store=args.store, reason=False)
-        timings["load + quotes"] = time.perf_counter() - t0
-        t = time.perf_counter()
-        from kg.reason import infer
+        make_data(data, articles)
+        cmd = [sys.executable, __file__, "--measure", str(data), "--engine", engine,
+               "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else [])
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
-        infer(kg.dataset)
-        timings["OWL-RL"] = time.perf_counter() - t
-        if not args.skip_validate:
-            t = time.perf_counter()
-            report = kg.validate()
-            timings["SHACL + violation queries"] = time.perf_counter() - t
-            assert report.conforms, report.to_text()[:2000]
-        t = time.perf_counter()
-        rows = len(kg.query("who-met-whom"))
-        timings["query who-met-whom"] = time.perf_counter() - t
-        t = time.perf_counter()
-        size = len(kg.export("nt", inferred=True))
-        timings["export nt --inferred"] = time.perf_counter() - t
-        triples = sum(len(g) for g in kg.dataset.graphs())
-        from rdflib import RDF
 
-        from kg.namespaces import KG, article_graph
+def show(result: dict) -> None:
+    print(f"articles={result['articles']} engine={result['engine']} triples={result['triples']} "
+          f"violations={result['violations']} wall={result['wall']:.1f} s cpu={result['cpu']:.1f} s peak_rss={result['peak_rss_mib']:.0f} MiB")
+    for note in result["fallbacks"]:
+        print(f"  fallback: {note}")
+    print(f"  {'stage':28s} {'wall':>8s}   {'CPU':>8s}")
+    for stage, seconds in result["stages"].items():
+        print(f"  {stage:28s} {seconds:8.2f} s {result['stages_cpu'].get(stage, 0):8.2f} s")
+    if result["queries"]:
+        slowest = sorted(result["queries"].items(), key=lambda kv: -kv[1])
+        print("  query medians (ms): " + ", ".join(f"{name} {s * 1000:.0f}" for name, s in slowest))
 
-        one = kg.dataset.graph(article_graph("bench_00000"))
-        per_article = (len(one), len(set(one.subjects(RDF.type, KG.Fact))), len(set(one.subjects(RDF.type, KG.Quotation))))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"articles={args.articles} store={args.store} triples={triples} rows={rows} export={size / 2**20:.1f} MiB "
-          f"peak_rss={peak:.0f} MiB")
-    print(f"  one article's graph: {per_article[0]} triples, {per_article[1]} sourced facts (kg:Fact), "
-          f"{per_article[2]} quotations")
-    for stage, seconds in timings.items():
-        print(f"  {stage:28s} {seconds:8.2f} s")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, nargs="+", default=[20], help="one or more sizes")
+    parser.add_argument("--engine", default="fast", choices=["fast", "reference"])
+    parser.add_argument("--query-runs", type=int, default=3)
+    parser.add_argument("--skip-queries", action="store_true")
+    parser.add_argument("--out-data", type=Path, help="write the generated data folder here (for kg build --data)")
+    parser.add_argument("--no-run", action="store_true", help="with --out-data: only write the data folder")
+    parser.add_argument("--compare-reference", action="store_true",
+                        help="also run the reference engine at 10 and 40 articles and print the per-article ratio")
+    parser.add_argument("--json", action="store_true", help="print each result as one JSON line as well")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries)))
+        return
+    if args.out_data:
+        if args.out_data.exists():
+            raise SystemExit(f"{args.out_data}: exists; give a new folder")
+        make_data(args.out_data, args.articles[0])
+        print(f"wrote {args.articles[0]} articles to {args.out_data}/ (build it with: kg build --data {args.out_data})")
+        if args.no_run:
+            return
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    if args.compare_reference:
+        small, large = (run_child(n, "reference", args.query_runs, args.skip_queries) for n in (10, 40))
+        for result in (small, large):
+            show(result)
+        per_small, per_large = small["cpu"] / 10, large["cpu"] / 40
+        print(f"reference engine: {per_small:.2f} s CPU per article at 10, {per_large:.2f} s at 40: "
+              f"ratio {per_large / per_small:.2f} (1.00 = linear)")
+    for n in args.articles:
+        result = run_child(n, args.engine, args.query_runs, args.skip_queries)
+        show(result)
+        if args.json:
+            print(json.dumps(result))
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from kg.load import Article, Source, load_dataset, new_dataset, parse_into, unio
 from kg.namespaces import INFERRED_GRAPH
 from kg.query import QueryResult
 from kg.stats import Stats, compute, graph_sizes
-from kg.validate import ValidationReport, validate_dataset
+from kg.validate import ValidationReport
 
 DATASET_FILE = "dataset.trig"
 MANIFEST_FILE = "manifest.json"
@@ -112,6 +112,14 @@ def _is_build(folder: Path) -> bool:
     return isinstance(manifest, dict) and str(manifest.get("generator", "")).startswith("ict-coop-kg")
 
 
+def choose_engine(name: str | None = None) -> Any:
+    """The :class:`kg.engine.store.Engine` called ``name`` (``fast`` / ``reference``; None: ``KG_ENGINE``, default
+    ``fast``). Raises :class:`InputError` for any other name."""
+    from kg.engine.store import get_engine
+
+    return get_engine(name)
+
+
 @dataclass(frozen=True)
 class BuildOutput:
     """What :meth:`KnowledgeGraph.write` wrote."""
@@ -131,28 +139,43 @@ class KnowledgeGraph:
     """The rdflib store plugin the dataset lives in."""
     source: Path | None = None
     """The data folder it was built from (None: the packaged data, or loaded from a build)."""
+    engine: Any = None
+    """The :class:`kg.engine.store.Engine` that reasons and validates (chosen once; see :meth:`build` and
+    :meth:`chosen_engine`)."""
     _report: ValidationReport | None = field(default=None, repr=False)
+
+    def chosen_engine(self) -> Any:
+        """The engine, chosen on first use when none was given (``KG_ENGINE``, default ``fast``): a loaded
+        build that is only queried never needs one, so a wrong ``KG_ENGINE`` does not stop it."""
+        from kg.engine.store import get_engine
+
+        self.engine = get_engine(self.engine)
+        return self.engine
 
     # -- construction -----------------------------------------------------
     @classmethod
     def build(cls, data: Source | str | None = None, *, store: str = "default", reason: bool = True,
-              progress: Progress | None = None) -> KnowledgeGraph:
+              engine: str | None = None, progress: Progress | None = None) -> KnowledgeGraph:
         """Load a data folder (default: the packaged ``data/``), check its quotes and run OWL-RL.
 
         ``store`` names the rdflib store (``"default"`` in memory, ``"Oxigraph"``
-        with oxrdflib). ``progress`` is called with the name of each stage.
+        with oxrdflib). ``engine`` chooses how the build reasons and validates: ``"fast"`` (OWL-RL rules and
+        compiled shapes in Oxigraph) or ``"reference"`` (owlrl and pySHACL); None reads ``KG_ENGINE``
+        (default ``"fast"``); an unknown name raises :class:`InputError`. ``progress`` is called with the
+        name of each stage.
         """
+        from kg.engine.store import get_engine
+
+        chosen = get_engine(engine)  # before anything is read: a wrong name is exit 2 at once
         note = progress or (lambda _stage: None)
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
         ds, articles = load_dataset(source, store=store, progress=note)
-        kg = cls(ds, articles, store, source if isinstance(source, Path) else None)
+        kg = cls(ds, articles, store, source if isinstance(source, Path) else None, chosen)
         if reason:
             fault_point("reason")
             note("reasoning (OWL-RL)")
-            from kg.reason import infer
-
-            infer(ds)
+            kg.engine.infer(kg)
         return kg
 
     @staticmethod
@@ -188,10 +211,39 @@ class KnowledgeGraph:
             return union_graph(self.dataset)
         return Dataset(store=self.dataset.store, default_union=True)
 
+    @cached_property
+    def query_graph(self) -> Graph:
+        """Every graph, inferences included, as one graph in Oxigraph's SPARQL engine, each triple once: where
+        the packaged and ad-hoc queries and the statistics run (rdflib's engine is too slow on large joins).
+
+        In memory it is a pyoxigraph store filled once from the dataset (through oxrdflib); on the Oxigraph
+        store it is :attr:`union`. Beware that Oxigraph gives ``xsd:nonNegativeInteger`` values back as
+        ``xsd:integer``.
+        """
+        if self.store != "default":
+            return self.union
+        from oxrdflib import OxigraphStore
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        from kg.engine.store import AssertedStore
+        from kg.load import graph_names
+
+        everything = AssertedStore.from_graphs(self.dataset.graph(name) for name in graph_names(self.dataset))
+        return Graph(store=OxigraphStore(store=everything.store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
     @property
     def inferred(self) -> Graph:
         """The graph of OWL-RL inferences."""
         return self.dataset.graph(INFERRED_GRAPH)
+
+    @cached_property
+    def asserted_store(self) -> Any:
+        """The asserted graphs in one pyoxigraph store (:class:`kg.engine.store.AssertedStore`), shared by
+        the fast engine and by the violation checks of both engines."""
+        from kg.engine.store import AssertedStore
+        from kg.reason import asserted_graphs
+
+        return AssertedStore.from_graphs(self.dataset.graph(name) for name in asserted_graphs(self.dataset))
 
     @cached_property
     def asserted(self) -> Graph:
@@ -202,7 +254,7 @@ class KnowledgeGraph:
     def validate(self) -> ValidationReport:
         """Validate the asserted graphs against the packaged SHACL shapes; kept for :meth:`write`."""
         fault_point("validate")
-        self._report = validate_dataset(self.dataset)
+        self._report = self.chosen_engine().validate(self)
         return self._report
 
     def export(self, fmt: str = "turtle", *, inferred: bool = False) -> bytes:
@@ -229,15 +281,21 @@ class KnowledgeGraph:
     def run_query(self, text: str, bindings: dict | None = None, *, label: str = "query",
                   timeout: float | None = None, allow_service: bool = False) -> QueryResult:
         """Run a read-only query text locally with parameters bound as RDF terms, within ``timeout`` seconds
-        (None: no limit). A ``SERVICE`` clause is refused unless ``allow_service``: it makes the engine send
-        the query to any URL the text names."""
+        (None: no limit). It runs in Oxigraph (:attr:`query_graph`); with a ``timeout`` on the in-memory store
+        it runs in rdflib's engine, which the time limit can interrupt (Oxigraph's cannot). A ``SERVICE``
+        clause is refused unless ``allow_service``: it makes the engine send the query to any URL the text
+        names."""
         from kg import query as q
         from kg.remote.client import refuse_service
         from kg.timelimit import time_limit
 
         refuse_service(text, label, allow=allow_service)
+        if timeout is not None and self.store == "default":
+            # Oxigraph does not hand control back inside one long evaluation; rdflib's engine can be stopped
+            with time_limit(timeout, label):
+                return q.run_local(self.union, text, bindings or {}, label=label)
         with time_limit(timeout, label):
-            return q.run_local(self.union, text, bindings or {}, label=label, inline_values=self.store != "default")
+            return q.run_local(self.query_graph, text, bindings or {}, label=label, inline_values=True)
 
     def publish(self, endpoint: Any, *, graphs: list[str] | None = None, replace: bool = False,
                 batch_size: int = 50_000, progress: Progress | None = None) -> Any:
@@ -263,11 +321,11 @@ class KnowledgeGraph:
         """Run an ad-hoc read-only SPARQL query; ``bindings`` must already be RDF terms (URIRef, Literal)."""
         from kg import query as q
 
-        return q.run_local(self.union, text, bindings, inline_values=self.store != "default")
+        return q.run_local(self.query_graph, text, bindings, inline_values=True)
 
     def stats(self) -> Stats:
         """Triples per graph, entities per class, facts per cooperation domain."""
-        return compute(self.dataset, self.union)
+        return compute(self.dataset, self.query_graph)
 
     @cached_property
     def lookup_index(self) -> Any:
@@ -297,8 +355,7 @@ class KnowledgeGraph:
         outputs: dict[str, bytes] = {
             DATASET_FILE: _export.serialize(self.dataset, "trig", inferred=True),
             "asserted.ttl": _export.serialize(self.dataset, "turtle"),
-            "inferred.ttl": _export.sorted_dataset(self.dataset, [INFERRED_GRAPH]).graph(INFERRED_GRAPH)
-            .serialize(format="turtle", encoding="utf-8"),
+            "inferred.ttl": _export.serialize_graphs(self.dataset, [INFERRED_GRAPH], "turtle"),
         }
         if report is not None:
             outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
@@ -311,6 +368,8 @@ class KnowledgeGraph:
             "generator": f"ict-coop-kg {version('ict-coop-kg')}",
             "articles": [a.id for a in self.articles],
             "conforms": None if report is None else report.conforms,
+            "engine": self.chosen_engine().name,
+            "fallbacks": list(self.chosen_engine().fallbacks),
             "graphs": graph_sizes(self.dataset),
             "files": sorted([*outputs, MANIFEST_FILE]),
             "warnings": [w.to_dict() for w in self.duplicates],

@@ -210,6 +210,14 @@ def _print_stats(stats, *, domains: bool, lang: str = "en") -> None:  # type: ig
         console.print(table)
 
 
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", envvar="KG_ENGINE", metavar="ENGINE", show_default="fast",
+                 help="How to reason and validate: 'fast' (OWL-RL rules and compiled shapes in Oxigraph) or "
+                      "'reference' (owlrl and pySHACL)."),
+]
+
+
 @app.command()
 @handle_errors
 def build(
@@ -218,6 +226,7 @@ def build(
                                       help="Output folder, replaced whole on success: a new or empty folder, or a "
                                            "previous build.")] = Path("build"),
     store: StoreOpt = "default",
+    engine: EngineOpt = None,
     allow_violations: Annotated[
         bool, typer.Option("--allow-violations", help="Write the output even when SHACL validation fails.")
     ] = False,
@@ -236,12 +245,14 @@ def build(
     err = _stderr()
     status, note = _progress(err)
     with status:
-        kg = KnowledgeGraph.build(data, store=store, progress=note)
+        kg = KnowledgeGraph.build(data, store=store, engine=engine, progress=note)
         note("validating (SHACL)")
         report = kg.validate()
         if report.conforms or allow_violations:
             note("writing")
             kg.write(out)
+    for fallback in kg.engine.fallbacks:  # constructs the fast engine left to owlrl / pySHACL
+        err.print(f"kg: note: {fallback}", markup=False)
     for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
         err.print(f"kg: warning: {warning.message()}", markup=False)
     if not report.conforms:
@@ -265,13 +276,19 @@ def validate(
     data: DataOpt = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of labels and messages.")] = Lang.en,
+    engine: EngineOpt = None,
 ) -> None:
     """Validate against the SHACL shapes; report violations grouped by node, with the source sentence.
 
     Exit 0 when the data conforms, 1 when it does not, 2 for unusable input.
     """
-    kg = _load_for_validation(files or [], build_dir, data)
+    from kg.api import choose_engine
+
+    chosen = choose_engine(engine)  # a wrong name is exit 2 before anything is read
+    kg = _load_for_validation(files or [], build_dir, data, chosen)
     report = kg.validate()
+    for fallback in kg.chosen_engine().fallbacks:  # constructs the fast engine left to pySHACL
+        _stderr().print(f"kg: note: {fallback}", markup=False)
     if fmt is ReportFormat.json:
         _emit(report.to_json())
     elif fmt is ReportFormat.turtle:
@@ -282,7 +299,8 @@ def validate(
         raise typer.Exit(EXIT_NONCONFORMANT)
 
 
-def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path | None):  # type: ignore[no-untyped-def]
+def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path | None,  # type: ignore[no-untyped-def]
+                         engine: Any = None):
     from kg.api import KnowledgeGraph
 
     if files:  # SHACL checks asserted triples with the ontology; no reasoning needed
@@ -290,13 +308,15 @@ def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path |
 
         ds = parse_files(files)
         load_ontology(ds)
-        return KnowledgeGraph(ds)
+        return KnowledgeGraph(ds, engine=engine)
     if data is None:
         if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
-            return KnowledgeGraph.load(build_dir or DEFAULT_BUILD)
+            loaded = KnowledgeGraph.load(build_dir or DEFAULT_BUILD)
+            loaded.engine = engine
+            return loaded
         _stderr().print(f"kg: no build in {DEFAULT_BUILD}/; validating a fresh build of the packaged data",
                         markup=False)
-    return KnowledgeGraph.build(data)
+    return KnowledgeGraph.build(data, engine=engine)
 
 
 def _ensure_build(build_dir: Path | None, data: Path | None = None, store: str = "default"):  # type: ignore[no-untyped-def]

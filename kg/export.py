@@ -1,9 +1,10 @@
 """Deterministic RDF exports: same input, byte-identical output, UTF-8 with Arabic as characters.
 
-rdflib's serialisers write in the order the store yields triples and graphs,
-which depends on hash seeds. Exports therefore go through :class:`SortedGraph`
-and :class:`SortedDataset`, whose iteration is sorted, and line-based formats
-are sorted line by line. Blank nodes get a new random id at every parse, so a
+Turtle, TriG, N-Triples and N-Quads are written by pyoxigraph's streaming writers over triples sorted by
+:func:`kg.engine.store.serialize_sorted` (rdflib's Turtle and TriG writers take quadratic time on large
+graphs); N-Triples / N-Quads are then sorted line by line. rdflib's JSON-LD and RDF/XML writers write in the
+order the store yields triples, which depends on hash seeds, so those go through :class:`SortedGraph`, whose
+iteration is sorted. Blank nodes get a new random id at every parse, so a
 graph that holds any is first relabelled by rdflib's canonicalisation
 (:func:`rdflib.compare.to_canonical_graph`: ids from SHA-256 hashes of the
 graph's structure), per exported graph.
@@ -124,6 +125,16 @@ def sorted_dataset(ds: Dataset, names: list[URIRef]) -> Dataset:
     return out
 
 
+def canonical_triples(ds: Dataset, name: URIRef) -> set:
+    """The triples of the named graph ``name``: canonical objects, blank nodes relabelled canonically."""
+    return _canonical_bnodes(set(map(canonical, ds.graph(name))))
+
+
+STREAMED = {"turtle", "trig", "nt", "nquads"}
+"""Formats written by pyoxigraph's streaming writers (:func:`kg.engine.store.serialize_sorted`); rdflib's
+Turtle and TriG writers take quadratic time on large graphs."""
+
+
 def serialize(ds: Dataset, fmt: str, *, inferred: bool = False) -> bytes:
     """Serialise ``ds`` in the export format ``fmt`` (see :data:`FORMATS`), deterministically.
 
@@ -133,14 +144,28 @@ def serialize(ds: Dataset, fmt: str, *, inferred: bool = False) -> bytes:
     """
     spec = get_format(fmt)
     names = export_graphs(ds, inferred=inferred)
-    if spec.quads:
-        data = sorted_dataset(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
-    else:
-        data = sorted_graph(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
-    if spec.name in ("nt", "nquads"):
-        lines = sorted(set(line for line in data.splitlines() if line.strip()))
-        data = b"\n".join(lines) + b"\n"
-    elif spec.name == "jsonld":
+    return serialize_graphs(ds, names, spec.name)
+
+
+def serialize_graphs(ds: Dataset, names: list[URIRef], fmt: str) -> bytes:
+    """Serialise the named graphs ``names`` of ``ds`` in ``fmt`` deterministically (see :func:`serialize`)."""
+    spec = get_format(fmt)
+    if spec.name in STREAMED:
+        from kg.engine.store import serialize_sorted
+
+        if spec.quads:
+            data = serialize_sorted([(name, canonical_triples(ds, name)) for name in names], spec.name)
+        else:
+            union: set = set()
+            for name in names:
+                union.update(map(canonical, ds.graph(name)))
+            data = serialize_sorted([(None, _canonical_bnodes(union))], spec.name)
+        if spec.name in ("nt", "nquads"):
+            lines = sorted({line for line in data.splitlines() if line.strip()})
+            data = b"\n".join(lines) + b"\n"
+        return data
+    data = sorted_graph(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
+    if spec.name == "jsonld":
         # rdflib emits top-level nodes in set order; their order carries no meaning in JSON-LD
         nodes = json.loads(data)
         if isinstance(nodes, list):

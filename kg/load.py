@@ -337,8 +337,9 @@ def union_graph(ds: Dataset, *, inferred: bool = True) -> Graph:
 
 
 def load_ontology(ds: Dataset) -> None:
-    """Parse the packaged ontology into the ontology graph of ``ds``."""
-    parse_into(ds.graph(ONTOLOGY_GRAPH), resources.ontology_file(), label="ontology/" + resources.ONTOLOGY_FILE)
+    """Parse the packaged ontology and its concept schemes into the ontology graph of ``ds``."""
+    for f in resources.ontology_files():
+        parse_into(ds.graph(ONTOLOGY_GRAPH), f, label="ontology/" + f.name)
 
 
 def new_dataset(store: str = "default") -> Dataset:

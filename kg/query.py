@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import json
 import re
@@ -113,13 +114,25 @@ def get_query(name: str) -> PackagedQuery:
     raise QueryError(f"no packaged query called {name!r}{hint}")
 
 
+@functools.lru_cache(maxsize=256)
+def parse_query(text: str) -> Any:
+    """rdflib's parse tree of a SPARQL query text, kept per text: the parse costs a good part of a second in
+    pure Python, and the packaged queries are checked at every run (:func:`ensure_read_only`,
+    :func:`kg.remote.client.service_iris`). Raises pyparsing's ``ParseException``. The tree is shared by every
+    caller of the same text: read it (``algebra.traverse`` with only ``visitPre`` writes back the nodes it read),
+    never change it."""
+    from rdflib.plugins.sparql import parser
+
+    return parser.parseQuery(text)
+
+
 def ensure_read_only(text: str, label: str = "query") -> None:
     """Refuse anything but a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); name the parse error if any."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql import parser
 
     try:
-        parser.parseQuery(text)
+        parse_query(text)
         return
     except ParseException as exc:
         query_error = exc

@@ -1,4 +1,10 @@
-"""SHACL validation with pySHACL, and a report users can read.
+"""SHACL validation, and a report users can read.
+
+Two engines (chosen once per build, see :mod:`kg.engine.store`): the *reference* engine runs pySHACL on an
+rdflib graph; the *fast* engine runs the shapes compiled to SPARQL (:mod:`kg.engine.shacl`) in Oxigraph.
+Both then run the packaged ``*-violation.rq`` queries, and look up the labels and source sentences of the
+focus nodes, by SPARQL with bound terms in the build's one store of the asserted triples
+(:class:`kg.engine.store.AssertedStore`).
 
 The shapes (``ontology/*.shapes.ttl``) run, with SHACL-SPARQL enabled, on the
 union of the *asserted* graphs: ontology, reference data and articles. The
@@ -11,16 +17,21 @@ its labels and, where the node has evidence, quotes the source sentence.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from kg import evidence, resources
 from kg.errors import DataError
 from kg.load import parse_into, union_graph
-from kg.namespaces import KG, bind_prefixes
+from kg.namespaces import bind_prefixes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.engine.store import AssertedStore
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,7 @@ PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?text ?start ?end WHERE {
+SELECT ?focus ?text ?start ?end WHERE {
     # the focus node's first quotation: through a sourced fact about it, its own (a fact), or itself
     { ?fact rdf:subject ?focus ; kg:evidence ?ev } UNION { ?focus kg:evidence ?ev } UNION { ?focus oa:hasSelector ?any BIND (?focus AS ?ev) }
     ?ev oa:hasSource ?doc ; oa:hasSelector ?p .
@@ -145,13 +156,13 @@ SELECT ?text ?start ?end WHERE {
 """
 
 
-def _sentence(data: Graph, focus) -> str | None:  # type: ignore[no-untyped-def]
+def _sentence(asserted: AssertedStore, focus) -> str | None:  # type: ignore[no-untyped-def]
     if not isinstance(focus, URIRef):
         return None
-    for row in data.query(_EVIDENCE_SPAN, initBindings={"focus": focus}):
+    for row in asserted.select(_EVIDENCE_SPAN, {"focus": focus}):
         try:
-            return evidence.sentence_at(str(row.text), int(row.start), int(row.end))
-        except (TypeError, ValueError):
+            return evidence.sentence_at(str(row["text"]), int(row["start"]), int(row["end"]))
+        except (KeyError, TypeError, ValueError):
             return None
     return None
 
@@ -164,20 +175,62 @@ def _path(report: Graph, path) -> str:  # type: ignore[no-untyped-def]
     return _short(path)
 
 
-def _labels(data: Graph, focus) -> dict[str, str]:  # type: ignore[no-untyped-def]
+_LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?focus ?label WHERE { ?focus rdfs:label ?label FILTER (isLiteral(?label)) }
+"""
+_FACT_SUBJECT = """
+PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?focus ?subject WHERE { ?focus a kg:Fact ; rdf:subject ?subject FILTER (?subject != ?focus) }
+ORDER BY ?subject LIMIT 1
+"""
+
+
+def _labels(asserted: AssertedStore, focus, _depth: int = 0) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The focus node's ``rdfs:label`` values by language tag; a sourced fact (which has no label) is named by
     the labels of the node it is about."""
-    labels = dict(sorted((lbl.language or "", str(lbl)) for lbl in data.objects(focus, RDFS.label)
-                         if isinstance(lbl, Literal)))
-    if not labels and isinstance(focus, URIRef):
-        subject = data.value(focus, RDF.subject)
-        if subject is not None and subject != focus and (focus, RDF.type, KG.Fact) in data:
-            return _labels(data, subject)
+    if not isinstance(focus, (URIRef, BNode)):
+        return {}
+    labels = dict(sorted((row["label"].language or "", str(row["label"]))
+                         for row in asserted.select(_LABELS, {"focus": focus})))
+    if not labels and isinstance(focus, URIRef) and _depth < 8:
+        for row in asserted.select(_FACT_SUBJECT, {"focus": focus}):
+            return _labels(asserted, row["subject"], _depth + 1)
     return labels
 
 
 def _order(v: Violation) -> tuple[str, str, str, str]:
     return (v.focus, v.path or "", v.constraint, v.value or "")
+
+
+@functools.lru_cache(maxsize=1)
+def _shape_messages() -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """The shapes' messages by shape IRI and language - the English ones of the shapes files and the Arabic ones
+    of the translation file (``ontology/ictkg.shapes-messages.ttl``, one ``sh:message`` per constraint in the
+    shapes, as Apache Jena SHACL requires) - and each node shape's SPARQL constraints."""
+    graph = shapes_graph()
+    parse_into(graph, resources.shape_messages_file(), label="ontology/" + resources.SHAPE_MESSAGES_FILE)
+    messages: dict[str, dict[str, str]] = {}
+    for shape, message in graph.subject_objects(SH.message):
+        if isinstance(shape, URIRef) and isinstance(message, Literal):
+            messages.setdefault(str(shape), {})[_message_language(message)] = str(message)
+    sparql = {str(s): sorted(str(c) for c in graph.objects(s, SH.sparql)) for s in set(graph.subjects(SH.sparql, None))}
+    return messages, sparql
+
+
+def _translated_messages(report: Graph, result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A result's messages in every language, found by the IRI of the constraint or shape it comes from (a
+    SHACL-SPARQL constraint's own IRI, or the only one of its node shape when the engine names just the shape)."""
+    messages, sparql = _shape_messages()
+    constraint, shape = report.value(result, SH.sourceConstraint), report.value(result, SH.sourceShape)
+    keys = [str(k) for k in (constraint, shape) if isinstance(k, URIRef)]
+    if isinstance(shape, URIRef) and len(sparql.get(str(shape), [])) == 1:
+        keys.append(sparql[str(shape)][0])
+    for key in keys:
+        if key in messages:
+            return messages[key]
+    return {}
 
 
 def _message_language(message: Literal) -> str:
@@ -188,7 +241,7 @@ def _message_language(message: Literal) -> str:
     return "ar" if any("\u0600" <= ch <= "\u06ff" for ch in str(message)) else "en"
 
 
-def _violations(report: Graph, data: Graph) -> list[Violation]:
+def _violations(report: Graph, data: AssertedStore) -> list[Violation]:
     found = []
     # top-level results only: nested sh:detail results explain their parent, they are not violations of their own
     for result in report.objects(None, SH.result):
@@ -198,6 +251,8 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
         messages = {
             _message_language(m): str(m) for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)
         }
+        messages.update({lang: text for lang, text in _translated_messages(report, result).items()
+                         if lang not in messages})
         found.append(Violation(
             focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
             constraint=_short(report.value(result, SH.sourceConstraintComponent)),
@@ -213,8 +268,17 @@ def _violations(report: Graph, data: Graph) -> list[Violation]:
     return found
 
 
-def validate_graph(data: Graph) -> ValidationReport:
-    """Validate ``data`` (asserted triples and the ontology, in one graph) against the shapes."""
+def validate_graph(data: Graph, engine: str | None = None) -> ValidationReport:
+    """Validate ``data`` (asserted triples and the ontology, in one graph) against the shapes with the engine
+    called ``engine`` (``fast`` / ``reference``; None: ``KG_ENGINE``, default ``fast``)."""
+    from kg.engine.store import get_engine
+
+    return get_engine(engine).validate_graph(data)
+
+
+def validate_reference(data: Graph, asserted: AssertedStore) -> ValidationReport:
+    """The reference engine: pySHACL on ``data`` (the asserted triples and the ontology in one rdflib graph),
+    and the packaged violation queries on ``asserted`` (the same triples in the build's shared store)."""
     import pyshacl  # heavy: imported when validation is asked for
 
     conforms, report, text = pyshacl.validate(
@@ -226,28 +290,43 @@ def validate_graph(data: Graph) -> ValidationReport:
     )
     if not isinstance(report, Graph):
         raise DataError(f"the SHACL shapes could not be applied: {text}")
+    return _report(report, asserted, bool(conforms))
+
+
+def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]:
+    """The fast engine: the shapes compiled to SPARQL (:func:`kg.engine.shacl.validate_store`) and the packaged
+    violation queries, all on ``asserted``. Returns the report and the shapes the compiler handed to pySHACL
+    (plain words)."""
+    from kg.engine.shacl import validate_store
+
+    report = validate_store(asserted.store, shapes_graph())
+    notes = [f"SHACL: {_short(shape)} was validated by pySHACL ({why})"
+             for shape, why in sorted(report.fallback_shapes.items(), key=lambda kv: str(kv[0]))]
+    return _report(report, asserted, report.conforms), notes
+
+
+def _report(report: Graph, asserted: AssertedStore, conforms: bool) -> ValidationReport:
     bind_prefixes(report)
-    violations = sorted(_violations(report, data) + query_violations(data), key=_order)
-    return ValidationReport(conforms=bool(conforms) and not violations, violations=violations, graph=report)
+    violations = sorted(_violations(report, asserted) + query_violations(asserted), key=_order)
+    return ValidationReport(conforms=conforms and not violations, violations=violations, graph=report)
 
 
-def query_violations(data: Graph) -> list[Violation]:
+def query_violations(asserted: AssertedStore) -> list[Violation]:
     """Rows of the packaged ``*-violation.rq`` queries, as violations (constraint ``query:<name>``).
 
     Each such query selects ``?focus`` and, optionally, ``?path``, ``?value`` and ``?message``. They run in
-    Oxigraph's SPARQL engine (through oxrdflib) on a copy of ``data``: the same queries, with the same rows on
-    rdflib, Oxigraph and Virtuoso (tests/test_store.py, tests/test_virtuoso.py), several times faster than
-    rdflib's engine on their whole-graph scans.
+    Oxigraph on the build's shared store of the asserted triples (:class:`kg.engine.store.AssertedStore`):
+    the same queries, with the same rows on rdflib, Oxigraph and Virtuoso (tests/test_store.py,
+    tests/test_virtuoso.py), several times faster than rdflib's engine on their whole-graph scans.
     """
-    from kg.query import list_queries, run_local
+    from kg.query import ensure_read_only, list_queries
 
-    engine = Graph(store="Oxigraph")
-    engine.parse(data=data.serialize(format="nt", encoding="utf-8"), format="nt")
     found = []
     for q in list_queries():
         if not q.is_violation_check:
             continue
-        for row in run_local(engine, q.text, label=q.name, inline_values=True).rows:
+        ensure_read_only(q.text, q.name)
+        for row in asserted.select(q.text):
             focus = row.get("focus")
             if focus is None:
                 continue
@@ -260,12 +339,17 @@ def query_violations(data: Graph) -> list[Violation]:
                 path=_short(row["path"]) if row.get("path") is not None else None,
                 value=_short(row["value"]) if row.get("value") is not None else None,
                 messages=messages,
-                labels=_labels(data, focus),
-                sentence=_sentence(data, focus),
+                labels=_labels(asserted, focus),
+                sentence=_sentence(asserted, focus),
             ))
     return found
 
 
 def validate_dataset(ds: Dataset) -> ValidationReport:
-    """Validate the asserted graphs of ``ds`` together (see the module docstring)."""
-    return validate_graph(union_graph(ds, inferred=False))
+    """Validate the asserted graphs of ``ds`` together with the reference engine (see the module docstring;
+    a build validates with its own engine, :meth:`kg.api.KnowledgeGraph.validate`)."""
+    from kg.engine.store import AssertedStore
+    from kg.reason import asserted_graphs
+
+    data = union_graph(ds, inferred=False)
+    return validate_reference(data, AssertedStore.from_graphs(ds.graph(n) for n in asserted_graphs(ds)))

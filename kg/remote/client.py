@@ -455,7 +455,9 @@ def project_graphs(endpoint: Endpoint, *, deadline: float | None = None) -> list
 
 def service_iris(text: str) -> list[str]:
     """The targets of every ``SERVICE`` clause of a query, found by rdflib's SPARQL parser (not a regex)."""
-    from rdflib.plugins.sparql import algebra, parser
+    from rdflib.plugins.sparql import algebra
+
+    from kg.query import parse_query
 
     found: list[str] = []
 
@@ -469,7 +471,7 @@ def service_iris(text: str) -> list[str]:
             else:
                 found.append("?")
 
-    algebra.traverse(parser.parseQuery(text), visitPre=visit)
+    algebra.traverse(parse_query(text), visitPre=visit)
     return found
 
 

@@ -1,0 +1,322 @@
+"""The dataset in pyoxigraph: the engine choice, the asserted data in one ``Store``, and fast deterministic writing.
+
+**The engine** is chosen once per build (:func:`get_engine`: ``--engine`` / ``KG_ENGINE``, default ``fast``)
+and carried by the :class:`kg.api.KnowledgeGraph`; each stage asks the :class:`Engine` object, never a name:
+
+- ``reference``: OWL-RL with owlrl and SHACL with pySHACL, on rdflib graphs (how the build always worked);
+- ``fast``: OWL-RL as SPARQL rules (:mod:`kg.engine.rules`) and the shapes compiled to SPARQL
+  (:mod:`kg.engine.shacl`), both run in Oxigraph; what they do not cover falls back to the reference engine
+  for that construct, and :attr:`Engine.fallbacks` says so.
+
+**The asserted data** (every named graph but ``graph/inferred``: ontology, reference data, articles) is put in
+the *default graph* of one in-memory ``pyoxigraph.Store`` (:class:`AssertedStore`): a quad store keeps a set
+per graph, so the union holds each triple once (Oxigraph's union-default-graph view would yield a triple once
+per graph that holds it). The fast engine's compiled shapes run there; both engines run the packaged
+``*-violation.rq`` queries there and look up the labels and source sentences of violations there, by SPARQL
+with bound terms. Beware that Oxigraph's store rewrites integer subtypes (``xsd:nonNegativeInteger`` →
+``xsd:integer``) and canonical lexical forms: outputs are therefore never written from this store but from
+the dataset's own terms, and the OWL-RL rules run in a store of their own that keeps literals verbatim
+(:func:`kg.engine.rules.infer_dataset`), so that the inferences equal owlrl's term for term.
+
+**Writing** (:func:`serialize_sorted`): rdflib's Turtle and TriG writers are quadratic at a million triples.
+Triples are converted to pyoxigraph terms, sorted (graph, then subject, predicate, object, each compared in
+its N-Triples form) and streamed through ``pyoxigraph.serialize``, which keeps the input order and groups
+consecutive triples of one subject (``;``) and predicate (``,``). The ``@prefix`` lines are sorted too, so the
+bytes depend on the triples alone — not on hash seeds, not on the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import InputError
+from kg.namespaces import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+    from kg.validate import ValidationReport
+
+ENGINES = ("fast", "reference")
+DEFAULT_ENGINE = "fast"
+ENGINE_ENV = "KG_ENGINE"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+WRITE_PREFIXES = {prefix: iri for prefix, iri in PREFIXES.items() if prefix != "id"}
+"""Prefixes of written Turtle / TriG: the project's, except ``id:`` (its local names hold ``/``, which Turtle
+would have to escape as ``id:person\\/amr-talaat``; full IRIs read better)."""
+
+
+# -- terms ---------------------------------------------------------------------------------------------------
+
+def to_ox(term: Node, _bnodes: dict[str, Any] | None = None) -> Any:
+    """An rdflib term as a pyoxigraph term (blank nodes keep their ids when pyoxigraph accepts them)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        try:
+            return ox.BlankNode(str(term))
+        except ValueError:  # an id pyoxigraph does not accept: a fresh one, the same for the same id
+            table = _bnodes if _bnodes is not None else {}
+            return table.setdefault(str(term), ox.BlankNode())
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term: Any) -> Node | None:
+    """A pyoxigraph term as an rdflib term (``xsd:string`` literals as simple literals; the default graph as
+    None)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if term is None or isinstance(term, ox.DefaultGraph):
+        return None
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+class _Converter:
+    """Converts many rdflib triples to pyoxigraph, converting each distinct IRI once."""
+
+    def __init__(self) -> None:
+        self.iris: dict[URIRef, Any] = {}
+        self.bnodes: dict[str, Any] = {}
+
+    def term(self, term: Node) -> Any:
+        if isinstance(term, URIRef):
+            found = self.iris.get(term)
+            if found is None:
+                found = self.iris[term] = to_ox(term)
+            return found
+        return to_ox(term, self.bnodes)
+
+    def triple(self, triple: tuple) -> Any:
+        import pyoxigraph as ox
+
+        s, p, o = triple
+        return ox.Triple(self.term(s), self.term(p), self.term(o))
+
+
+# -- the asserted data in one store ------------------------------------------------------------------------
+
+class AssertedStore:
+    """The asserted triples of a dataset, once each, in the default graph of an in-memory pyoxigraph store.
+
+    The store is the one every check of a build shares: the fast engine's rules and compiled shapes, the
+    packaged violation queries, and the labels and sentences of violations.
+    """
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self.store = store
+
+    @classmethod
+    def from_graphs(cls, graphs: Iterable[Graph]) -> AssertedStore:
+        """A store holding the union of ``graphs`` (rdflib graphs) in its default graph."""
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        convert = _Converter()
+        for graph in graphs:
+            store.bulk_extend(ox.Quad(*convert.triple(t)) for t in graph)
+        return cls(store)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def select(self, text: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+        """The rows of a SELECT query on the asserted data, with ``bindings`` substituted as RDF terms
+        (SPARQL SEP-0007, never pasted into the text); values as rdflib terms, unbound ones left out."""
+        import pyoxigraph as ox
+
+        substitutions = {ox.Variable(name): to_ox(term) for name, term in (bindings or {}).items()}
+        solutions = self.store.query(text, substitutions=substitutions or None)
+        names = [v.value for v in solutions.variables]
+        rows = []
+        for solution in solutions:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = from_ox(value)
+            rows.append(row)
+        return rows
+
+
+# -- the engines ---------------------------------------------------------------------------------------------
+
+class Engine:
+    """How a build reasons and validates; chosen once (:func:`get_engine`) and carried by the knowledge graph.
+
+    Each stage takes the knowledge graph (:class:`kg.api.KnowledgeGraph`): its rdflib ``dataset`` and its
+    ``asserted_store`` (:class:`AssertedStore`, made once and shared). :attr:`fallbacks` lists, in plain
+    words, every construct the fast engine handed to the reference engine during this build (empty for the
+    reference engine); the manifest records them and the CLI prints them.
+    """
+
+    name = ""
+
+    def __init__(self) -> None:
+        self.fallbacks: list[str] = []
+
+    def infer(self, kg: Any) -> Graph:
+        """Fill the ``graph/inferred`` named graph of ``kg.dataset`` with the OWL-RL inferences; return it."""
+        raise NotImplementedError
+
+    def validate(self, kg: Any) -> ValidationReport:
+        """Validate the asserted graphs of ``kg`` (every named graph but the inferred one)."""
+        raise NotImplementedError
+
+    def validate_graph(self, data: Graph) -> ValidationReport:
+        """Validate ``data`` (asserted triples and the ontology in one rdflib graph)."""
+        raise NotImplementedError
+
+    def _note(self, notes: Iterable[str]) -> None:
+        for note in notes:
+            if note not in self.fallbacks:
+                self.fallbacks.append(note)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class ReferenceEngine(Engine):
+    """owlrl and pySHACL on rdflib graphs; the violation queries and label look-ups in the shared store."""
+
+    name = "reference"
+
+    def infer(self, kg: Any) -> Graph:
+        from kg.reason import infer
+
+        return infer(kg.dataset)
+
+    def validate(self, kg: Any) -> ValidationReport:
+        from kg.load import union_graph
+        from kg.validate import validate_reference
+
+        return validate_reference(union_graph(kg.dataset, inferred=False), kg.asserted_store)
+
+    def validate_graph(self, data: Graph) -> ValidationReport:
+        from kg.validate import validate_reference
+
+        return validate_reference(data, AssertedStore.from_graphs([data]))
+
+
+class FastEngine(Engine):
+    """The OWL-RL rules and compiled shapes in Oxigraph (:mod:`kg.engine.rules`, :mod:`kg.engine.shacl`)."""
+
+    name = "fast"
+
+    def infer(self, kg: Any) -> Graph:
+        from kg.reason import infer_fast
+
+        inferred, notes = infer_fast(kg.dataset)
+        self._note(notes)
+        return inferred
+
+    def validate(self, kg: Any) -> ValidationReport:
+        from kg.validate import validate_fast
+
+        report, notes = validate_fast(kg.asserted_store)
+        self._note(notes)
+        return report
+
+    def validate_graph(self, data: Graph) -> ValidationReport:
+        from kg.validate import validate_fast
+
+        report, notes = validate_fast(AssertedStore.from_graphs([data]))
+        self._note(notes)
+        return report
+
+
+def get_engine(name: str | Engine | None = None) -> Engine:
+    """A new :class:`Engine` by name (``fast`` or ``reference``); None reads ``KG_ENGINE`` (default ``fast``).
+
+    Raises :class:`InputError` (exit 2) for any other name.
+    """
+    if isinstance(name, Engine):  # already chosen
+        return name
+    raw = os.environ.get(ENGINE_ENV, DEFAULT_ENGINE) if name is None else name
+    value = raw.strip().lower()
+    if value == "fast":
+        return FastEngine()
+    if value == "reference":
+        return ReferenceEngine()
+    raise InputError(f"unknown engine {raw!r} (--engine / {ENGINE_ENV}): use 'fast' (OWL-RL rules and compiled "
+                     "shapes in Oxigraph) or 'reference' (owlrl and pySHACL)")
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+def _sorted_prefix_lines(data: bytes) -> bytes:
+    """``data`` with its leading ``@prefix`` lines in alphabetical order (the writer keeps them in a map)."""
+    lines = data.split(b"\n")
+    count = 0
+    while count < len(lines) and lines[count].startswith(b"@prefix "):
+        count += 1
+    return b"\n".join(sorted(lines[:count]) + lines[count:])
+
+
+def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[tuple]]], fmt: str) -> bytes:
+    """Serialise ``(graph name, triples)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
+    deterministically, with pyoxigraph's streaming writers.
+
+    Triple formats take the triples of every pair as one graph (their union); quad formats write
+    each pair as a named graph, in the order given. Triples are sorted by subject, predicate, object (their
+    N-Triples forms). Blank node ids are written as they are: give canonical ones for stable bytes.
+    """
+    import pyoxigraph as ox
+
+    formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
+               "nquads": ox.RdfFormat.N_QUADS}
+    convert = _Converter()
+    quads = fmt in ("trig", "nquads")
+    if not quads:  # one graph: the union of every pair's triples
+        graphs = [(None, {t for _name, triples in graphs for t in triples})]
+    out: list[Any] = []
+    for name, triples in graphs:
+        converted = [convert.triple(t) for t in set(triples)]
+        converted.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        if quads:
+            graph = convert.term(name)
+            out.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in converted)
+        else:
+            out.extend(converted)
+    prefixes = WRITE_PREFIXES if fmt in ("turtle", "trig") else None
+    data = ox.serialize(out, format=formats[fmt], prefixes=prefixes)
+    if prefixes:
+        data = _sorted_prefix_lines(data)
+    return data
+
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "ENGINE_ENV",
+    "AssertedStore",
+    "Engine",
+    "FastEngine",
+    "ReferenceEngine",
+    "from_ox",
+    "get_engine",
+    "serialize_sorted",
+    "to_ox",
+]

@@ -1,0 +1,188 @@
+"""The engine is chosen once per build (``kg build --engine fast|reference``), and both engines write the same bytes.
+
+The two engines reason and validate differently (Oxigraph rules and compiled shapes, or owlrl and pySHACL);
+whatever they do, the written files and the violations must be the same. Built on the packaged seed and on
+the web fixture (two short articles written for the tests, with reference cities).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+from kg.api import KnowledgeGraph
+from kg.engine.store import (
+    AssertedStore,
+    FastEngine,
+    ReferenceEngine,
+    get_engine,
+    serialize_sorted,
+)
+from kg.errors import InputError
+from kg.namespaces import ONTOLOGY_GRAPH
+
+from .conftest import WEB_FIXTURE, assert_isomorphic, invoke
+
+WRITTEN = ("dataset.trig", "asserted.ttl", "inferred.ttl")
+DATA = {"seed": None, "web-fixture": WEB_FIXTURE}
+
+
+@pytest.fixture(scope="module", params=sorted(DATA))
+def builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same data built by ``kg build --engine fast`` and ``--engine reference`` (output kept even when
+    it does not conform, so that the violations are compared too)."""
+    data = DATA[request.param]
+    folders = {}
+    for engine in ("fast", "reference"):
+        out = tmp_path_factory.mktemp(f"{request.param}-{engine}") / "build"
+        args = ["build", "--engine", engine, "--out", out, "--allow-violations", "--quiet"]
+        if data is not None:
+            args += ["--data", data]
+        result = invoke(*args, cwd=out.parent)
+        assert result.code in (0, 1), result.err
+        folders[engine] = out
+    return folders
+
+
+@pytest.mark.parametrize("name", WRITTEN)
+def test_both_engines_write_identical_bytes(builds: dict[str, Path], name: str):
+    fast, reference = ((builds[e] / name).read_bytes() for e in ("fast", "reference"))
+    assert fast == reference
+    assert len(fast) > 1000
+
+
+def test_both_engines_report_the_same_violations(builds: dict[str, Path]):
+    fast, reference = (json.loads((builds[e] / "validation.json").read_text(encoding="utf-8"))
+                       for e in ("fast", "reference"))
+    assert fast == reference
+
+
+def test_the_manifest_names_the_engine(builds: dict[str, Path]):
+    for engine, folder in builds.items():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["engine"] == engine
+        assert isinstance(manifest["fallbacks"], list)
+        if engine == "reference":
+            assert manifest["fallbacks"] == []
+
+
+def test_written_files_load_back_to_the_same_dataset(builds: dict[str, Path]):
+    folder = builds["fast"]
+    loaded = KnowledgeGraph.load(folder)
+    trig = Dataset()
+    trig.parse(folder / "dataset.trig", format="trig")
+    assert {str(g.identifier) for g in loaded.dataset.graphs() if len(g)} == \
+        {str(g.identifier) for g in trig.graphs() if len(g)}
+    assert_isomorphic(loaded.inferred, KnowledgeGraph.load(builds["reference"]).inferred)
+
+
+@pytest.mark.parametrize("value", ["nope", "Fast-ish", ""])
+def test_an_unknown_engine_is_exit_2_naming_it(tmp_path: Path, value: str):
+    result = invoke("build", "--engine", value, "--out", tmp_path / "build", cwd=tmp_path)
+    assert result.code == 2
+    assert f"unknown engine {value!r}" in result.err
+    assert "'fast'" in result.err and "'reference'" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "build").exists()
+
+
+def test_kg_engine_setting_chooses_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    result = invoke("build", "--out", tmp_path / "build", cwd=tmp_path, env={"KG_ENGINE": "bogus"})
+    assert result.code == 2 and "unknown engine 'bogus'" in result.err
+    monkeypatch.setenv("KG_ENGINE", "reference")
+    assert isinstance(get_engine(), ReferenceEngine)
+    monkeypatch.delenv("KG_ENGINE")
+    assert isinstance(get_engine(), FastEngine)  # the default
+    with pytest.raises(InputError):
+        KnowledgeGraph.build(engine="owlrl")
+
+
+def test_reference_is_owlrl_and_pyshacl_and_fast_is_neither(monkeypatch: pytest.MonkeyPatch):
+    """``--engine reference`` runs the slow path (owlrl's closure, pySHACL); ``fast`` runs neither unless it
+    says it fell back."""
+    import owlrl
+    import pyshacl
+
+    calls: list[str] = []
+    expand, validate = owlrl.DeductiveClosure.expand, pyshacl.validate
+
+    def spy_expand(self, graph):  # type: ignore[no-untyped-def]
+        calls.append(f"owlrl {len(graph)}")
+        return expand(self, graph)
+
+    def spy_validate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("pyshacl")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(owlrl.DeductiveClosure, "expand", spy_expand)
+    monkeypatch.setattr(pyshacl, "validate", spy_validate)
+    reference = KnowledgeGraph.build(WEB_FIXTURE, engine="reference")
+    reference.validate()
+    ontology = len(reference.dataset.graph(ONTOLOGY_GRAPH))
+    closed = [int(c.split()[1]) for c in calls if c.startswith("owlrl")]
+    assert any(size > ontology for size in closed)  # owlrl closed the whole asserted data
+    assert "pyshacl" in calls
+    calls.clear()
+    fast = KnowledgeGraph.build(WEB_FIXTURE, engine="fast")
+    fast.validate()
+    assert fast.engine.name == "fast" and reference.engine.name == "reference"
+    assert fast.engine.fallbacks == []
+    # the rules engine may close the ontology alone with owlrl, never the data; no shape ran in pySHACL
+    assert all(int(c.split()[1]) <= ontology for c in calls if c.startswith("owlrl"))
+    assert "pyshacl" not in calls
+
+
+def test_violations_are_named_from_the_shared_store():
+    """Labels and the source sentence of a violation come from the build's one store of asserted triples."""
+    from rdflib import URIRef
+
+    from kg.validate import _labels, _sentence
+
+    kg = KnowledgeGraph.build(reason=False)
+    store = kg.asserted_store
+    assert isinstance(store, AssertedStore)
+    talaat = URIRef("https://w3id.org/ict-coop-kg/id/person/amr-talaat")
+    assert _labels(store, talaat) == {"ar": "عمرو طلعت", "en": "Amr Talaat"}
+    talks = URIRef("https://w3id.org/ict-coop-kg/id/event/talaat-hanandeh-talks")
+    sentence = _sentence(store, talks)
+    assert sentence is not None and "عمرو طلعت" in sentence and "الهنانده" in sentence
+    # a sourced fact has no label of its own: it is named by the node it is about
+    fact = next(row["fact"] for row in store.select(
+        "SELECT ?fact ?s WHERE { ?fact a <https://w3id.org/ict-coop-kg/ontology#Fact> ; "
+        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s }", {"s": talks}))
+    assert _labels(store, fact) == _labels(store, talks)
+    assert "Talks" in _labels(store, talks)["en"]
+
+
+def test_writing_sorts_groups_and_ignores_input_order():
+    from rdflib import Literal, URIRef
+
+    ex = "https://w3id.org/ict-coop-kg/id/x/"
+    triples = [(URIRef(ex + "b"), URIRef(ex + "p"), Literal("2")), (URIRef(ex + "a"), URIRef(ex + "q"), Literal("ب")),
+               (URIRef(ex + "a"), URIRef(ex + "p"), Literal("1", lang="en"))]
+    forward = serialize_sorted([(None, triples)], "turtle")
+    backward = serialize_sorted([(None, list(reversed(triples)))], "turtle")
+    assert forward == backward
+    text = forward.decode("utf-8")
+    assert text.index(f"<{ex}a>") < text.index(f"<{ex}b>")
+    assert text.count(f"<{ex}a>") == 1  # one subject, its triples grouped with ';'
+    assert "ب" in text and "\\u" not in text
+    prefixes = [line for line in text.splitlines() if line.startswith("@prefix")]
+    assert prefixes == sorted(prefixes)
+
+
+def test_a_wrong_engine_setting_does_not_stop_commands_that_do_not_reason(build_dir: Path, tmp_path: Path):
+    """Only building and validating choose an engine: querying a build works whatever ``KG_ENGINE`` says, and
+    ``kg validate --engine`` refuses an unknown name (exit 2) but runs either real one."""
+    env = {"KG_ENGINE": "bogus"}
+    assert invoke("stats", "--build", build_dir, cwd=tmp_path, env=env).code == 0
+    assert invoke("query", "who-met-whom", "--build", build_dir, cwd=tmp_path, env=env).code == 0
+    wrong = invoke("validate", "--build", build_dir, cwd=tmp_path, env=env)
+    assert wrong.code == 2 and "unknown engine 'bogus'" in wrong.err
+    for engine in ("fast", "reference"):
+        result = invoke("validate", "--build", build_dir, "--engine", engine, "--format", "json", cwd=tmp_path)
+        assert result.code == 0, result.err
+        assert json.loads(result.stdout)["conforms"] is True
