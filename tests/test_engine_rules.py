@@ -281,13 +281,13 @@ def test_generated_rules_are_kept_on_disk_for_the_next_process(tmp_path, monkeyp
     """A second process reads the rules the first one generated (no owlrl closure of the ontology again) and
     infers the same; a broken or foreign-writable cache file is ignored, never trusted."""
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
-    ds, _ = load_dataset(None)
+    ds = small_dataset(_rich_ontology(), _rich_data())  # a small ontology: owlrl closes it fast
     ontology = ds.graph(ONTOLOGY_GRAPH)
     rules._CACHE.clear()
     first = rules.RuleSet.from_ontology(ontology)
     (cached,) = (tmp_path / "cache").glob("owlrl-rules-*.pickle")
     expected = rules.infer_store(*_store_of(ds), ontology=ontology, rules=first)
-    assert expected, "the seed has inferences"
+    assert expected, "the data has inferences"
 
     rules._CACHE.clear()  # as in a new process
     monkeypatch.setattr(rules.RuleSet, "_generate", classmethod(lambda cls, onto: pytest.fail("regenerated")))
@@ -317,7 +317,7 @@ def test_an_empty_cache_setting_turns_the_disk_cache_off(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert rules.cache_dir() is None
-    ds, _ = load_dataset(None)
+    ds = small_dataset(_rich_ontology(), _rich_data())  # a small ontology: owlrl closes it fast
     rules._CACHE.clear()
     rules.RuleSet.from_ontology(ds.graph(ONTOLOGY_GRAPH))
     assert list(tmp_path.rglob("*")) == []
@@ -332,7 +332,7 @@ def _store_of(ds: Dataset):  # type: ignore[no-untyped-def]
 
 def test_the_rules_cache_ignores_a_folder_others_can_write(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
-    ds, _ = load_dataset(None)
+    ds = small_dataset(_rich_ontology(), _rich_data())  # a small ontology: owlrl closes it fast
     ontology = ds.graph(ONTOLOGY_GRAPH)
     rules._CACHE.clear()
     rules.RuleSet.from_ontology(ontology)
