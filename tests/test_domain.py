@@ -205,7 +205,10 @@ def test_external_identifiers_only_where_verified_and_never_owl_same_as(built: K
 def test_cities_have_a_country_and_sourced_coordinates(built: KnowledgeGraph):
     g = built.union
     text = (resources.data_dir() / "reference" / "places.ttl").read_text(encoding="utf-8")
-    for name in ("aqaba", "taba", "cairo", "amman", "riyadh"):
+    names = {str(c).rsplit("/", 1)[-1] for c in g.subjects(RDF.type, KG.City)}
+    # the first five, the other 19 capitals and six port cities (Jeddah, Alexandria, Port Said, Suez, Dubai, Salalah)
+    assert len(names) == 30 and {"aqaba", "taba", "cairo", "amman", "riyadh", "jeddah", "port-said", "salalah"} <= names
+    for name in sorted(names):
         city = ID[f"city/{name}"]
         lat, long = g.value(city, GEO.lat), g.value(city, GEO.long)
         assert lat is not None and long is not None and lat.datatype == XSD.decimal
@@ -214,6 +217,38 @@ def test_cities_have_a_country_and_sourced_coordinates(built: KnowledgeGraph):
         block = text.split(f"city:{name} a kg:City")[0].rsplit("\n\n", 1)[-1]
         assert block.startswith("# ") and "°" in block, name
     assert 29 < float(g.value(ID["city/aqaba"], GEO.lat)) < 30 and 34.5 < float(g.value(ID["city/taba"], GEO.long)) < 35
+
+
+def test_every_country_has_one_capital_in_it_with_coordinates_in_the_arab_region(built: KnowledgeGraph):
+    g = built.union
+    countries = set(g.subjects(RDF.type, KG.Country))
+    assert len(countries) == 22
+    for country in countries:
+        capitals = list(g.objects(country, KG.capital))
+        assert len(capitals) == 1, country
+        (capital,) = capitals
+        assert (capital, RDF.type, KG.City) in g and g.value(capital, KG.inCountry) == country, capital
+        lat, long = float(g.value(capital, GEO.lat)), float(g.value(capital, GEO.long))
+        # a box around the League's members: Nouakchott (-16 E) to Muscat (59 E); south to Moroni in the
+        # Comoros (11.75 S), the one member south of the equator, so the box starts at -15 rather than 0
+        assert -15 <= lat <= 40 and -20 <= long <= 62, (capital, lat, long)
+    capital_of = {str(c).rsplit("/", 1)[-1]: str(g.value(c, KG.capital)).rsplit("/", 1)[-1] for c in countries}
+    assert (capital_of["EG"], capital_of["JO"], capital_of["SA"], capital_of["KM"]) == ("cairo", "amman", "riyadh",
+                                                                                         "moroni")
+    assert float(g.value(ID["city/moroni"], GEO.lat)) < 0  # south of the equator, as its source says
+
+
+def test_ict_ministries_and_regulators_of_more_member_states(built: KnowledgeGraph):
+    g = built.union
+    # the GCC states, Morocco, Tunisia, Algeria, Lebanon and Iraq (data/reference/entities.ttl); the UAE has
+    # only its regulator, as no federal ICT ministry was found
+    for country in ("BH", "KW", "OM", "QA", "MA", "TN", "DZ", "LB", "IQ", "AE", "SA", "EG", "JO"):
+        kinds = {k for org in g.subjects(KG.homeCountry, ID[f"country/{country}"]) for k in g.objects(org, RDF.type)}
+        assert KG.Regulator in kinds, country
+        assert (KG.Ministry in kinds) == (country != "AE"), country
+    for org in set(g.subjects(RDF.type, KG.Regulator)) | set(g.subjects(RDF.type, KG.Ministry)):
+        langs = {lbl.language for lbl in g.objects(org, SKOS.prefLabel)}
+        assert {"ar", "en"} <= langs, org
 
 
 def test_ict_ministries_and_regulators_of_egypt_and_jordan(built: KnowledgeGraph):

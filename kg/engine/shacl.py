@@ -118,40 +118,21 @@ def _sparql_term(term: Any) -> str:
 
 
 def _ox_term(term: Any) -> Any:
-    """An rdflib term as a pyoxigraph term."""
-    import pyoxigraph as ox
+    """An rdflib term as a pyoxigraph term (:func:`kg.engine.store.to_ox`)."""
+    from kg.engine.store import to_ox
 
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-_XSD_STRING = str(XSD.string)
-_LANG_STRING = str(RDF.langString)
+    return to_ox(term)
 
 
 def _rdflib_term(term: Any) -> Any:
-    """A pyoxigraph term as an rdflib term (``xsd:string`` literals as plain literals)."""
-    import pyoxigraph as ox
+    """A pyoxigraph term as an rdflib term (``xsd:string`` literals as plain literals;
+    :func:`kg.engine.store.from_ox`)."""
+    from kg.engine.store import from_ox
 
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-    raise _Uncovered(f"an RDF-star term in the data ({term})")  # pragma: no cover - not in this project's data
+    try:
+        return from_ox(term)
+    except TypeError:  # pragma: no cover - not in this project's data
+        raise _Uncovered(f"an RDF-star term in the data ({term})") from None
 
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
