@@ -117,6 +117,11 @@ def _sparql_term(term: Any) -> str:
     raise _Uncovered(f"a constant that SPARQL cannot name ({term!r})")
 
 
+def _n3(term: Any) -> str:
+    """A term's N-Triples form: a sort key that does not depend on hash seeds."""
+    return term.n3()
+
+
 def _ox_term(term: Any) -> Any:
     """An rdflib term as a pyoxigraph term (:func:`kg.engine.store.to_ox`)."""
     from kg.engine.store import to_ox
@@ -261,7 +266,7 @@ class CompiledShapes:
         shape.messages = sorted((m for m in g.objects(node, SH.message) if isinstance(m, Literal)), key=str)
         shape.deactivated = any(getattr(d, "value", None) is True for d in g.objects(node, SH.deactivated))
         for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
-            shape.targets += [(p, o) for o in g.objects(node, p)]
+            shape.targets += [(p, o) for o in sorted(g.objects(node, p), key=_n3)]  # same query text every run
         if (node, RDF.type, RDFS.Class) in g or (node, RDF.type, OWL.Class) in g:
             shape.targets.append((SH.targetClass, node))
         if (node, SH.target, None) in g:
