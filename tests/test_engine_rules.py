@@ -286,14 +286,14 @@ def test_generated_rules_are_kept_on_disk_for_the_next_process(tmp_path, monkeyp
     rules._CACHE.clear()
     first = rules.RuleSet.from_ontology(ontology)
     (cached,) = (tmp_path / "cache").glob("owlrl-rules-*.pickle")
-    expected = rules.infer_store(*_store_of(ds), ontology=ontology, rules=first)
+    expected = rules.infer_store(_store_of(ds), ontology=ontology, rules=first)
     assert expected, "the data has inferences"
 
     rules._CACHE.clear()  # as in a new process
     monkeypatch.setattr(rules.RuleSet, "_generate", classmethod(lambda cls, onto: pytest.fail("regenerated")))
     second = rules.RuleSet.from_ontology(ontology)
     assert second.rules == first.rules and second.new == first.new
-    assert rules.infer_store(*_store_of(ds), ontology=ontology, rules=second) == expected
+    assert rules.infer_store(_store_of(ds), ontology=ontology, rules=second) == expected
 
     monkeypatch.undo()
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
@@ -306,7 +306,7 @@ def test_generated_rules_are_kept_on_disk_for_the_next_process(tmp_path, monkeyp
         calls = []
         real = rules.RuleSet._generate.__func__
         monkeypatch.setattr(rules.RuleSet, "_generate",
-                            classmethod(lambda cls, onto: calls.append(1) or real(cls, onto)))
+                            classmethod(lambda cls, onto, calls=calls, real=real: calls.append(1) or real(cls, onto)))
         assert rules.RuleSet.from_ontology(ontology).rules == first.rules
         assert calls == [1], spoil
         monkeypatch.undo()
@@ -324,10 +324,10 @@ def test_an_empty_cache_setting_turns_the_disk_cache_off(tmp_path, monkeypatch):
 
 
 def _store_of(ds: Dataset):  # type: ignore[no-untyped-def]
+    """The asserted graphs of ``ds`` in a new store, literals as a store keeps them (``wrap=False``)."""
     from kg.reason import asserted_graphs
 
-    store, _codec = rules.load_store((ds.graph(name) for name in asserted_graphs(ds)), wrap=False)
-    return (store,)
+    return rules.load_store((ds.graph(name) for name in asserted_graphs(ds)), wrap=False)[0]
 
 
 def test_the_rules_cache_ignores_a_folder_others_can_write(tmp_path, monkeypatch):

@@ -81,6 +81,8 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, SH
 
+from kg.engine.store import from_ox, to_ox
+
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
@@ -122,18 +124,9 @@ def _n3(term: Any) -> str:
     return term.n3()
 
 
-def _ox_term(term: Any) -> Any:
-    """An rdflib term as a pyoxigraph term (:func:`kg.engine.store.to_ox`)."""
-    from kg.engine.store import to_ox
-
-    return to_ox(term)
-
-
 def _rdflib_term(term: Any) -> Any:
     """A pyoxigraph term as an rdflib term (``xsd:string`` literals as plain literals;
     :func:`kg.engine.store.from_ox`)."""
-    from kg.engine.store import from_ox
-
     try:
         return from_ox(term)
     except TypeError:  # pragma: no cover - not in this project's data
@@ -465,7 +458,7 @@ class _Run:
     def __init__(self, store: pyoxigraph.Store, compiled: CompiledShapes, graph: Any = None) -> None:
         self.store = store
         self.compiled = compiled
-        self.graph = None if graph is None else _ox_term(graph)
+        self.graph = None if graph is None else to_ox(graph)
         self._var = 0
         self._subclasses: dict[Any, list[str] | None] = {}
         self.queries = 0
@@ -485,7 +478,7 @@ class _Run:
         if prefixes:
             kwargs["prefixes"] = prefixes
         if substitutions:
-            kwargs["substitutions"] = {ox.Variable(k): _ox_term(v) for k, v in substitutions.items()}
+            kwargs["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in substitutions.items()}
         self.queries += 1
         log.debug("SHACL query: %s", query)
         solutions = self.store.query(query, **kwargs)
@@ -867,7 +860,7 @@ class _Run:
                     one = f"VALUES ?this {{ {_sparql_term(f)} }}"
                     names, raw = self.select(text[:at] + " " + one + " " + text[at:], prefixes=prefixes,
                                              substitutions=substitutions)
-                rows += [(_ox_term(f), dict(zip(names, r))) for r in raw]
+                rows += [(to_ox(f), dict(zip(names, r))) for r in raw]
         constraint_messages = sorted((m for m in self.compiled.graph.objects(c.node, SH.message)
                                       if isinstance(m, Literal)), key=str)
         messages = constraint_messages + [m for m in shape.messages if m not in constraint_messages]
@@ -997,7 +990,7 @@ def _fallback(store: pyoxigraph.Store, compiled: CompiledShapes, graph: Any) -> 
         shapes.remove((shape.node, RDF.type, RDFS.Class))
         shapes.remove((shape.node, RDF.type, OWL.Class))
     data = Graph()
-    source = ox.DefaultGraph() if graph is None else _ox_term(graph)
+    source = ox.DefaultGraph() if graph is None else to_ox(graph)
     for q in store.quads_for_pattern(None, None, None, source):
         data.add((_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
     _, report, text = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True,
