@@ -13,22 +13,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from kg import export as _export
 from kg import fsutil
 from kg.errors import InputError
 from kg.signals import fault_point
-from kg.load import Article, Source, load_dataset, new_dataset, parse_into, union_graph
-from kg.namespaces import INFERRED_GRAPH
+from kg.dataset import GraphSet, TermCache
+from kg.load import Article, Source, load_graphs, new_dataset, parse_into, read_input, union_graph
+from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 from kg.query import QueryResult
-from kg.stats import Stats, compute, graph_sizes
+from kg.stats import Stats, compute
 from kg.validate import ValidationReport
 
 DATASET_FILE = "dataset.trig"
@@ -129,20 +130,34 @@ class BuildOutput:
     conforms: bool
 
 
-@dataclass
 class KnowledgeGraph:
-    """A dataset of named graphs (ontology, reference, one per article, inferred) and what was done to it."""
+    """A dataset of named graphs (ontology, reference, one per article, inferred) and what was done to it.
 
-    dataset: Dataset
-    articles: list[Article] = field(default_factory=list)
-    store: str = "default"
-    """The rdflib store plugin the dataset lives in."""
-    source: Path | None = None
-    """The data folder it was built from (None: the packaged data, or loaded from a build)."""
-    engine: Any = None
-    """The :class:`kg.engine.store.Engine` that reasons and validates (chosen once; see :meth:`build` and
-    :meth:`chosen_engine`)."""
-    _report: ValidationReport | None = field(default=None, repr=False)
+    The graphs live in one :class:`kg.dataset.GraphSet` (pyoxigraph terms, as loaded), which every stage reads:
+    reasoning, validation, queries, writing. :attr:`dataset` is the same graphs as an rdflib ``Dataset``, made on
+    first use; from then on that rdflib dataset is the master copy, so that changes made to it are what later
+    exports, validations and queries see.
+    """
+
+    def __init__(self, dataset: Dataset | None = None, articles: list[Article] | None = None,
+                 store: str = "default", source: Path | None = None, engine: Any = None, *,
+                 graphs: GraphSet | None = None) -> None:
+        if (dataset is None) == (graphs is None):
+            raise TypeError("KnowledgeGraph takes an rdflib dataset or graphs, not both")
+        self._ds = dataset
+        self._graphs = graphs
+        self.articles: list[Article] = list(articles or [])
+        self.store = store
+        """The rdflib store plugin of :attr:`dataset`."""
+        self.source = source
+        """The data folder it was built from (None: the packaged data, or loaded from a build)."""
+        self.engine = engine
+        """The :class:`kg.engine.store.Engine` that reasons and validates (chosen once; see :meth:`build` and
+        :meth:`chosen_engine`)."""
+        self._report: ValidationReport | None = None
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
 
     def chosen_engine(self) -> Any:
         """The engine, chosen on first use when none was given (``KG_ENGINE``, default ``fast``): a loaded
@@ -152,13 +167,49 @@ class KnowledgeGraph:
         self.engine = get_engine(self.engine)
         return self.engine
 
+    # -- the graphs ---------------------------------------------------------------------------------------
+    @property
+    def dataset(self) -> Dataset:
+        """The named graphs as an rdflib ``Dataset`` (made on first use, then the master copy)."""
+        if self._ds is None:
+            assert self._graphs is not None
+            self._ds = self._graphs.to_rdflib(self.store)
+            self._graphs = None
+        return self._ds
+
+    @property
+    def graphs(self) -> GraphSet:
+        """The named graphs as a :class:`kg.dataset.GraphSet`; a fresh copy of :attr:`dataset` once that is the
+        master copy."""
+        if self._graphs is not None:
+            return self._graphs
+        return GraphSet.from_rdflib(self._ds)  # type: ignore[arg-type]
+
+    def rdflib_dataset(self) -> Dataset:
+        """The graphs as an rdflib ``Dataset`` without making it the master copy (a copy while it is not)."""
+        return self._ds if self._ds is not None else self.graphs.to_rdflib()
+
+    def replace_graph(self, name: URIRef, triples: Any) -> None:
+        """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph)."""
+        if self._ds is not None:
+            self._ds.remove_graph(self._ds.graph(name))
+            target = self._ds.graph(name)
+            terms = TermCache()
+            for t in triples:
+                target.add(t if isinstance(t, tuple) else terms.triple_from_ox(t))
+            bind_prefixes(target)
+        elif isinstance(triples, Graph):
+            self.graphs.set_rdflib_graph(name, triples)
+        else:
+            self.graphs.set_graph(name, triples)
+
     # -- construction -----------------------------------------------------
     @classmethod
     def build(cls, data: Source | str | None = None, *, store: str = "default", reason: bool = True,
               engine: str | None = None, progress: Progress | None = None) -> KnowledgeGraph:
         """Load a data folder (default: the packaged ``data/``), check its quotes and run OWL-RL.
 
-        ``store`` names the rdflib store (``"default"`` in memory, ``"Oxigraph"``
+        ``store`` names the rdflib store of :attr:`dataset` (``"default"`` in memory, ``"Oxigraph"``
         with oxrdflib). ``engine`` chooses how the build reasons and validates: ``"fast"`` (OWL-RL rules and
         compiled shapes in Oxigraph) or ``"reference"`` (owlrl and pySHACL); None reads ``KG_ENGINE``
         (default ``"fast"``); an unknown name raises :class:`InputError`. ``progress`` is called with the
@@ -167,11 +218,16 @@ class KnowledgeGraph:
         from kg.engine.store import get_engine
 
         chosen = get_engine(engine)  # before anything is read: a wrong name is exit 2 at once
+        if store != "default":
+            new_dataset(store)  # a wrong store name is exit 2 before anything is read
         note = progress or (lambda _stage: None)
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
-        ds, articles = load_dataset(source, store=store, progress=note)
-        kg = cls(ds, articles, store, source if isinstance(source, Path) else None, chosen)
+        graphs, articles = load_graphs(source, progress=note)
+        kg = cls(graphs=graphs, articles=articles, store=store,
+                 source=source if isinstance(source, Path) else None, engine=chosen)
+        if store != "default":
+            kg.dataset  # noqa: B018  the named store holds the master copy from the start
         if reason:
             fault_point("reason")
             note("reasoning (OWL-RL)")
@@ -195,28 +251,43 @@ class KnowledgeGraph:
         if not cls.has_build(build_dir):
             raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build --out {build_dir}' "
                              "first")
-        ds = new_dataset(store)
-        parse_into(ds, path, fmt="trig")
-        return cls(ds, store=store)
+        if store != "default":
+            ds = new_dataset(store)
+            parse_into(ds, path, fmt="trig")
+            return cls(ds, store=store)
+        read_input(path, str(path))  # the checks every input gets (a regular file within KG_MAX_INPUT_MB)
+        return cls(graphs=GraphSet.parse(path, label=str(path)))
 
     # -- views ------------------------------------------------------------
     @cached_property
     def union(self) -> Graph:
-        """Every graph, inferences included, as one graph (what the packaged queries run on).
+        """Every graph, inferences included, as one graph (what the web pages read).
 
         In memory this is a merged copy; on a store with its own SPARQL engine it is a union-default-graph
         view of the same store, so queries run in that engine.
         """
         if self.store == "default":
-            return union_graph(self.dataset)
+            if self._ds is not None:
+                return union_graph(self._ds)
+            return self._rdflib_union(self.graphs.names())
         return Dataset(store=self.dataset.store, default_union=True)
+
+    def _rdflib_union(self, names: list[URIRef]) -> Graph:
+        union = Graph()
+        bind_prefixes(union)
+        graphs = self.graphs
+        convert = graphs.terms.triple_from_ox
+        for name in names:
+            for t in graphs.triples(name):
+                union.add(convert(t))
+        return union
 
     @cached_property
     def query_graph(self) -> Graph:
         """Every graph, inferences included, as one graph in Oxigraph's SPARQL engine, each triple once: where
         the packaged and ad-hoc queries and the statistics run (rdflib's engine is too slow on large joins).
 
-        In memory it is a pyoxigraph store filled once from the dataset (through oxrdflib); on the Oxigraph
+        In memory it is a pyoxigraph store filled once from the graphs (through oxrdflib); on the Oxigraph
         store it is :attr:`union`. Beware that Oxigraph gives ``xsd:nonNegativeInteger`` values back as
         ``xsd:integer``.
         """
@@ -225,30 +296,30 @@ class KnowledgeGraph:
         from oxrdflib import OxigraphStore
         from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-        from kg.engine.store import AssertedStore
-        from kg.load import graph_names
-
-        everything = AssertedStore.from_graphs(self.dataset.graph(name) for name in graph_names(self.dataset))
-        return Graph(store=OxigraphStore(store=everything.store), identifier=DATASET_DEFAULT_GRAPH_ID)
+        return Graph(store=OxigraphStore(store=self.graphs.store()), identifier=DATASET_DEFAULT_GRAPH_ID)
 
     @property
     def inferred(self) -> Graph:
-        """The graph of OWL-RL inferences."""
-        return self.dataset.graph(INFERRED_GRAPH)
+        """The graph of OWL-RL inferences (a copy unless :attr:`dataset` is the master copy)."""
+        if self._ds is not None:
+            return self._ds.graph(INFERRED_GRAPH)
+        return self.graphs.rdflib_graph(INFERRED_GRAPH)
 
     @cached_property
     def asserted_store(self) -> Any:
         """The asserted graphs in one pyoxigraph store (:class:`kg.engine.store.AssertedStore`), shared by
         the fast engine and by the violation checks of both engines."""
         from kg.engine.store import AssertedStore
-        from kg.reason import asserted_graphs
 
-        return AssertedStore.from_graphs(self.dataset.graph(name) for name in asserted_graphs(self.dataset))
+        graphs = self.graphs
+        return AssertedStore(graphs.store(graphs.asserted_names()))
 
     @cached_property
     def asserted(self) -> Graph:
         """The asserted graphs (ontology, reference data, articles) as one in-memory graph, without inferences."""
-        return union_graph(self.dataset, inferred=False)
+        if self._ds is not None:
+            return union_graph(self._ds, inferred=False)
+        return self._rdflib_union(self.graphs.asserted_names())
 
     # -- operations -------------------------------------------------------
     def validate(self) -> ValidationReport:
@@ -259,7 +330,9 @@ class KnowledgeGraph:
 
     def export(self, fmt: str = "turtle", *, inferred: bool = False) -> bytes:
         """Serialise deterministically; see :func:`kg.export.serialize`."""
-        return _export.serialize(self.dataset, fmt, inferred=inferred)
+        if self._ds is not None:
+            return _export.serialize(self._ds, fmt, inferred=inferred)
+        return _export.serialize_graphset(self.graphs, fmt, inferred=inferred)
 
     def query(self, name: str, /, *, endpoint: Any = None, graphs: list[str] | None = None,
               timeout: float | None = None, **params: Any) -> QueryResult:
@@ -302,7 +375,7 @@ class KnowledgeGraph:
         """Upload the named graphs to a SPARQL 1.1 server (see :func:`kg.remote.publisher.publish`)."""
         from kg.remote.publisher import publish
 
-        return publish(self.dataset, endpoint, graphs=graphs, replace=replace, batch_size=batch_size,
+        return publish(self.rdflib_dataset(), endpoint, graphs=graphs, replace=replace, batch_size=batch_size,
                        progress=progress)
 
     def serve(self, port: int | None = None, *, writable: bool = False) -> Any:
@@ -314,7 +387,7 @@ class KnowledgeGraph:
 
         with tempfile.TemporaryDirectory(prefix="kg-serve-") as folder:
             data = Path(folder) / "dataset.nq"
-            data.write_bytes(_export.serialize(self.dataset, "nquads", inferred=True))
+            data.write_bytes(self.export("nquads", inferred=True))
             return OxigraphServer(port, data=[data], writable=writable, union_default_graph=True).start()
 
     def sparql(self, text: str, /, **bindings: Any) -> QueryResult:
@@ -325,21 +398,36 @@ class KnowledgeGraph:
 
     def stats(self) -> Stats:
         """Triples per graph, entities per class, facts per cooperation domain."""
-        return compute(self.dataset, self.query_graph)
+        return compute(self._ds if self._ds is not None else self.graphs.sizes(), self.query_graph)
 
     @cached_property
     def lookup_index(self) -> Any:
         """The :class:`kg.ingest.index.LookupIndex` of the asserted graphs (what ``kg lookup`` searches)."""
-        from kg.ingest.index import build_index
+        from kg.ingest.index import build_index, index_graph
 
-        return build_index(self.asserted)
+        if self._ds is not None:
+            return build_index(self.asserted)
+        graphs = self.graphs
+        triples = (t for name in graphs.asserted_names() for t in graphs.triples(name))
+        return build_index(index_graph(triples, graphs.terms.from_ox))
 
     @cached_property
     def duplicates(self) -> list[Any]:
         """Near-duplicate people and organisations (warnings, not violations; :mod:`kg.ingest.duplicates`)."""
         from kg.ingest.duplicates import find_duplicates
 
-        return find_duplicates(self.dataset, index=self.lookup_index)
+        from kg.ingest.duplicates import typed_sources
+
+        if self._ds is not None:
+            return find_duplicates(self._ds, index=self.lookup_index)
+        import pyoxigraph as ox
+        from rdflib import RDF
+
+        graphs = self.graphs
+        rdf_type = ox.NamedNode(str(RDF.type))
+        typed = ((t.subject.value, name) for name in graphs.asserted_names() for t in graphs.triples(name)
+                 if t.predicate == rdf_type)
+        return find_duplicates(None, index=self.lookup_index, sources=typed_sources(typed))
 
     def write(self, out_dir: Path | str = DEFAULT_BUILD_DIR) -> BuildOutput:
         """Write the build outputs to ``out_dir`` atomically (all files, or the old folder untouched).
@@ -352,10 +440,11 @@ class KnowledgeGraph:
         check_build_output(Path(out_dir), self.source)
         fault_point("write")
         report = self._report
+        graphs = self.graphs
         outputs: dict[str, bytes] = {
-            DATASET_FILE: _export.serialize(self.dataset, "trig", inferred=True),
-            "asserted.ttl": _export.serialize(self.dataset, "turtle"),
-            "inferred.ttl": _export.serialize_graphs(self.dataset, [INFERRED_GRAPH], "turtle"),
+            DATASET_FILE: _export.serialize_graphset(graphs, "trig", inferred=True),
+            "asserted.ttl": _export.serialize_graphset(graphs, "turtle"),
+            "inferred.ttl": graphs.serialize([INFERRED_GRAPH], "turtle"),
         }
         if report is not None:
             outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
@@ -370,7 +459,7 @@ class KnowledgeGraph:
             "conforms": None if report is None else report.conforms,
             "engine": self.chosen_engine().name,
             "fallbacks": list(self.chosen_engine().fallbacks),
-            "graphs": graph_sizes(self.dataset),
+            "graphs": graphs.sizes(),
             "files": sorted([*outputs, MANIFEST_FILE]),
             "warnings": [w.to_dict() for w in self.duplicates],
         }

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Dataset, Graph, URIRef
 
+from kg.dataset import GraphSet
 from kg.errors import InputError
 from kg.load import graph_names
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
@@ -83,10 +84,11 @@ class SortedDataset(Dataset):
         return self.graphs(triple)
 
 
-def export_graphs(ds: Dataset, *, inferred: bool) -> list[URIRef]:
+def export_graphs(ds: Dataset | GraphSet, *, inferred: bool) -> list[URIRef]:
     """Which named graphs an export holds: the asserted data; with ``inferred`` also ontology and inferences."""
     skip = set() if inferred else {ONTOLOGY_GRAPH, INFERRED_GRAPH}
-    return [n for n in graph_names(ds) if n not in skip]
+    names = ds.names() if isinstance(ds, GraphSet) else graph_names(ds)
+    return [n for n in names if n not in skip]
 
 
 def _canonical_bnodes(triples: set) -> set:
@@ -172,3 +174,19 @@ def serialize_graphs(ds: Dataset, names: list[URIRef], fmt: str) -> bytes:
             nodes.sort(key=lambda node: str(node.get("@id", "")))
         data = (json.dumps(nodes, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return data
+
+
+def serialize_graphset(graphs: GraphSet, fmt: str, *, inferred: bool = False) -> bytes:
+    """What :func:`serialize` writes, from a :class:`kg.dataset.GraphSet`: the same bytes. Turtle, TriG,
+    N-Triples and N-Quads are written from its pyoxigraph terms (:meth:`GraphSet.serialize`); JSON-LD and
+    RDF/XML from an rdflib copy of the graphs they hold."""
+    spec = get_format(fmt)
+    names = export_graphs(graphs, inferred=inferred)
+    if spec.name in STREAMED:
+        return graphs.serialize(names, spec.name)
+    ds = Dataset()
+    for name in names:
+        target = ds.graph(name)
+        for triple in graphs.rdflib_graph(name):
+            target.add(triple)
+    return serialize_graphs(ds, names, spec.name)

@@ -37,6 +37,7 @@ from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from kg import evidence, facts, resources
+from kg.dataset import GraphSet
 from kg.errors import DataError, InputError, Location, RDFSyntaxError
 from kg.namespaces import (
     INFERRED_GRAPH,
@@ -276,12 +277,23 @@ def is_article_folder_name(name: str) -> bool:
 
 def load_dataset(data: Source | None = None, *, store: str = "default",
                  progress: Progress | None = None) -> tuple[Dataset, list[Article]]:
-    """Load ontology, reference data and all articles of a data folder into a new dataset.
+    """Load ontology, reference data and all articles of a data folder into a new rdflib dataset.
 
     ``data`` defaults to the packaged ``data/``. ``store`` names an rdflib store
     plugin (``"default"`` in memory, ``"Oxigraph"`` with oxrdflib installed).
     Returns the dataset and the articles loaded. Raises :class:`InputError`
-    subclasses for unusable input.
+    subclasses for unusable input. A build uses :func:`load_graphs`, which this wraps.
+    """
+    new_dataset(store)  # a wrong store name fails before anything is read
+    graphs, articles = load_graphs(data, progress=progress)
+    return graphs.to_rdflib(store), articles
+
+
+def load_graphs(data: Source | None = None, *, progress: Progress | None = None) -> tuple[GraphSet, list[Article]]:
+    """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
+
+    ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
+    :class:`InputError` subclasses for unusable input.
     """
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
@@ -289,12 +301,16 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     if isinstance(root, Path) and not root.is_dir():
         raise InputError(f"{root}: data folder not found (it should hold reference/ and articles/)")
     local_root = root if isinstance(root, Path) else None
-    ds = new_dataset(store)
+    graphs = GraphSet()
 
     note("ontology")
-    load_ontology(ds)
+    ontology = Graph()
+    for f in resources.ontology_files():
+        parse_into(ontology, f, label="ontology/" + f.name)
+    graphs.set_rdflib_graph(ONTOLOGY_GRAPH, ontology)
 
     note("reference data")
+    reference_graph = Graph()
     reference = root / "reference"
     if reference.is_dir():
         for f in _ttl_files(reference):
@@ -302,9 +318,9 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
             parsed = Graph()
             data = parse_into(parsed, f, label=flabel, root=local_root)
             facts.refuse_declarations(parsed, {flabel: data})  # only ontology/ declares terms
-            target = ds.graph(REFERENCE_GRAPH)
             for triple in parsed:
-                target.add(triple)
+                reference_graph.add(triple)
+    graphs.set_rdflib_graph(REFERENCE_GRAPH, reference_graph)
 
     articles: list[Article] = []
     folder = root / "articles"
@@ -312,10 +328,13 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
         for sub in _children(folder):
             if sub.is_dir() and is_article_folder_name(sub.name):
                 note(f"article {sub.name}")
-                articles.append(_load_article(ds, sub, f"{root_label}/articles/{sub.name}", local_root))
+                article, built = _load_article(reference_graph, sub, f"{root_label}/articles/{sub.name}",
+                                               local_root)
+                graphs.set_rdflib_graph(article.graph, built)
+                articles.append(article)
     if not articles and not reference.is_dir():
         raise InputError(f"{root_label}: no reference/ and no articles/ folder: nothing to build")
-    return ds, articles
+    return graphs, articles
 
 
 def graph_names(ds: Dataset) -> list[URIRef]:
@@ -356,7 +375,9 @@ def new_dataset(store: str = "default") -> Dataset:
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _load_article(ds: Dataset, folder: Source, label: str, root: Path | None = None) -> Article:
+def _load_article(reference: Graph, folder: Source, label: str, root: Path | None = None) -> tuple[Article, Graph]:
+    """The article in ``folder`` and its named graph (see :mod:`kg.facts`); ``reference`` is the reference data
+    its quotations are checked against."""
     article_id = folder.name
     if not ARTICLE_ID.match(article_id):
         raise DataError(f"{label}: an article folder name becomes part of IRIs, so it may hold only letters, "
@@ -387,22 +408,19 @@ def _load_article(ds: Dataset, folder: Source, label: str, root: Path | None = N
             f"{label}: the facts must describe the article itself: <{art.iri}> a kg:NewsArticle "
             "(the IRI is made from the folder name)"
         )
-    built = _assemble_facts(ds, authored, art, sources)
+    built = _assemble_facts(reference, authored, art, sources)
     built.add((art.iri, SCHEMA.text, Literal(text)))
     built.add((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary)))
-    target = ds.graph(art.graph)
-    for triple in built:
-        target.add(triple)
-    return art
+    return art, built
 
 
-def _assemble_facts(ds: Dataset, authored: Graph, art: Article, sources: dict[str, bytes]) -> Graph:
+def _assemble_facts(reference: Graph, authored: Graph, art: Article, sources: dict[str, bytes]) -> Graph:
     """The article's named graph from its authored triples (see :mod:`kg.facts`): declarations of terms are
     refused, every quote is located, every asserted triple becomes a sourced ``kg:Fact`` with its quotations."""
     from rdflib.graph import ReadOnlyGraphAggregate
 
     facts.refuse_declarations(authored, sources)
-    known = ReadOnlyGraphAggregate([ds.graph(REFERENCE_GRAPH), authored])
+    known = ReadOnlyGraphAggregate([reference, authored])
     return facts.ArticleFacts(authored, article=art.iri, article_id=art.id, text=art.text,
                               text_file=art.text_file, sources=sources, known=known).build()
 
@@ -422,5 +440,5 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["Article", "graph_names", "load_dataset", "new_dataset", "parse_files", "parse_into", "rdf_format",
+__all__ = ["Article", "graph_names", "load_dataset", "load_graphs", "new_dataset", "parse_files", "parse_into", "rdf_format",
            "union_graph"]

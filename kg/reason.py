@@ -15,10 +15,13 @@ business, not this graph's).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 
+from kg.dataset import GraphSet
 from kg.load import graph_names, union_graph
-from kg.namespaces import BASE, INFERRED_GRAPH, bind_prefixes
+from kg.namespaces import BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
 _REFLEXIVE_NOISE = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs}
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
@@ -63,20 +66,28 @@ def infer(ds: Dataset) -> Graph:
     return inferred
 
 
-def infer_fast(ds: Dataset) -> tuple[Graph, list[str]]:
-    """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_dataset`): the new triples of the
-    asserted graphs of ``ds``, filtered like :func:`infer`, replace its ``graph/inferred`` named graph.
-    Returns that graph and the fallbacks to owlrl the rules took (plain words).
+def infer_fast(graphs: GraphSet) -> tuple[set[Any], list[str]]:
+    """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_triples`) over the asserted graphs of
+    ``graphs``: the new triples, filtered like :func:`infer`, as ``pyoxigraph.Triple`` (for ``graph/inferred``),
+    and the fallbacks to owlrl the rules took (plain words).
 
-    The rules run in a store of their own, whose literals are kept verbatim (an Oxigraph store rewrites
+    The rules run in a store whose literals are kept verbatim (an Oxigraph store rewrites
     ``xsd:nonNegativeInteger`` as ``xsd:integer``), so the inferences equal owlrl's term for term and the
-    written files are byte-identical between the engines.
+    written files are byte-identical between the engines. Where the rules do not cover the ontology, owlrl
+    runs on an rdflib copy of the graphs instead.
     """
-    from kg.engine.rules import infer_dataset
+    from kg.engine.rules import infer_triples
 
     notes: list[str] = []
-    inferred = infer_dataset(ds, report=lambda message: notes.append(f"OWL-RL: {message}"))
-    return inferred, notes
+    report = lambda message: notes.append(f"OWL-RL: {message}")  # noqa: E731
+    ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
+    names = graphs.asserted_names()
+    found = infer_triples((graphs.triples(name) for name in names), ontology, report=report)
+    if found is None:
+        ds = graphs.to_rdflib()
+        found = set(infer(ds))
+    convert = graphs.terms.triple_to_ox
+    return {convert(t) for t in found}, notes
 
 
 __all__ = ["asserted_graphs", "infer", "infer_fast"]

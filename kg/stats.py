@@ -67,9 +67,10 @@ def graph_sizes(ds: Dataset) -> dict[str, int]:
     return {str(name): len(ds.graph(name)) for name in graph_names(ds)}
 
 
-def compute(ds: Dataset, union: Graph) -> Stats:
-    """Compute :class:`Stats` for ``ds``; ``union`` is the union of its graphs (with inferences)."""
-    graphs = graph_sizes(ds)
+def compute(ds: Dataset | dict[str, int], union: Graph) -> Stats:
+    """Compute :class:`Stats` for ``ds`` (a dataset, or its triples per graph); ``union`` is the union of its
+    graphs (with inferences)."""
+    graphs = dict(ds) if isinstance(ds, dict) else graph_sizes(ds)
     classes = {_local(row[0]): int(row[1]) for row in union.query(_PER_CLASS)}
     domains = [
         DomainCount(str(r[0]), str(r[1] or ""), str(r[2] or ""), int(r[3])) for r in union.query(_PER_DOMAIN)

@@ -68,7 +68,7 @@ def test_exception_at_any_stage_leaves_the_previous_build(previous, other_data: 
         raise RuntimeError(f"injected at {stage}")
 
     if stage == "load":
-        monkeypatch.setattr(api, "load_dataset", boom)
+        monkeypatch.setattr(api, "load_graphs", boom)
     elif stage == "reason":  # both engines' entry points
         monkeypatch.setattr(reason, "infer", boom)
         monkeypatch.setattr(reason, "infer_fast", boom)

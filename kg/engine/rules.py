@@ -496,8 +496,11 @@ class _Codec:
     """rdflib ↔ pyoxigraph terms; with ``wrap``, non-string literals travel in a private datatype so that the
     store keeps their exact lexical form, datatype and language tag."""
 
-    def __init__(self, wrap: bool) -> None:
+    def __init__(self, wrap: bool, *, strings: bool = True) -> None:
         self.wrap = wrap
+        self.strings = strings
+        """With ``wrap``: whether ``"a"^^xsd:string`` is wrapped too (rdflib tells it from ``"a"``; data that
+        comes as pyoxigraph terms does not, see :func:`_wrapper`)."""
         self.terms: dict[Node, Any] = {}
         self.back: dict[Any, Node] = {}
 
@@ -520,7 +523,8 @@ class _Codec:
                 if self.wrap:
                     return ox.Literal(str(term), datatype=ox.NamedNode(_WRAP_LANGUAGE + term.language))
                 return ox.Literal(str(term), language=term.language)
-            if self.wrap and term.datatype is not None:  # xsd:string too: rdflib tells "a" from "a"^^xsd:string
+            if self.wrap and term.datatype is not None and (self.strings or str(term.datatype) != _XSD_STRING):
+                # xsd:string too (unless not ``strings``): rdflib tells "a" from "a"^^xsd:string
                 return ox.Literal(str(term), datatype=ox.NamedNode(_WRAP_DATATYPE + str(term.datatype)))
             if term.datatype is not None and str(term.datatype) != _XSD_STRING:
                 return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
@@ -755,6 +759,54 @@ def load_store(graphs: Iterable[Graph], *, wrap: bool = True) -> tuple[Any, _Cod
     return store, codec
 
 
+def _wrapper() -> Callable[[Any], Any]:
+    """A function that wraps a pyoxigraph literal the way :class:`_Codec` does (typed and tagged literals in a
+    private datatype the store keeps verbatim); other terms pass unchanged."""
+    import pyoxigraph as ox
+
+    datatypes: dict[str, Any] = {}
+
+    def wrap(term: Any) -> Any:
+        if type(term) is not ox.Literal:
+            return term
+        language = term.language
+        if language:
+            key = _WRAP_LANGUAGE + language
+        else:
+            datatype = term.datatype.value
+            if datatype == _XSD_STRING:
+                return term
+            key = _WRAP_DATATYPE + datatype
+        found = datatypes.get(key)
+        if found is None:
+            found = datatypes[key] = ox.NamedNode(key)
+        return ox.Literal(term.value, datatype=found)
+
+    return wrap
+
+
+def infer_triples(graphs: Iterable[Iterable[Any]], ontology: Graph, *,
+                  report: Report | None = None) -> set[tuple[Node, Node, Node]] | None:
+    """The OWL-RL inferences over the union of ``graphs`` (sets of ``pyoxigraph.Triple``, terms as loaded),
+    as rdflib triples filtered like the reference engine's; the rules come from ``ontology``.
+
+    Returns None when the rules do not cover the ontology (``report`` is told): the caller then reasons with
+    owlrl. Literals are wrapped so that the store keeps them verbatim (see the module docstring).
+    """
+    import pyoxigraph as ox
+
+    ruleset = RuleSet.from_ontology(ontology)
+    if ruleset.uncovered:
+        _note(report, _uncovered_message(ruleset))
+        return None
+    store = ox.Store()
+    wrap = _wrapper()
+    for triples in graphs:
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, wrap(t.object)) for t in triples)
+    return infer_store(store, ontology=ontology, report=report, rules=ruleset,
+                       _codec=_Codec(wrap=True, strings=False))
+
+
 def infer_dataset(ds: Dataset, *, report: Report | None = None) -> Graph:
     """What :func:`kg.reason.infer` does, with the generated rules: fill the ``graph/inferred`` named graph of
     ``ds`` with the new OWL-RL triples of its asserted graphs (replacing what was there) and return it.
@@ -783,4 +835,4 @@ def infer_dataset(ds: Dataset, *, report: Report | None = None) -> Graph:
     return inferred
 
 
-__all__ = ["Rule", "RuleSet", "infer_dataset", "infer_store", "load_store", "packaged_ontology"]
+__all__ = ["Rule", "RuleSet", "infer_dataset", "infer_store", "infer_triples", "load_store", "packaged_ontology"]

@@ -35,7 +35,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import InputError
-from kg.namespaces import PREFIXES
+from kg.namespaces import INFERRED_GRAPH, PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -166,8 +166,8 @@ class AssertedStore:
 class Engine:
     """How a build reasons and validates; chosen once (:func:`get_engine`) and carried by the knowledge graph.
 
-    Each stage takes the knowledge graph (:class:`kg.api.KnowledgeGraph`): its rdflib ``dataset`` and its
-    ``asserted_store`` (:class:`AssertedStore`, made once and shared). :attr:`fallbacks` lists, in plain
+    Each stage takes the knowledge graph (:class:`kg.api.KnowledgeGraph`): its ``graphs``
+    (:class:`kg.dataset.GraphSet`) and its ``asserted_store`` (:class:`AssertedStore`, made once and shared). :attr:`fallbacks` lists, in plain
     words, every construct the fast engine handed to the reference engine during this build (empty for the
     reference engine); the manifest records them and the CLI prints them.
     """
@@ -177,8 +177,8 @@ class Engine:
     def __init__(self) -> None:
         self.fallbacks: list[str] = []
 
-    def infer(self, kg: Any) -> Graph:
-        """Fill the ``graph/inferred`` named graph of ``kg.dataset`` with the OWL-RL inferences; return it."""
+    def infer(self, kg: Any) -> None:
+        """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
         raise NotImplementedError
 
     def validate(self, kg: Any) -> ValidationReport:
@@ -203,16 +203,15 @@ class ReferenceEngine(Engine):
 
     name = "reference"
 
-    def infer(self, kg: Any) -> Graph:
+    def infer(self, kg: Any) -> None:
         from kg.reason import infer
 
-        return infer(kg.dataset)
+        kg.replace_graph(INFERRED_GRAPH, infer(kg.rdflib_dataset()))
 
     def validate(self, kg: Any) -> ValidationReport:
-        from kg.load import union_graph
         from kg.validate import validate_reference
 
-        return validate_reference(union_graph(kg.dataset, inferred=False), kg.asserted_store)
+        return validate_reference(kg.asserted, kg.asserted_store)
 
     def validate_graph(self, data: Graph) -> ValidationReport:
         from kg.validate import validate_reference
@@ -225,12 +224,12 @@ class FastEngine(Engine):
 
     name = "fast"
 
-    def infer(self, kg: Any) -> Graph:
+    def infer(self, kg: Any) -> None:
         from kg.reason import infer_fast
 
-        inferred, notes = infer_fast(kg.dataset)
+        inferred, notes = infer_fast(kg.graphs)
         self._note(notes)
-        return inferred
+        kg.replace_graph(INFERRED_GRAPH, inferred)
 
     def validate(self, kg: Any) -> ValidationReport:
         from kg.validate import validate_fast
@@ -275,13 +274,19 @@ def _sorted_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[tuple]]], fmt: str) -> bytes:
+def _triple_key(t: Any) -> tuple[str, str, str]:
+    return str(t.subject), str(t.predicate), str(t.object)
+
+
+def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[Any]]], fmt: str, *,
+                     converted: bool = False) -> bytes:
     """Serialise ``(graph name, triples)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
     deterministically, with pyoxigraph's streaming writers.
 
     Triple formats take the triples of every pair as one graph (their union); quad formats write
     each pair as a named graph, in the order given. Triples are sorted by subject, predicate, object (their
-    N-Triples forms). Blank node ids are written as they are: give canonical ones for stable bytes.
+    N-Triples forms). Blank node ids are written as they are: give canonical ones for stable bytes. The
+    triples are rdflib triples, or ``pyoxigraph.Triple`` with ``converted``.
     """
     import pyoxigraph as ox
 
@@ -293,13 +298,13 @@ def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[tuple]]], fm
         graphs = [(None, {t for _name, triples in graphs for t in triples})]
     out: list[Any] = []
     for name, triples in graphs:
-        converted = [convert.triple(t) for t in set(triples)]
-        converted.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        ordered = list(set(triples)) if converted else [convert.triple(t) for t in set(triples)]
+        ordered.sort(key=_triple_key)
         if quads:
             graph = convert.term(name)
-            out.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in converted)
+            out.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in ordered)
         else:
-            out.extend(converted)
+            out.extend(ordered)
     prefixes = WRITE_PREFIXES if fmt in ("turtle", "trig") else None
     data = ox.serialize(out, format=formats[fmt], prefixes=prefixes)
     if prefixes:

@@ -8,6 +8,7 @@ tokens, or scores "same" by :func:`kg.ingest.normalise.name_score` (≥ 0.90 wit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any
@@ -46,18 +47,24 @@ def _sources(ds: Any) -> dict[str, set[str]]:
     """For each subject with an rdf:type, the graphs that type it: ``reference`` or an article id."""
     from rdflib import RDF
 
+    return typed_sources((str(s), getattr(g, "identifier", g)) for s, _p, _o, g in ds.quads((None, RDF.type, None,
+                                                                                             None)))
+
+
+def typed_sources(typed: Iterable[tuple[str, Any]]) -> dict[str, set[str]]:
+    """From (subject, graph name) pairs of ``rdf:type`` triples: for each subject, the graphs that type it,
+    as ``reference`` or an article id (other graphs left out)."""
     from kg.namespaces import REFERENCE_GRAPH
 
     out: dict[str, set[str]] = {}
-    for s, _p, _o, g in ds.quads((None, RDF.type, None, None)):
-        name = getattr(g, "identifier", g)
+    for subject, name in typed:
         if name == REFERENCE_GRAPH:
             where = "reference"
         elif "/graph/article/" in str(name):
             where = str(name).rsplit("/", 1)[-1]
         else:
             continue
-        out.setdefault(str(s), set()).add(where)
+        out.setdefault(str(subject), set()).add(where)
     return out
 
 
@@ -82,7 +89,8 @@ def _candidate_pairs(names: list[tuple[int, str, tuple[str, ...]]]) -> set[tuple
     return pairs
 
 
-def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = None) -> list[DuplicateWarning]:
+def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = None,
+                    sources: dict[str, set[str]] | None = None) -> list[DuplicateWarning]:
     """Near-duplicate people and organisations of a dataset (``graph``: its union, or ``index``: its lookup
     index, if already made; ``ds`` tells where each entity is described).
 
@@ -93,7 +101,8 @@ def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = No
 
     if index is None:
         index = build_index(graph if graph is not None else union_graph(ds, inferred=False))
-    sources = _sources(ds)
+    if sources is None:
+        sources = _sources(ds)
     found: dict[tuple[str, str], DuplicateWarning] = {}
     for type_ in CHECKED_TYPES:
         ents = [e for e in index.entities if e.type == type_]

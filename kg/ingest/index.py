@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kg.errors import InputError
@@ -239,6 +240,35 @@ class LookupIndex:
                 out.append(Candidate(ent.iri, score, ent.type, ent.labels, name, _decision(score, complete)))
         out.sort(key=lambda c: (-c.score, c.iri))
         return out[:limit]
+
+
+def index_graph(triples: Iterable[Any], from_ox: Callable[[Any], Any]) -> Any:
+    """The part of the asserted triples (``pyoxigraph.Triple``) that :func:`build_index` reads, as a small rdflib
+    graph: ``rdfs:subClassOf`` axioms, the ``rdf:type`` triples of lookup types, and names. ``from_ox``
+    converts a term to rdflib."""
+    from rdflib import RDF, RDFS, Graph
+    from rdflib.namespace import SKOS
+
+    subclass, rdf_type = str(RDFS.subClassOf), str(RDF.type)
+    names = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
+    graph = Graph()
+    typed: list[Any] = []
+    named: list[Any] = []
+    for t in triples:
+        p = t.predicate.value
+        if p == subclass:
+            graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        elif p == rdf_type:
+            typed.append(t)
+        elif p in names:
+            named.append(t)
+    wanted = {str(c) for cls in type_classes().values() for c in graph.transitive_subjects(RDFS.subClassOf, cls)}
+    for t in typed:
+        if getattr(t.object, "value", None) in wanted:
+            graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+    for t in named:
+        graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+    return graph
 
 
 def build_index(graph: Any) -> LookupIndex:

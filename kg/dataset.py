@@ -1,0 +1,263 @@
+"""The build's dataset: named graphs of pyoxigraph triples, every term exactly as it was loaded.
+
+A build carries one :class:`GraphSet` from stage to stage: loading fills it (ontology, reference data, one graph
+per article), reasoning adds ``graph/inferred``, validation and queries read it through Oxigraph stores made
+from it, and writing serialises it. Its terms are pyoxigraph terms held in Python sets, one set per named graph —
+not an Oxigraph ``Store``, which rewrites typed literals to their canonical form (``"07"^^xsd:integer`` →
+``"7"``, ``xsd:nonNegativeInteger`` → ``xsd:integer``), so that what was loaded is what is written.
+
+Why not an rdflib ``Dataset``: at a million triples rdflib's memory store costs several GiB and about 20 µs per
+added triple, and its writers are quadratic. The rdflib view (:meth:`GraphSet.to_rdflib`) is still there for
+the parts of the library that work on rdflib graphs (the reference engine, the web pages, publishing): it is
+made on demand, from the same terms.
+
+Writing (:meth:`GraphSet.serialize`) is deterministic: graphs in IRI order, triples sorted by the N-Triples
+forms of subject, predicate and object, ``"a"^^xsd:string`` written as ``"a"`` (one RDF 1.1 term), and blank
+nodes relabelled from the graph's structure (:func:`rdflib.compare.to_canonical_graph`, on the triples that
+hold a blank node), so that the same input gives the same bytes in every process and with either engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class TermCache:
+    """Converts terms between rdflib and pyoxigraph, each distinct IRI once (most triples share their IRIs)."""
+
+    def __init__(self) -> None:
+        self._to_ox: dict[Node, Any] = {}
+        self._from_ox: dict[Any, Node] = {}
+        self._bnodes: dict[str, Any] = {}
+
+    def to_ox(self, term: Node) -> Any:
+        """An rdflib term as a pyoxigraph term (see :func:`kg.engine.store.to_ox`)."""
+        if isinstance(term, URIRef):
+            found = self._to_ox.get(term)
+            if found is None:
+                from kg.engine.store import to_ox
+
+                found = self._to_ox[term] = to_ox(term)
+            return found
+        from kg.engine.store import to_ox
+
+        return to_ox(term, self._bnodes)
+
+    def triple_to_ox(self, triple: tuple[Node, Node, Node]) -> Any:
+        """An rdflib triple as a ``pyoxigraph.Triple``."""
+        import pyoxigraph as ox
+
+        s, p, o = triple
+        return ox.Triple(self.to_ox(s), self.to_ox(p), self.to_ox(o))
+
+    def from_ox(self, term: Any) -> Node:
+        """A pyoxigraph term as an rdflib term (``xsd:string`` literals as simple literals)."""
+        import pyoxigraph as ox
+
+        if isinstance(term, ox.NamedNode):
+            found = self._from_ox.get(term)
+            if found is None:
+                found = self._from_ox[term] = URIRef(term.value)
+            return found
+        from kg.engine.store import from_ox
+
+        return from_ox(term)  # type: ignore[return-value]
+
+    def triple_from_ox(self, triple: Any) -> tuple[Node, Node, Node]:
+        """A ``pyoxigraph.Triple`` (or ``Quad``) as an rdflib triple."""
+        return self.from_ox(triple.subject), self.from_ox(triple.predicate), self.from_ox(triple.object)
+
+
+def _has_bnode(triple: Any) -> bool:
+    import pyoxigraph as ox
+
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+class GraphSet:
+    """Named graphs (rdflib ``URIRef`` names) of ``pyoxigraph.Triple`` sets: the dataset of one build."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[URIRef, set[Any]] = {}
+        self.terms = TermCache()
+
+    # -- contents ---------------------------------------------------------------------------------------
+    def names(self) -> list[URIRef]:
+        """The names of the non-empty graphs, sorted."""
+        return sorted(name for name, triples in self._graphs.items() if triples)
+
+    def asserted_names(self) -> list[URIRef]:
+        """Every graph but the inferred one (ontology, reference data, articles), sorted."""
+        return [name for name in self.names() if name != INFERRED_GRAPH]
+
+    def triples(self, name: URIRef) -> set[Any]:
+        """The triples of graph ``name`` (empty when there is no such graph); do not change the set."""
+        return self._graphs.get(URIRef(name), set())
+
+    def __contains__(self, name: object) -> bool:
+        return bool(self._graphs.get(name))  # type: ignore[call-overload]
+
+    def __len__(self) -> int:
+        """The number of triples, counted once per graph that holds them."""
+        return sum(len(triples) for triples in self._graphs.values())
+
+    def sizes(self) -> dict[str, int]:
+        """Triples per non-empty graph, by graph IRI."""
+        return {str(name): len(self._graphs[name]) for name in self.names()}
+
+    def set_graph(self, name: URIRef, triples: Iterable[Any]) -> None:
+        """Replace graph ``name`` by ``triples`` (``pyoxigraph.Triple``)."""
+        self._graphs[URIRef(name)] = set(triples)
+
+    def set_rdflib_graph(self, name: URIRef, graph: Iterable[tuple[Node, Node, Node]]) -> None:
+        """Replace graph ``name`` by the triples of an rdflib graph (or any rdflib triples)."""
+        convert = self.terms.triple_to_ox
+        self._graphs[URIRef(name)] = {convert(t) for t in graph}
+
+    def union(self, names: Iterable[URIRef] | None = None) -> set[Any]:
+        """The triples of the graphs ``names`` (None: every graph), each once."""
+        chosen = self.names() if names is None else names
+        out: set[Any] = set()
+        for name in chosen:
+            out.update(self.triples(name))
+        return out
+
+    def quads(self, names: Iterable[URIRef] | None = None) -> Iterator[Any]:
+        """``pyoxigraph.Quad`` of the graphs ``names`` (None: every graph), graph by graph."""
+        import pyoxigraph as ox
+
+        for name in self.names() if names is None else names:
+            graph = ox.NamedNode(str(name))
+            for t in self.triples(name):
+                yield ox.Quad(t.subject, t.predicate, t.object, graph)
+
+    # -- rdflib views -----------------------------------------------------------------------------------
+    def rdflib_graph(self, name: URIRef) -> Graph:
+        """Graph ``name`` as a new in-memory rdflib graph."""
+        graph = Graph(identifier=URIRef(name))
+        bind_prefixes(graph)
+        convert = self.terms.triple_from_ox
+        for t in self.triples(name):
+            graph.add(convert(t))
+        return graph
+
+    def to_rdflib(self, store: str = "default") -> Dataset:
+        """Every graph in a new rdflib ``Dataset`` on the named store plugin (see :func:`kg.load.new_dataset`)."""
+        from kg.load import new_dataset
+
+        ds = new_dataset(store)
+        convert = self.terms.triple_from_ox
+        for name in self.names():
+            target = ds.graph(name)
+            if store == "default":
+                for t in self.triples(name):
+                    target.add(convert(t))
+            else:
+                target.addN((*convert(t), target) for t in self.triples(name))
+        return ds
+
+    @classmethod
+    def from_rdflib(cls, ds: Dataset) -> GraphSet:
+        """The named graphs of an rdflib dataset (its own default graph left out)."""
+        from kg.load import graph_names
+
+        graphs = cls()
+        for name in graph_names(ds):
+            graphs.set_rdflib_graph(name, ds.graph(name))
+        return graphs
+
+    @classmethod
+    def parse(cls, path: Any, *, label: str | None = None) -> GraphSet:
+        """The named graphs of a TriG or N-Quads file written by a build (pyoxigraph's parser: terms verbatim).
+        Raises :class:`kg.errors.RDFSyntaxError` naming the file, line and column."""
+        import pyoxigraph as ox
+
+        from kg.errors import Location, RDFSyntaxError
+
+        fmt = ox.RdfFormat.N_QUADS if str(path).endswith(".nq") else ox.RdfFormat.TRIG
+        graphs: dict[URIRef, set[Any]] = {}
+        names: dict[Any, URIRef] = {}
+        try:
+            for quad in ox.parse(path=str(path), format=fmt):
+                name = names.get(quad.graph_name)
+                if name is None:
+                    if not isinstance(quad.graph_name, ox.NamedNode):
+                        continue  # the default graph: a build writes none
+                    name = names[quad.graph_name] = URIRef(quad.graph_name.value)
+                    graphs[name] = set()
+                graphs[name].add(quad.triple)
+        except SyntaxError as exc:
+            where = Location(label or str(path), getattr(exc, "lineno", None), getattr(exc, "offset", None))
+            raise RDFSyntaxError(f"could not be read: {exc.msg}", where) from None
+        out = cls()
+        out._graphs = graphs
+        return out
+
+    # -- stores -------------------------------------------------------------------------------------------
+    def store(self, names: Iterable[URIRef] | None = None) -> pyoxigraph.Store:
+        """A new in-memory Oxigraph store holding the union of ``names`` (None: every graph) in its default
+        graph, each triple once (beware: the store rewrites typed literals to their canonical form)."""
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        for name in self.names() if names is None else names:
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples(name))
+        return store
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def _canonical(self, triples: set[Any]) -> set[Any]:
+        """``triples`` with their blank nodes relabelled from the structure around them (unchanged when there
+        is none): :func:`rdflib.compare.to_canonical_graph` over the triples that hold a blank node, which are
+        all its labels depend on."""
+        with_bnodes = [t for t in triples if _has_bnode(t)]
+        if not with_bnodes:
+            return triples
+        from rdflib.compare import to_canonical_graph
+
+        g = Graph()
+        terms = TermCache()
+        for t in with_bnodes:
+            g.add(terms.triple_from_ox(t))
+        relabelled = {terms.triple_to_ox(_canonical_object(t)) for t in to_canonical_graph(g)}
+        return (triples - set(with_bnodes)) | relabelled
+
+    def serialize(self, names: list[URIRef], fmt: str) -> bytes:
+        """The graphs ``names`` in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``), deterministically (see the
+        module docstring). Triple formats write the union of the graphs; quad formats each graph by name."""
+        from kg.engine.store import serialize_sorted
+
+        if fmt in ("trig", "nquads"):
+            pairs = [(name, self._canonical(self.triples(name))) for name in names]
+        else:
+            pairs = [(None, self._canonical(self.union(names)))]
+        data = serialize_sorted(pairs, fmt, converted=True)
+        if fmt in ("nt", "nquads"):
+            lines = sorted({line for line in data.splitlines() if line.strip()})
+            data = b"\n".join(lines) + b"\n"
+        return data
+
+
+def _canonical_object(triple: tuple[Node, Node, Node]) -> tuple[Node, Node, Node]:
+    s, p, o = triple
+    if isinstance(o, Literal) and o.datatype is not None and str(o.datatype) == _XSD_STRING and not o.language:
+        return s, p, Literal(str(o))
+    return s, p, o
+
+
+def is_ontology_or_inferred(name: URIRef) -> bool:
+    """Whether ``name`` is one of the graphs a plain export leaves out (the ontology, the inferences)."""
+    return name in (ONTOLOGY_GRAPH, INFERRED_GRAPH)
+
+
+__all__ = ["GraphSet", "TermCache", "is_ontology_or_inferred"]
