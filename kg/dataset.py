@@ -19,13 +19,14 @@ hold a blank node), so that the same input gives the same bytes in every process
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -77,12 +78,6 @@ class TermCache:
     def triple_from_ox(self, triple: Any) -> tuple[Node, Node, Node]:
         """A ``pyoxigraph.Triple`` (or ``Quad``) as an rdflib triple."""
         return self.from_ox(triple.subject), self.from_ox(triple.predicate), self.from_ox(triple.object)
-
-
-def _has_bnode(triple: Any) -> bool:
-    import pyoxigraph as ox
-
-    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 class GraphSet:
@@ -216,36 +211,61 @@ class GraphSet:
         return store
 
     # -- writing ----------------------------------------------------------------------------------------
-    def _canonical(self, triples: set[Any]) -> set[Any]:
-        """``triples`` with their blank nodes relabelled from the structure around them (unchanged when there
-        is none): :func:`rdflib.compare.to_canonical_graph` over the triples that hold a blank node, which are
-        all its labels depend on."""
-        with_bnodes = [t for t in triples if _has_bnode(t)]
-        if not with_bnodes:
-            return triples
+    def _lines(self, name: URIRef) -> tuple[list[bytes], list[Any]]:
+        """The N-Triples lines of graph ``name``'s triples that hold no blank node, and the triples that do."""
+        from kg.engine.store import _lines
+
+        triples = list(self.triples(name))
+        lines = _lines(triples)
+        if not any(b"_:" in line for line in lines):
+            return lines, []
+        plain: list[bytes] = []
+        blank: list[Any] = []
+        for line, triple in zip(lines, triples, strict=True):
+            if line.startswith(b"_:") or _BNODE_OBJECT.search(line):
+                blank.append(triple)
+            else:
+                plain.append(line)
+        return plain, blank
+
+    @staticmethod
+    def _canonical_lines(triples: list[Any]) -> list[bytes]:
+        """The N-Triples lines of ``triples`` (each holding a blank node) with their blank nodes relabelled
+        from the structure around them (:func:`rdflib.compare.to_canonical_graph`: the labels depend on these
+        triples alone)."""
+        if not triples:
+            return []
         from rdflib.compare import to_canonical_graph
+
+        from kg.engine.store import _lines
 
         g = Graph()
         terms = TermCache()
-        for t in with_bnodes:
+        for t in triples:
             g.add(terms.triple_from_ox(t))
-        relabelled = {terms.triple_to_ox(_canonical_object(t)) for t in to_canonical_graph(g)}
-        return (triples - set(with_bnodes)) | relabelled
+        return _lines([terms.triple_to_ox(_canonical_object(t)) for t in to_canonical_graph(g)])
 
     def serialize(self, names: list[URIRef], fmt: str) -> bytes:
         """The graphs ``names`` in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``), deterministically (see the
-        module docstring). Triple formats write the union of the graphs; quad formats each graph by name."""
-        from kg.engine.store import serialize_sorted
+        module docstring). Triple formats write the union of the graphs (blank nodes relabelled over the
+        union); quad formats each graph by name (relabelled per graph)."""
+        from kg.engine.store import serialize_lines
 
+        split = {name: self._lines(name) for name in names}
         if fmt in ("trig", "nquads"):
-            pairs = [(name, self._canonical(self.triples(name))) for name in names]
+            pairs = [(name, plain + self._canonical_lines(blank)) for name, (plain, blank) in split.items()]
         else:
-            pairs = [(None, self._canonical(self.union(names)))]
-        data = serialize_sorted(pairs, fmt, converted=True)
-        if fmt in ("nt", "nquads"):
-            lines = sorted({line for line in data.splitlines() if line.strip()})
-            data = b"\n".join(lines) + b"\n"
-        return data
+            lines: list[bytes] = []
+            blank_union: list[Any] = []
+            for plain, blank in split.values():
+                lines.extend(plain)
+                blank_union.extend(blank)
+            pairs = [(None, lines + self._canonical_lines(list(set(blank_union))))]
+        return serialize_lines(pairs, fmt)
+
+
+_BNODE_OBJECT = re.compile(rb" _:\S+ \.$")
+"""An N-Triples line whose object is a blank node (a literal's text cannot end the line this way: it is quoted)."""
 
 
 def _canonical_object(triple: tuple[Node, Node, Node]) -> tuple[Node, Node, Node]:
@@ -255,9 +275,4 @@ def _canonical_object(triple: tuple[Node, Node, Node]) -> tuple[Node, Node, Node
     return s, p, o
 
 
-def is_ontology_or_inferred(name: URIRef) -> bool:
-    """Whether ``name`` is one of the graphs a plain export leaves out (the ontology, the inferences)."""
-    return name in (ONTOLOGY_GRAPH, INFERRED_GRAPH)
-
-
-__all__ = ["GraphSet", "TermCache", "is_ontology_or_inferred"]
+__all__ = ["GraphSet", "TermCache"]

@@ -162,9 +162,6 @@ def serialize_graphs(ds: Dataset, names: list[URIRef], fmt: str) -> bytes:
             for name in names:
                 union.update(map(canonical, ds.graph(name)))
             data = serialize_sorted([(None, _canonical_bnodes(union))], spec.name)
-        if spec.name in ("nt", "nquads"):
-            lines = sorted({line for line in data.splitlines() if line.strip()})
-            data = b"\n".join(lines) + b"\n"
         return data
     data = sorted_graph(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
     if spec.name == "jsonld":

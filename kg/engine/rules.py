@@ -72,10 +72,7 @@ rules never look inside literals) and unwraps the results, so its triples equal 
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import stat
-import tempfile
 import uuid
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
@@ -85,6 +82,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.cache import cache_dir, read_trusted, write_atomic
 from kg.namespaces import BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -410,20 +408,6 @@ _CACHE: dict[int, RuleSet] = {}
 _CACHE_SIZE = 8
 
 
-def cache_dir() -> Path | None:
-    """Where generated rule sets are kept between processes: ``KG_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or
-    ``~/.cache``, under ``ict-coop-kg``. ``KG_CACHE_DIR=""`` (empty) turns the cache off (None).
-
-    owlrl's closure of the ontology costs seconds in every process; the rules it yields depend only on the
-    ontology's triples and this module, which is what the cache file's name is a digest of.
-    """
-    configured = os.environ.get("KG_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ict-coop-kg"
-
-
 def _cache_file(key: int) -> Path | None:
     folder = cache_dir()
     if folder is None:
@@ -447,22 +431,17 @@ def _prune(folder: Path) -> None:
 
 
 def _read_cached(key: int, ontology: Graph) -> RuleSet | None:
-    """The rule set a previous process generated for this ontology, or None. Only a regular file owned by this
-    user and writable by no one else is read (it is a pickle); anything unreadable counts as no cache."""
+    """The rule set a previous process generated for this ontology, or None. Only a trusted file is read (it is
+    a pickle; see :func:`kg.cache.read_trusted`); anything unreadable counts as no cache."""
     path = _cache_file(key)
     if path is None:
         return None
+    data = read_trusted(path)
+    if data is None:
+        return None
     try:
-        folder = path.parent.lstat()
-        if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != os.getuid() or folder.st_mode & 0o022:
-            return None  # a folder someone else can write to: its files could be swapped at any time
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as cached:
-            info = os.fstat(cached.fileno())  # the file read, not whatever the name points to now
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-                return None
-            found = pickle.loads(cached.read())
-    except Exception:  # no file, or a broken one: generate anew
+        found = pickle.loads(data)
+    except Exception:  # a broken file: generate anew
         return None
     if not isinstance(found, RuleSet):
         return None
@@ -474,20 +453,11 @@ def _write_cached(key: int, rules: RuleSet) -> None:
     path = _cache_file(key)
     if path is None:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = pickle.dumps(replace(rules, ontology=Graph(), closure=Graph()))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".owlrl-rules-")
+    if write_atomic(path, pickle.dumps(replace(rules, ontology=Graph(), closure=Graph()))):
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        _prune(path.parent)
-    except OSError:
-        pass
+            _prune(path.parent)
+        except OSError:
+            pass
 
 
 # -- running -------------------------------------------------------------------------------------------------

@@ -274,42 +274,60 @@ def _sorted_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def _triple_key(t: Any) -> tuple[str, str, str]:
-    return str(t.subject), str(t.predicate), str(t.object)
+def _lines(triples: list[Any]) -> list[bytes]:
+    """The N-Triples lines of ``triples`` (``pyoxigraph.Triple``), each ``s p o .`` without its newline."""
+    import pyoxigraph as ox
+
+    if not triples:
+        return []
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")[:-1]
 
 
 def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[Any]]], fmt: str, *,
                      converted: bool = False) -> bytes:
     """Serialise ``(graph name, triples)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
-    deterministically, with pyoxigraph's streaming writers.
+    deterministically (see :func:`serialize_lines`). Blank node ids are written as they are: give canonical
+    ones for stable bytes. The triples are rdflib triples, or ``pyoxigraph.Triple`` with ``converted``."""
+    convert = _Converter()
+    pairs = []
+    for name, triples in graphs:
+        ox_triples = list(triples) if converted else [convert.triple(t) for t in set(triples)]
+        pairs.append((name, _lines(ox_triples)))
+    return serialize_lines(pairs, fmt)
 
-    Triple formats take the triples of every pair as one graph (their union); quad formats write
-    each pair as a named graph, in the order given. Triples are sorted by subject, predicate, object (their
-    N-Triples forms). Blank node ids are written as they are: give canonical ones for stable bytes. The
-    triples are rdflib triples, or ``pyoxigraph.Triple`` with ``converted``.
+
+def serialize_lines(graphs: Iterable[tuple[URIRef | None, Iterable[bytes]]], fmt: str) -> bytes:
+    """Serialise ``(graph name, N-Triples lines)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
+    deterministically, with pyoxigraph's writers.
+
+    Triple formats take the lines of every pair as one graph (their union); quad formats write each pair as a
+    named graph, in the order given (N-Quads then sorts every line). Triples are sorted by subject, predicate,
+    object, each compared in its N-Triples form: that is the order of their N-Triples lines as bytes (a term's
+    form is never a proper prefix of another's followed by anything below the space that separates them, and
+    UTF-8 keeps code point order), so the lines are sorted as bytes and the sorted text is parsed again into
+    the Turtle or TriG writer, which keeps the order and groups consecutive triples of one subject (``;``) and
+    predicate (``,``). The ``@prefix`` lines are sorted too, so the bytes depend on the triples alone.
     """
     import pyoxigraph as ox
 
-    formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
-               "nquads": ox.RdfFormat.N_QUADS}
-    convert = _Converter()
-    quads = fmt in ("trig", "nquads")
-    if not quads:  # one graph: the union of every pair's triples
-        graphs = [(None, {t for _name, triples in graphs for t in triples})]
-    out: list[Any] = []
-    for name, triples in graphs:
-        ordered = list(set(triples)) if converted else [convert.triple(t) for t in set(triples)]
-        ordered.sort(key=_triple_key)
-        if quads:
-            graph = convert.term(name)
-            out.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in ordered)
-        else:
-            out.extend(ordered)
-    prefixes = WRITE_PREFIXES if fmt in ("turtle", "trig") else None
-    data = ox.serialize(out, format=formats[fmt], prefixes=prefixes)
-    if prefixes:
-        data = _sorted_prefix_lines(data)
-    return data
+    if fmt in ("trig", "nquads"):
+        lines: list[bytes] = []
+        for name, graph_lines in graphs:
+            graph = b" " + str(to_ox(name)).encode("utf-8") + b" ."  # type: ignore[arg-type]
+            lines.extend(line[:-2] + graph for line in sorted(set(graph_lines)))
+        if fmt == "nquads":
+            lines.sort()
+        text, parsed = b"\n".join(lines) + b"\n", ox.RdfFormat.N_QUADS
+    else:
+        union: set[bytes] = set()
+        for _name, graph_lines in graphs:
+            union.update(graph_lines)
+        text, parsed = b"\n".join(sorted(union)) + b"\n", ox.RdfFormat.N_TRIPLES
+    if fmt in ("nt", "nquads"):
+        return text
+    formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
+    data = ox.serialize(ox.parse(text, format=parsed), format=formats[fmt], prefixes=WRITE_PREFIXES)
+    return _sorted_prefix_lines(data)
 
 
 __all__ = [
@@ -322,6 +340,7 @@ __all__ = [
     "ReferenceEngine",
     "from_ox",
     "get_engine",
+    "serialize_lines",
     "serialize_sorted",
     "to_ox",
 ]
