@@ -407,9 +407,7 @@ class KnowledgeGraph:
 
         if self._ds is not None:
             return build_index(self.asserted)
-        graphs = self.graphs
-        triples = (t for name in graphs.asserted_names() for t in graphs.triples(name))
-        return build_index(index_graph(triples, graphs.terms.from_ox))
+        return build_index(index_graph(self.asserted_store))
 
     @cached_property
     def duplicates(self) -> list[Any]:
@@ -441,11 +439,12 @@ class KnowledgeGraph:
         fault_point("write")
         report = self._report
         graphs = self.graphs
-        outputs: dict[str, bytes] = {
-            DATASET_FILE: _export.serialize_graphset(graphs, "trig", inferred=True),
-            "asserted.ttl": _export.serialize_graphset(graphs, "turtle"),
-            "inferred.ttl": graphs.serialize([INFERRED_GRAPH], "turtle"),
-        }
+        trig, asserted, inferred = graphs.serialize_many([
+            (_export.export_graphs(graphs, inferred=True), "trig"),
+            (_export.export_graphs(graphs, inferred=False), "turtle"),
+            ([INFERRED_GRAPH], "turtle"),
+        ])
+        outputs: dict[str, bytes] = {DATASET_FILE: trig, "asserted.ttl": asserted, "inferred.ttl": inferred}
         if report is not None:
             outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
             outputs["validation.json"] = report.to_json().encode("utf-8")

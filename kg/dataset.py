@@ -211,30 +211,34 @@ class GraphSet:
         return store
 
     # -- writing ----------------------------------------------------------------------------------------
-    def _lines(self, name: URIRef) -> tuple[list[bytes], list[Any]]:
-        """The N-Triples lines of graph ``name``'s triples that hold no blank node, and the triples that do."""
-        from kg.engine.store import _lines
+    def _lines(self, name: URIRef) -> tuple[list[bytes], list[Any], list[Any]]:
+        """Graph ``name``'s triples that hold no blank node with their N-Triples lines (same order), and the
+        triples that hold one."""
+        import pyoxigraph as ox
 
         triples = list(self.triples(name))
-        lines = _lines(triples)
-        if not any(b"_:" in line for line in lines):
-            return lines, []
-        plain: list[bytes] = []
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+        lines = data.split(b"\n")[:-1]
+        if b"_:" not in data:
+            return lines, triples, []
+        plain_lines: list[bytes] = []
+        plain: list[Any] = []
         blank: list[Any] = []
         for line, triple in zip(lines, triples, strict=True):
             if line.startswith(b"_:") or _BNODE_OBJECT.search(line):
                 blank.append(triple)
             else:
-                plain.append(line)
-        return plain, blank
+                plain_lines.append(line)
+                plain.append(triple)
+        return plain_lines, plain, blank
 
     @staticmethod
-    def _canonical_lines(triples: list[Any]) -> list[bytes]:
-        """The N-Triples lines of ``triples`` (each holding a blank node) with their blank nodes relabelled
-        from the structure around them (:func:`rdflib.compare.to_canonical_graph`: the labels depend on these
-        triples alone)."""
+    def _canonical(triples: list[Any]) -> tuple[list[bytes], list[Any]]:
+        """``triples`` (each holding a blank node) with their blank nodes relabelled from the structure around
+        them (:func:`rdflib.compare.to_canonical_graph`: the labels depend on these triples alone), and their
+        N-Triples lines."""
         if not triples:
-            return []
+            return [], []
         from rdflib.compare import to_canonical_graph
 
         from kg.engine.store import _lines
@@ -243,25 +247,42 @@ class GraphSet:
         terms = TermCache()
         for t in triples:
             g.add(terms.triple_from_ox(t))
-        return _lines([terms.triple_to_ox(_canonical_object(t)) for t in to_canonical_graph(g)])
+        relabelled = [terms.triple_to_ox(_canonical_object(t)) for t in to_canonical_graph(g)]
+        return _lines(relabelled), relabelled
 
     def serialize(self, names: list[URIRef], fmt: str) -> bytes:
         """The graphs ``names`` in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``), deterministically (see the
         module docstring). Triple formats write the union of the graphs (blank nodes relabelled over the
         union); quad formats each graph by name (relabelled per graph)."""
+        return self.serialize_many([(names, fmt)])[0]
+
+    def serialize_many(self, requests: list[tuple[list[URIRef], str]]) -> list[bytes]:
+        """What :meth:`serialize` gives for each ``(names, fmt)`` of ``requests``, each graph turned into
+        N-Triples lines once for all of them (a build writes the same graphs to several files)."""
         from kg.engine.store import serialize_lines
 
-        split = {name: self._lines(name) for name in names}
-        if fmt in ("trig", "nquads"):
-            pairs = [(name, plain + self._canonical_lines(blank)) for name, (plain, blank) in split.items()]
-        else:
-            lines: list[bytes] = []
-            blank_union: list[Any] = []
-            for plain, blank in split.values():
-                lines.extend(plain)
-                blank_union.extend(blank)
-            pairs = [(None, lines + self._canonical_lines(list(set(blank_union))))]
-        return serialize_lines(pairs, fmt)
+        split = {name: self._lines(name) for names, _fmt in requests for name in dict.fromkeys(names)}
+        out = []
+        for names, fmt in requests:
+            if fmt in ("trig", "nquads"):
+                pairs = []
+                for name in names:
+                    lines, triples, blank = split[name]
+                    blank_lines, blank_triples = self._canonical(blank)
+                    pairs.append((name, lines + blank_lines, triples + blank_triples))
+            else:
+                all_lines: list[bytes] = []
+                all_triples: list[Any] = []
+                blank_union: set[Any] = set()
+                for name in names:
+                    lines, triples, blank = split[name]
+                    all_lines.extend(lines)
+                    all_triples.extend(triples)
+                    blank_union.update(blank)
+                blank_lines, blank_triples = self._canonical(list(blank_union))
+                pairs = [(None, all_lines + blank_lines, all_triples + blank_triples)]
+            out.append(serialize_lines(pairs, fmt))
+        return out
 
 
 _BNODE_OBJECT = re.compile(rb" _:\S+ \.$")

@@ -292,42 +292,51 @@ def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[Any]]], fmt:
     pairs = []
     for name, triples in graphs:
         ox_triples = list(triples) if converted else [convert.triple(t) for t in set(triples)]
-        pairs.append((name, _lines(ox_triples)))
+        pairs.append((name, _lines(ox_triples), ox_triples))
     return serialize_lines(pairs, fmt)
 
 
-def serialize_lines(graphs: Iterable[tuple[URIRef | None, Iterable[bytes]]], fmt: str) -> bytes:
-    """Serialise ``(graph name, N-Triples lines)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
-    deterministically, with pyoxigraph's writers.
+def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]]], fmt: str) -> bytes:
+    """Serialise ``(graph name, N-Triples lines, triples)`` triples (the lines of the ``pyoxigraph.Triple``
+    triples, in the same order) in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``) deterministically, with
+    pyoxigraph's writers.
 
-    Triple formats take the lines of every pair as one graph (their union); quad formats write each pair as a
-    named graph, in the order given (N-Quads then sorts every line). Triples are sorted by subject, predicate,
+    Triple formats take the triples of every graph as one graph (their union); quad formats write each graph by
+    name, in the order given (N-Quads then sorts every line). Triples are sorted by subject, predicate,
     object, each compared in its N-Triples form: that is the order of their N-Triples lines as bytes (a term's
     form is never a proper prefix of another's followed by anything below the space that separates them, and
-    UTF-8 keeps code point order), so the lines are sorted as bytes and the sorted text is parsed again into
-    the Turtle or TriG writer, which keeps the order and groups consecutive triples of one subject (``;``) and
-    predicate (``,``). The ``@prefix`` lines are sorted too, so the bytes depend on the triples alone.
+    UTF-8 keeps code point order), so the lines are sorted as bytes, and the Turtle or TriG writer, which keeps
+    the order it is given, groups consecutive triples of one subject (``;``) and predicate (``,``). The
+    ``@prefix`` lines are sorted too, so the bytes depend on the triples alone.
     """
     import pyoxigraph as ox
 
-    if fmt in ("trig", "nquads"):
-        lines: list[bytes] = []
-        for name, graph_lines in graphs:
-            graph = b" " + str(to_ox(name)).encode("utf-8") + b" ."  # type: ignore[arg-type]
-            lines.extend(line[:-2] + graph for line in sorted(set(graph_lines)))
-        if fmt == "nquads":
-            lines.sort()
-        text, parsed = b"\n".join(lines) + b"\n", ox.RdfFormat.N_QUADS
+    quads = fmt in ("trig", "nquads")
+    ordered: list[tuple[URIRef | None, dict[bytes, Any]]] = []
+    if quads:
+        for name, lines, triples in graphs:
+            ordered.append((name, dict(zip(lines, triples, strict=True))))
     else:
-        union: set[bytes] = set()
-        for _name, graph_lines in graphs:
-            union.update(graph_lines)
-        text, parsed = b"\n".join(sorted(union)) + b"\n", ox.RdfFormat.N_TRIPLES
-    if fmt in ("nt", "nquads"):
-        return text
-    formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
-    data = ox.serialize(ox.parse(text, format=parsed), format=formats[fmt], prefixes=WRITE_PREFIXES)
-    return _sorted_prefix_lines(data)
+        union: dict[bytes, Any] = {}
+        for _name, lines, triples in graphs:
+            union.update(zip(lines, triples, strict=True))
+        ordered.append((None, union))
+    if fmt == "nt":
+        return b"".join(line + b"\n" for line in sorted(ordered[0][1]))
+    if quads:
+        # N-Quads lines, graph by graph; a pyoxigraph Quad is made faster by its parser than by its constructor
+        out = []
+        for name, by_line in ordered:
+            graph = b" " + str(to_ox(name)).encode("utf-8") + b" ."  # type: ignore[arg-type]
+            out.extend(line[:-2] + graph for line in sorted(by_line))
+        if fmt == "nquads":
+            return b"".join(line + b"\n" for line in sorted(out))
+        items: Any = ox.parse(b"".join(line + b"\n" for line in out), format=ox.RdfFormat.N_QUADS)
+        written = ox.RdfFormat.TRIG
+    else:
+        by_line = ordered[0][1]
+        items, written = [by_line[line] for line in sorted(by_line)], ox.RdfFormat.TURTLE
+    return _sorted_prefix_lines(ox.serialize(items, format=written, prefixes=WRITE_PREFIXES))
 
 
 __all__ = [

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from kg.errors import InputError
@@ -242,32 +241,24 @@ class LookupIndex:
         return out[:limit]
 
 
-def index_graph(triples: Iterable[Any], from_ox: Callable[[Any], Any]) -> Any:
-    """The part of the asserted triples (``pyoxigraph.Triple``) that :func:`build_index` reads, as a small rdflib
-    graph: ``rdfs:subClassOf`` axioms, the ``rdf:type`` triples of lookup types, and names. ``from_ox``
-    converts a term to rdflib."""
-    from rdflib import RDF, RDFS, Graph
+def index_graph(asserted: Any) -> Any:
+    """The part of the asserted triples that :func:`build_index` reads, as a small rdflib graph: the
+    ``rdfs:subClassOf`` axioms, the ``rdf:type`` triples of lookup types, and names. ``asserted`` is a
+    :class:`kg.engine.store.AssertedStore` (the build's store of asserted triples), asked by SPARQL."""
+    from rdflib import RDF, RDFS, Graph, URIRef
     from rdflib.namespace import SKOS
 
-    subclass, rdf_type = str(RDFS.subClassOf), str(RDF.type)
-    names = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
     graph = Graph()
-    typed: list[Any] = []
-    named: list[Any] = []
-    for t in triples:
-        p = t.predicate.value
-        if p == subclass:
-            graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
-        elif p == rdf_type:
-            typed.append(t)
-        elif p in names:
-            named.append(t)
-    wanted = {str(c) for cls in type_classes().values() for c in graph.transitive_subjects(RDFS.subClassOf, cls)}
-    for t in typed:
-        if getattr(t.object, "value", None) in wanted:
-            graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
-    for t in named:
-        graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+    for row in asserted.select("SELECT ?s ?o WHERE { ?s <%s> ?o }" % RDFS.subClassOf):
+        graph.add((row["s"], RDFS.subClassOf, row["o"]))
+    wanted = sorted({c for cls in type_classes().values() for c in graph.transitive_subjects(RDFS.subClassOf, cls)
+                     if isinstance(c, URIRef)})
+    classes = " ".join(f"<{c}>" for c in wanted)
+    for row in asserted.select(f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {classes} }} ?s <{RDF.type}> ?c }}"):
+        graph.add((row["s"], RDF.type, row["c"]))
+    names = " ".join(f"<{p}>" for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel))
+    for row in asserted.select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }}"):
+        graph.add((row["s"], row["p"], row["o"]))
     return graph
 
 
