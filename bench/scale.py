@@ -6,9 +6,12 @@ Run on demand (not part of the test suite); record results in bench/README.md:
     .venv/bin/python bench/scale.py --articles 40 --engine reference     # owlrl + pySHACL
     .venv/bin/python bench/scale.py --compare-reference                  # reference at 10 and 40, the ratio
     .venv/bin/python bench/scale.py --articles 1000 --out-data /tmp/d1000 --no-run   # just the data folder
+    .venv/bin/python bench/scale.py --articles 400 --skip-queries --warm --add-one   # cold, warm, one added
 
-Each measured build runs in a fresh subprocess, so its peak RSS is its own. Stages: load (parse, quotes,
-facts), reason, validate (SHACL and the violation queries), queries (each packaged query's median over
+Each measured build runs in a fresh subprocess, so its peak RSS is its own, with an empty article cache
+(``KG_CACHE_DIR`` in a temporary folder: a cold build); ``--warm`` builds again with the cache it filled, and
+``--add-one`` once more after adding an article. Stages: load (parse, quotes, facts), reason + validate (side by
+side, as ``kg build`` runs them; ``--sequential`` times each alone), queries (each packaged query's median over
 ``--query-runs`` runs, without parameters), write (``KnowledgeGraph.write``: every output file, atomically).
 """
 
@@ -42,35 +45,58 @@ def make_data(target: Path, copies: int) -> None:
     text = (source / "articles" / SEED_ID / "article.txt").read_bytes()
     facts = (source / "articles" / SEED_ID / "article.ttl").read_text(encoding="utf-8")
     for n in range(copies):
-        article_id = f"bench_{n:05d}"
-        folder = target / "articles" / article_id
-        folder.mkdir(parents=True)
-        (folder / "article.txt").write_bytes(text)
-        copy = facts.replace(f"article:{SEED_ID}", f"article:{article_id}")
-        for prefix in FACT_PREFIXES:
-            copy = re.sub(rf"(@prefix {prefix}:\s+<https://w3id.org/ict-coop-kg/id/{prefix}/)>",
-                          rf"\1{article_id}/>", copy)
-        (folder / "article.ttl").write_text(copy, encoding="utf-8")
+        _write_copy(target, n, text, facts)
 
 
-def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False) -> dict:
-    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict."""
+def _write_copy(target: Path, n: int, text: bytes, facts: str) -> None:
+    article_id = f"bench_{n:05d}"
+    folder = target / "articles" / article_id
+    folder.mkdir(parents=True)
+    (folder / "article.txt").write_bytes(text)
+    copy = facts.replace(f"article:{SEED_ID}", f"article:{article_id}")
+    for prefix in FACT_PREFIXES:
+        copy = re.sub(rf"(@prefix {prefix}:\s+<https://w3id.org/ict-coop-kg/id/{prefix}/)>",
+                      rf"\1{article_id}/>", copy)
+    (folder / "article.ttl").write_text(copy, encoding="utf-8")
+
+
+def add_article(target: Path, n: int) -> None:
+    """Add one more copy of the seed article (number ``n``) to the data folder ``target``."""
+    source = resources.data_dir()
+    text = (source / "articles" / SEED_ID / "article.txt").read_bytes()
+    facts = (source / "articles" / SEED_ID / "article.ttl").read_text(encoding="utf-8")
+    _write_copy(target, n, text, facts)
+
+
+def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False,
+            sequential: bool = False) -> dict:
+    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict.
+
+    By default reasoning and validation run as ``kg build`` runs them (side by side, for the fast engine);
+    with ``sequential`` each is timed on its own."""
     timings: dict[str, float] = {}
     cpu_times: dict[str, float] = {}
     wall = time.perf_counter()
     cpu = time.process_time()
     t, c = time.perf_counter(), time.process_time()
+
+    def lap(stage: str) -> None:
+        nonlocal t, c
+        timings[stage] = time.perf_counter() - t
+        cpu_times[stage] = time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
+
     kg = KnowledgeGraph.build(data, engine=engine, reason=False)
-    timings["load"] = time.perf_counter() - t
-    cpu_times["load"] = time.process_time() - c
-    t, c = time.perf_counter(), time.process_time()
-    kg.engine.infer(kg)
-    timings["reason"] = time.perf_counter() - t
-    cpu_times["reason"] = time.process_time() - c
-    t, c = time.perf_counter(), time.process_time()
-    report = kg.validate()
-    timings["validate"] = time.perf_counter() - t
-    cpu_times["validate"] = time.process_time() - c
+    lap("load")
+    if sequential or not kg.engine.concurrent:
+        kg.engine.infer(kg)
+        lap("reason")
+        report = kg.validate()
+        lap("validate")
+    else:
+        kg._reason_and_validate()
+        report = kg.report
+        lap("reason + validate")
     violations = len(report.violations)  # the seed copies conform; a count here means the data or shapes changed
     queries: dict[str, float] = {}
     if not skip_queries:
@@ -89,33 +115,46 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
             queries[q.name] = statistics.median(runs)
         timings["queries (sum of medians)"] = sum(queries.values())
         cpu_times["queries (sum of medians)"] = (time.process_time() - c) / query_runs
-    with tempfile.TemporaryDirectory() as out:
         t, c = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as out:
         kg.write(Path(out) / "build")
-        timings["write"] = time.perf_counter() - t
-        cpu_times["write"] = time.process_time() - c
-    triples = sum(len(g) for g in kg.dataset.graphs())
+        lap("write")
+    triples = len(kg.graphs)
     return {
         "articles": len(kg.articles), "engine": kg.engine.name, "fallbacks": kg.engine.fallbacks,
         "triples": triples, "violations": violations, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "stages": timings, "stages_cpu": cpu_times, "queries": queries,
+        "cache": os.environ.get("KG_CACHE_DIR", ""),
     }
 
 
-def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool) -> dict:
-    """Generate ``articles`` articles and measure their build in a fresh subprocess."""
+def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *, sequential: bool = False,
+              warm: bool = False, add_one: bool = False) -> list[dict]:
+    """Generate ``articles`` articles and measure their build in a fresh subprocess with an empty article cache
+    (cold); with ``warm``, again with the cache the first build filled; with ``add_one``, once more after one
+    article was added (the cache holding the others)."""
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         make_data(data, articles)
+        env = dict(os.environ, KG_CACHE_DIR=str(Path(tmp) / "cache"))
         cmd = [sys.executable, __file__, "--measure", str(data), "--engine", engine,
-               "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else [])
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+               "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else []) + \
+            (["--sequential"] if sequential else [])
+        runs = ["cold"] + (["warm"] if warm else []) + (["one article added"] if add_one else [])
+        for run in runs:
+            if run == "one article added":
+                add_article(data, articles)
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            result["run"] = run
+            results.append(result)
+    return results
 
 
 def show(result: dict) -> None:
-    print(f"articles={result['articles']} engine={result['engine']} triples={result['triples']} "
+    print(f"[{result.get('run', 'cold')}] articles={result['articles']} engine={result['engine']} triples={result['triples']} "
           f"violations={result['violations']} wall={result['wall']:.1f} s cpu={result['cpu']:.1f} s peak_rss={result['peak_rss_mib']:.0f} MiB")
     for note in result["fallbacks"]:
         print(f"  fallback: {note}")
@@ -138,10 +177,16 @@ def main() -> None:
     parser.add_argument("--compare-reference", action="store_true",
                         help="also run the reference engine at 10 and 40 articles and print the per-article ratio")
     parser.add_argument("--json", action="store_true", help="print each result as one JSON line as well")
+    parser.add_argument("--sequential", action="store_true",
+                        help="time reasoning and validation one after the other (kg build runs them side by side)")
+    parser.add_argument("--warm", action="store_true",
+                        help="also build again with the article cache the first build filled")
+    parser.add_argument("--add-one", action="store_true",
+                        help="also build again after adding one article (the others from the cache)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries)))
+        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries, args.sequential)))
         return
     if args.out_data:
         if args.out_data.exists():
@@ -152,17 +197,19 @@ def main() -> None:
             return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     if args.compare_reference:
-        small, large = (run_child(n, "reference", args.query_runs, args.skip_queries) for n in (10, 40))
+        small, large = (run_child(n, "reference", args.query_runs, args.skip_queries, sequential=True)[0]
+                        for n in (10, 40))
         for result in (small, large):
             show(result)
         per_small, per_large = small["cpu"] / 10, large["cpu"] / 40
         print(f"reference engine: {per_small:.2f} s CPU per article at 10, {per_large:.2f} s at 40: "
               f"ratio {per_large / per_small:.2f} (1.00 = linear)")
     for n in args.articles:
-        result = run_child(n, args.engine, args.query_runs, args.skip_queries)
-        show(result)
-        if args.json:
-            print(json.dumps(result))
+        for result in run_child(n, args.engine, args.query_runs, args.skip_queries, sequential=args.sequential,
+                                warm=args.warm, add_one=args.add_one):
+            show(result)
+            if args.json:
+                print(json.dumps(result))
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

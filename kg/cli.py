@@ -245,9 +245,9 @@ def build(
     err = _stderr()
     status, note = _progress(err)
     with status:
-        kg = KnowledgeGraph.build(data, store=store, engine=engine, progress=note)
-        note("validating (SHACL)")
-        report = kg.validate()
+        kg = KnowledgeGraph.build(data, store=store, engine=engine, validate=True, progress=note)
+        report = kg.report
+        assert report is not None
         if report.conforms or allow_violations:
             note("writing")
             kg.write(out)

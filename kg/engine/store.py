@@ -181,6 +181,18 @@ class Engine:
         """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
         raise NotImplementedError
 
+    concurrent = False
+    """Whether :meth:`inferences` may run in a thread beside :meth:`validate` (both only read ``kg``'s graphs,
+    and Oxigraph lets go of the interpreter while it evaluates)."""
+
+    def inferences(self, kg: Any) -> Any:
+        """The OWL-RL inferences of ``kg``'s asserted graphs, without changing ``kg`` (see :meth:`apply`)."""
+        raise NotImplementedError
+
+    def apply(self, kg: Any, inferences: Any) -> None:
+        """Replace the ``graph/inferred`` named graph of ``kg`` by what :meth:`inferences` returned."""
+        kg.replace_graph(INFERRED_GRAPH, inferences)
+
     def validate(self, kg: Any) -> ValidationReport:
         """Validate the asserted graphs of ``kg`` (every named graph but the inferred one)."""
         raise NotImplementedError
@@ -224,12 +236,17 @@ class FastEngine(Engine):
 
     name = "fast"
 
+    concurrent = True
+
     def infer(self, kg: Any) -> None:
+        self.apply(kg, self.inferences(kg))
+
+    def inferences(self, kg: Any) -> Any:
         from kg.reason import infer_fast
 
         inferred, notes = infer_fast(kg.graphs)
         self._note(notes)
-        kg.replace_graph(INFERRED_GRAPH, inferred)
+        return inferred
 
     def validate(self, kg: Any) -> ValidationReport:
         from kg.validate import validate_fast

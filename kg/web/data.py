@@ -39,9 +39,7 @@ from kg.namespaces import ID, KG
 from kg.query import (
     PackagedQuery,
     bind,
-    ensure_read_only,
     parse_header,
-    result_from_rdflib,
     run_local,
 )
 
@@ -64,16 +62,6 @@ def web_query(name: str) -> PackagedQuery:
     """A packaged query of the web app (``kg/web/queries/NAME.rq``)."""
     text = (files("kg.web") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
     return parse_header(name, text)
-
-
-@cache
-def prepared(name: str) -> Any:
-    """The web query ``name`` parsed once (it is read-only: :func:`kg.query.ensure_read_only` checks it)."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    packaged = web_query(name)
-    ensure_read_only(packaged.text, f"web/{name}")
-    return prepareQuery(packaged.text)
 
 
 def text_dir(lang: str | None) -> str:
@@ -244,8 +232,9 @@ class SiteData:
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
-        self.asserted = kg.asserted
-        self.union = kg.union
+        # both in Oxigraph's engine: rdflib's would take minutes on a build of a thousand articles
+        self.asserted = kg.asserted_graph
+        self.union = kg.query_graph
         self.labels: dict[URIRef, Labels] = defaultdict(Labels)
         self._search: list[tuple[str, URIRef, Text, int]] = []
         for row in self._run("labels", self.union):
@@ -277,10 +266,9 @@ class SiteData:
     def _lookup_index(self) -> Any:
         """``kg lookup``'s index of the build (:mod:`kg.ingest.index`), or None where that module is absent."""
         try:
-            from kg.ingest.index import build_index
+            return self.kg.lookup_index
         except ImportError:
             return None
-        return build_index(self.union)
 
     def _index_evidence(self) -> None:
         """Read every quotation and mention once (two queries), indexed by the node and value they are about and
@@ -306,13 +294,11 @@ class SiteData:
 
     # -- helpers ------------------------------------------------------------
     def _run(self, name: str, graph: Any, **params: Any) -> list[dict[str, Node | None]]:
-        """Run the web query ``name`` with its parameters bound as RDF terms. In memory the query is parsed once
-        (:func:`prepared`); a store with its own engine gets it through :func:`kg.query.run_local`."""
+        """Run the web query ``name`` with its parameters bound as RDF terms, in Oxigraph's engine
+        (:func:`kg.query.run_local`, which parses each query text once)."""
         packaged = web_query(name)
         bindings = bind(packaged, params)
-        if self.kg.store != "default":
-            return run_local(graph, packaged.text, bindings, label=f"web/{name}", inline_values=True).rows
-        return result_from_rdflib(graph.query(prepared(name), initBindings=bindings)).rows
+        return run_local(graph, packaged.text, bindings, label=f"web/{name}", inline_values=True).rows
 
     def label(self, iri: Node, lang: str) -> Text:
         """The label of ``iri`` in ``lang`` (falling back to the other language, then to the IRI's local name)."""
