@@ -26,7 +26,7 @@ from kg import fsutil
 from kg.errors import InputError
 from kg.signals import fault_point
 from kg.dataset import GraphSet, TermCache
-from kg.load import Article, Source, load_graphs, new_dataset, parse_into, read_input, union_graph
+from kg.load import Article, Source, check_input, load_graphs, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 from kg.query import QueryResult
 from kg.stats import Stats, compute
@@ -294,7 +294,7 @@ class KnowledgeGraph:
             ds = new_dataset(store)
             parse_into(ds, path, fmt="trig")
             return cls(ds, store=store)
-        read_input(path, str(path))  # the checks every input gets (a regular file within KG_MAX_INPUT_MB)
+        check_input(path, str(path), limit=False)  # a regular file (never a FIFO or device); see check_input
         return cls(graphs=GraphSet.parse(path, label=str(path)))
 
     # -- views ------------------------------------------------------------

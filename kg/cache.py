@@ -83,12 +83,11 @@ def _code_digest() -> str:
     """A digest of the code that assembles an article, and of the versions of the libraries it uses."""
     from importlib.metadata import version
 
-    import kg
+    from kg.resources import source_file
 
     digest = hashlib.sha256(_ARTICLE_FORMAT)
-    here = Path(kg.__file__).parent
     for module in ("load.py", "facts.py", "evidence.py", "dataset.py", "namespaces.py", "terms.py", "cache.py"):
-        digest.update((here / module).read_bytes())
+        digest.update(source_file(module).read_bytes())
     for package in ("ict-coop-kg", "rdflib", "pyoxigraph"):
         digest.update(f"{package} {version(package)}\n".encode())
     return digest.hexdigest()

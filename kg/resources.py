@@ -64,3 +64,8 @@ def queries_dir() -> Traversable:
 def query_files() -> list[Traversable]:
     """Every packaged SPARQL query, sorted by name."""
     return sorted((f for f in queries_dir().iterdir() if f.name.endswith(".rq")), key=lambda f: f.name)
+
+
+def source_file(module: str) -> Traversable:
+    """A module of the ``kg`` package by file name (``facts.py``): what the article cache's digest reads."""
+    return files("kg") / module
