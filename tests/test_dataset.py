@@ -139,3 +139,21 @@ def test_the_rdflib_view_becomes_the_master_copy_once_made():
          Literal("added through the rdflib view")))
     assert "added through the rdflib view".encode() in kg.export("nt")
     assert isinstance(kg.graphs, GraphSet)
+
+
+def test_a_build_larger_than_the_input_limit_still_loads(build_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """KG_MAX_INPUT_MB guards what rdflib reads; a build's own dataset.trig (180 MiB at a thousand articles) is
+    read by pyoxigraph whatever its size; one that is not a regular file is still never opened."""
+    from kg.errors import InputError
+
+    size_mib = (build_dir / "dataset.trig").stat().st_size / 2**20
+    monkeypatch.setenv("KG_MAX_INPUT_MB", str(size_mib / 10))
+    loaded = KnowledgeGraph.load(build_dir)
+    assert loaded.query("who-met-whom").rows
+    fifo_build = build_dir.parent / "fifo-build"
+    fifo_build.mkdir()
+    import os
+
+    os.mkfifo(fifo_build / "dataset.trig")
+    with pytest.raises(InputError, match="no build there"):  # never opened, so never blocks
+        KnowledgeGraph.load(fifo_build)
