@@ -53,7 +53,7 @@ def main() -> int:
         ("map page", "/map", {}),
         ("map data", "/map.geojson", {}),
     ]
-    print(f"start-up (load indexes): {startup * 1000:.0f} ms; {len(kg.union)} triples")
+    print(f"start-up (load indexes): {startup * 1000:.0f} ms; {len(kg.graphs)} triples")
     print("| page | median ms | p90 ms |")
     print("|---|---:|---:|")
     worst = 0.0

@@ -141,8 +141,7 @@ def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI) -> St
     async def home(request: Request) -> Response:
         query = request.query_params.get("q", "").strip()
         hits = site.search(query) if query else []
-        articles = sorted(iri for iri, types in site.types.items() if KG.NewsArticle in types)
-        return render(request, "home.html", query=query, hits=hits, articles=articles, site=site)
+        return render(request, "home.html", query=query, hits=hits, articles=site.articles, site=site)
 
     async def resource(request: Request) -> Response:
         path = request.path_params["path"]

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
@@ -255,6 +255,8 @@ class SiteData:
         for row in self._run("types", self.union):
             if isinstance(row["s"], URIRef):
                 self.types[row["s"]].add(row["type"])  # type: ignore[arg-type]
+        self.articles = sorted(iri for iri, types in self.types.items() if KG.NewsArticle in types)
+        """The articles, in IRI order (the home page lists them; found once, not per request)."""
         self._texts: dict[URIRef, tuple[str, str | None, tuple[Text, ...]] | None] = {}
         self._index_evidence()
         self._lookup = self._lookup_index()
@@ -465,9 +467,13 @@ class SiteData:
         order = {"engagement": 0, "outcome": 1, "status": 2}
         return sorted(out, key=lambda i: (i.start is None, i.start or "", order.get(i.kind, 3), str(i.item)))
 
-    def countries(self) -> list[URIRef]:
-        """Every country of the build."""
+    @cached_property
+    def _countries(self) -> list[URIRef]:
         return sorted(iri for iri, types in self.types.items() if KG.Country in types)
+
+    def countries(self) -> list[URIRef]:
+        """Every country of the build (found once: the build is read-only)."""
+        return list(self._countries)
 
     def map_features(self, lang: str = "en") -> dict[str, Any]:
         """A GeoJSON FeatureCollection: a point per located place or infrastructure, a line per link whose two
