@@ -20,6 +20,7 @@ resolved against the article text into ``kg:Quotation`` nodes with Web Annotatio
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -27,7 +28,7 @@ import os
 import re
 import stat
 import xml.sax
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -117,9 +118,16 @@ def read_input(source: Source, label: str, root: Path | None = None) -> bytes:
     :func:`max_input_bytes`; with ``root`` (the data folder it was found in) it must also resolve inside that
     folder, so a symbolic link cannot pull in files from elsewhere (``/proc/self/environ``, ``~/.ssh``…).
     """
-    try:
+    with _file_errors(label):
         check_input(source, label, root)
         return source.read_bytes()
+
+
+@contextlib.contextmanager
+def _file_errors(label: str) -> Iterator[None]:
+    """Turn the file system's errors about ``label`` into :class:`InputError` messages naming it."""
+    try:
+        yield
     except FileNotFoundError:
         raise InputError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -132,7 +140,7 @@ def check_input(source: Source, label: str, root: Path | None = None, *, limit: 
     """The checks of :func:`read_input`, without reading: a regular file, inside ``root`` when given, and (with
     ``limit``) within :func:`max_input_bytes`. A build's own ``dataset.trig`` is read without the size limit:
     pyoxigraph parses it in a fraction of its size, and a build of a thousand articles writes 180 MiB."""
-    try:
+    with _file_errors(label):
         if isinstance(source, Path):
             if root is not None:
                 _check_inside(source, root, label)
@@ -146,12 +154,6 @@ def check_input(source: Source, label: str, root: Path | None = None, *, limit: 
                     f"{label}: {_mib(size)} is larger than the {_mib(most)} this command "
                     "loads into memory (set KG_MAX_INPUT_MB to raise it, or load the file into a SPARQL server)"
                 )
-    except FileNotFoundError:
-        raise InputError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{label}: is a folder, not a file") from None
-    except PermissionError:
-        raise InputError(f"{label}: permission denied") from None
 
 
 def _mib(size: int) -> str:

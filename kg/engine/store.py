@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.dataset import TermCache
 from kg.errors import InputError
 from kg.namespaces import INFERRED_GRAPH, PREFIXES
 
@@ -94,28 +95,6 @@ def from_ox(term: Any) -> Node | None:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-class _Converter:
-    """Converts many rdflib triples to pyoxigraph, converting each distinct IRI once."""
-
-    def __init__(self) -> None:
-        self.iris: dict[URIRef, Any] = {}
-        self.bnodes: dict[str, Any] = {}
-
-    def term(self, term: Node) -> Any:
-        if isinstance(term, URIRef):
-            found = self.iris.get(term)
-            if found is None:
-                found = self.iris[term] = to_ox(term)
-            return found
-        return to_ox(term, self.bnodes)
-
-    def triple(self, triple: tuple) -> Any:
-        import pyoxigraph as ox
-
-        s, p, o = triple
-        return ox.Triple(self.term(s), self.term(p), self.term(o))
-
-
 # -- the asserted data in one store ------------------------------------------------------------------------
 
 class AssertedStore:
@@ -134,9 +113,9 @@ class AssertedStore:
         import pyoxigraph as ox
 
         store = ox.Store()
-        convert = _Converter()
+        convert = TermCache().triple_to_ox
         for graph in graphs:
-            store.bulk_extend(ox.Quad(*convert.triple(t)) for t in graph)
+            store.bulk_extend(ox.Quad(*convert(t)) for t in graph)
         return cls(store)
 
     def __len__(self) -> int:
@@ -305,10 +284,10 @@ def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[Any]]], fmt:
     """Serialise ``(graph name, triples)`` pairs in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``)
     deterministically (see :func:`serialize_lines`). Blank node ids are written as they are: give canonical
     ones for stable bytes. The triples are rdflib triples, or ``pyoxigraph.Triple`` with ``converted``."""
-    convert = _Converter()
+    convert = TermCache().triple_to_ox
     pairs = []
     for name, triples in graphs:
-        ox_triples = list(triples) if converted else [convert.triple(t) for t in set(triples)]
+        ox_triples = list(triples) if converted else [convert(t) for t in set(triples)]
         pairs.append((name, _lines(ox_triples), ox_triples))
     return serialize_lines(pairs, fmt)
 
