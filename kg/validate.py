@@ -35,6 +35,8 @@ from kg.load import parse_into, union_graph
 from kg.namespaces import bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
+    from importlib.resources.abc import Traversable
+
     from rdflib.plugins.sparql.sparql import Query
 
     from kg.engine.store import AssertedStore
@@ -124,9 +126,19 @@ class ValidationReport:
 
 
 def shapes_graph() -> Graph:
-    """The packaged SHACL shapes, parsed."""
+    """The packaged SHACL shapes, parsed: a new graph at each call, the caller's to change. Each validation asks
+    for them, so the files are parsed once per process and content (a tenth of a second) and copied (a fifth of
+    that) at each call."""
     shapes = Graph()
-    for f in resources.shapes_files():
+    shapes += _parsed_shapes(tuple((f, f.read_bytes()) for f in resources.shapes_files()))
+    return shapes
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed_shapes(files: tuple[tuple[Traversable, bytes], ...]) -> Graph:
+    """The shapes files parsed, by file and content (not to be changed: :func:`shapes_graph` copies it)."""
+    shapes = Graph()
+    for f, _content in files:
         parse_into(shapes, f, label=f"ontology/{f.name}")
     return shapes
 
