@@ -161,3 +161,11 @@ def build_dir(built: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -
     built.validate()
     built.write(folder)
     return folder
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path, build_dir: Path) -> Path:
+    """A folder with a finished default build in ./build (a copy of the session's build: what ``kg build`` run
+    there writes, without building again)."""
+    shutil.copytree(build_dir, tmp_path / "build")
+    return tmp_path

@@ -4,7 +4,6 @@ script end to end)."""
 from __future__ import annotations
 
 import json
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -13,13 +12,6 @@ import pytest
 from .conftest import ARTICLE_ID, KG_EXE, invoke, run_kg, tree_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def workdir(tmp_path: Path, build_dir: Path) -> Path:
-    """A folder with a finished default build in ./build (a copy of the session's build)."""
-    shutil.copytree(build_dir, tmp_path / "build")
-    return tmp_path
 
 
 def test_every_console_script_starts():

@@ -27,7 +27,7 @@ from kg.engine.shacl import (
     validate_store,
 )
 from kg.load import union_graph
-from kg.validate import shapes_graph
+from kg.validate import run_pyshacl, shapes_graph
 
 HERE = Path(__file__).parent / "shapes"
 EX = Namespace("http://example.org/ns#")
@@ -78,12 +78,8 @@ def normalise(report: Graph, shapes: Graph) -> Counter:
 
 
 def reference(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
-    """pySHACL, as kg.validate calls it."""
-    import pyshacl
-
-    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                           allow_warnings=False)
-    return bool(conforms), report
+    """pySHACL, as kg.validate calls it (the reference engine's own function)."""
+    return run_pyshacl(data, shapes)
 
 
 def assert_same(data: Graph, shapes: Graph) -> tuple[Counter, Any]:
@@ -370,6 +366,54 @@ def test_a_named_graph_of_the_store_can_hold_the_data(core_shapes: Graph, core_d
     assert (None, SH.focusNode, stray) not in in_graph
     default = validate_store(store, core_shapes)
     assert set(default.objects(None, SH.focusNode)) == {stray, EX.alice, EX.nobody}
+
+
+# --- the reference engine's pySHACL run (queries parsed once) is plain pySHACL's -------------------------------
+
+def _plain_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """pySHACL called directly, on the caller's graph (which it clones), every query parsed where it runs."""
+    import pyshacl
+
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                           allow_warnings=False)
+    return bool(conforms), report
+
+
+@pytest.mark.parametrize("case", ["single-holder-post-overlap", "core"])
+def test_run_pyshacl_gives_plain_pyshacls_report_with_each_query_parsed_once(
+        case: str, asserted: Graph, shapes: Graph, core_shapes: Graph, core_data: Graph):
+    from rdflib.compare import to_isomorphic
+
+    from kg.validate import PreparedQueryGraph, _prepared_query
+
+    if case == "core":
+        data, shapes = core_data, core_shapes
+    else:
+        data = Graph()
+        for triple in asserted:
+            data.add(triple)
+        data.update((HERE / "input" / f"{case}.ru").read_text(encoding="utf-8"))
+    before = set(data)
+    plain_conforms, plain = _plain_pyshacl(data, shapes)
+    queried: list[str] = []
+    original = PreparedQueryGraph.query
+
+    def spy(self, query_object, *args, **kwargs):  # type: ignore[no-untyped-def]
+        queried.append(query_object)
+        return original(self, query_object, *args, **kwargs)
+
+    _prepared_query.cache_clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PreparedQueryGraph, "query", spy)
+        conforms, report = run_pyshacl(data, shapes)
+    assert set(data) == before, "the caller's graph is not changed"
+    assert conforms is plain_conforms is False
+    # SHACL-SPARQL results are among them, so the prepared queries are what found them
+    assert SH.SPARQLConstraintComponent in set(report.objects(None, SH.sourceConstraintComponent))
+    assert to_isomorphic(report) == to_isomorphic(plain), "the same report graph, triple for triple"
+    # pySHACL queried the graph of run_pyshacl (not a clone of its own), and each text was parsed once
+    parses = _prepared_query.cache_info().misses
+    assert parses == len(set(queried)) and len(queried) > parses
 
 
 # --- legitimate differences, pinned ----------------------------------------------------------------------------

@@ -45,15 +45,27 @@ def previous(tmp_path: Path, _first_build: Path) -> tuple[Path, dict[str, bytes]
     return tmp_path, tree_snapshot(tmp_path / "build")
 
 
-@pytest.fixture()
-def other_data(tmp_path: Path) -> Path:
-    """Data that builds to a different output (one more reference entity)."""
-    data = tmp_path / "other-data"
+def _other_data(folder: Path) -> Path:
+    data = folder / "other-data"
     shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     with open(data / "reference" / "entities.ttl", "a", encoding="utf-8") as fh:
         fh.write('\n<https://w3id.org/ict-coop-kg/id/country/SA> a kg:Country ;\n'
                  '    rdfs:label "السعودية"@ar , "Saudi Arabia"@en .\n')
     return data
+
+
+@pytest.fixture()
+def other_data(tmp_path: Path) -> Path:
+    """Data that builds to a different output (one more reference entity)."""
+    return _other_data(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def other_build(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    """:func:`other_data` built and validated once, for the tests that only write it (writing leaves it as it is)."""
+    g = KnowledgeGraph.build(_other_data(tmp_path_factory.mktemp("other")))
+    g.validate()
+    return g
 
 
 # --- interrupted builds ----------------------------------------------------------------
@@ -95,10 +107,10 @@ def test_exception_at_any_stage_leaves_the_previous_build(previous, other_data: 
 
 
 @pytest.mark.parametrize("errno_code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
-def test_full_or_read_only_disk_gives_a_clear_message(previous, other_data: Path, monkeypatch, errno_code: int):
+def test_full_or_read_only_disk_gives_a_clear_message(previous, other_build: KnowledgeGraph, monkeypatch,
+                                                      errno_code: int):
     folder, before = previous
-    g = KnowledgeGraph.build(other_data)
-    g.validate()
+    g = other_build
     real = pathlib.Path.write_bytes
 
     def fail(self, data):
@@ -318,6 +330,8 @@ def test_secrets_never_appear_in_output_messages_or_files(tmp_path: Path):
     netrc_file.chmod(0o600)
     env = {"NETRC": str(netrc_file), "KG_ENDPOINT_USER": "", "KG_ENDPOINT_PASSWORD": ""}
     env = {k: v for k, v in env.items() if v} | {"HOME": str(tmp_path)}
+    # the user's cache stays where it is (with HOME moved, the build would generate its OWL-RL rules again)
+    env["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     seen = []
     assert run_kg("build", "--quiet", cwd=tmp_path, env=env).returncode == 0
     with FaultServer(401, "bad credentials for bob".encode()) as server:

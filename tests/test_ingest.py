@@ -23,7 +23,7 @@ from kg.evidence import canonical_text
 from kg.ingest.dates import find_dates
 from kg.ingest.ingest import analyse, data_index
 
-from .conftest import run_kg
+from .conftest import invoke, run_kg
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 ID = "https://w3id.org/ict-coop-kg/id/"
@@ -71,16 +71,17 @@ def _accept_draft(ttl: str, number: int) -> str:
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The packaged data plus every fixture ingested as is, one accepted draft and a duplicate; built once."""
+    """The packaged data plus every fixture ingested as is, one accepted draft and a duplicate; built once (the
+    commands run in this process, :func:`invoke`: same parsing, messages and exit codes as the console script)."""
     root = tmp_path_factory.mktemp("ingest")
     data = root / "data"
     shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     runs = {}
     for name in EXPECTED_MENTIONS:
-        runs[name] = run_kg("ingest", FIXTURES / f"{name}.txt", "--data", data, "--id", f"t-{name}", cwd=root)
-    runs["accepted"] = run_kg("ingest", FIXTURES / "variants-ar.txt", "--data", data, "--id", "t-accepted",
-                              "--published", "2024-05-01", "--publisher", "Test desk", "--url",
-                              "https://example.org/a?id=1", cwd=root)
+        runs[name] = invoke("ingest", FIXTURES / f"{name}.txt", "--data", data, "--id", f"t-{name}", cwd=root)
+    runs["accepted"] = invoke("ingest", FIXTURES / "variants-ar.txt", "--data", data, "--id", "t-accepted",
+                             "--published", "2024-05-01", "--publisher", "Test desk", "--url",
+                             "https://example.org/a?id=1", cwd=root)
     accepted = data / "articles" / "t-accepted" / "article.ttl"
     accepted.write_text(_accept_draft(accepted.read_text("utf-8"), 1), encoding="utf-8")
     (data / "reference" / "duplicate.ttl").write_text(
@@ -88,7 +89,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         "<https://w3id.org/ict-coop-kg/id/person/ahmad-hanandeh> a kg:Person ;\n"
         "    rdfs:label \"احمد الهناندة\"@ar , \"Ahmad Hanandeh\"@en .\n", encoding="utf-8")
-    build = run_kg("build", "--data", data, "--out", root / "build", cwd=root)
+    build = invoke("build", "--data", data, "--out", root / "build", cwd=root)
     return {"root": root, "data": data, "runs": runs, "build": build, "out": root / "build"}
 
 

@@ -100,29 +100,25 @@ def test_hostile_parameter_leaves_the_server_unchanged(built: KnowledgeGraph, ox
     assert remote_query(oxigraph.endpoint, count, graphs=[]).rows == before
 
 
-def test_cli_query_endpoint_matches_local(oxigraph: OxigraphServer, tmp_path: Path):
-    build = run_kg("build", "--quiet", cwd=tmp_path)
-    assert build.returncode == 0
-    remote = run_kg("query", "agreements", "-f", "json", "--endpoint", oxigraph.endpoint.query_url, cwd=tmp_path)
-    local = run_kg("query", "agreements", "-f", "json", cwd=tmp_path)
+def test_cli_query_endpoint_matches_local(oxigraph: OxigraphServer, workdir: Path):
+    remote = run_kg("query", "agreements", "-f", "json", "--endpoint", oxigraph.endpoint.query_url, cwd=workdir)
+    local = run_kg("query", "agreements", "-f", "json", cwd=workdir)
     assert remote.returncode == 0, remote.stderr.decode()
     assert json.loads(remote.stdout) == json.loads(local.stdout)
 
 
-def test_cli_publish(tmp_path: Path):
-    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+def test_cli_publish(workdir: Path):
     with OxigraphServer() as server:
-        result = run_kg("publish", "--endpoint", server.endpoint.query_url, "--replace", cwd=tmp_path)
+        result = run_kg("publish", "--endpoint", server.endpoint.query_url, "--replace", cwd=workdir)
         assert result.returncode == 0, result.stderr.decode()
         assert "4 graph(s)" in result.stdout.decode()
-        one = run_kg("query", "planned-events", "-f", "csv", "--endpoint", server.endpoint.query_url, cwd=tmp_path)
+        one = run_kg("query", "planned-events", "-f", "csv", "--endpoint", server.endpoint.query_url, cwd=workdir)
         assert "Proposed expert-level visit to Egypt" in one.stdout.decode()
 
 
-def test_kg_serve_starts_answers_and_stops_on_ctrl_c(tmp_path: Path):
-    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
+def test_kg_serve_starts_answers_and_stops_on_ctrl_c(workdir: Path):
     port = free_port()
-    proc = subprocess.Popen([str(KG_EXE), "serve", "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([str(KG_EXE), "serve", "--port", str(port)], cwd=workdir, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -224,20 +220,19 @@ def test_timeout_is_reported():
             remote_query(_ep(server.url, timeout=1, retries=0), "ASK {}", graphs=[])
 
 
-def test_cli_failures_exit_3_without_traceback_or_secrets(tmp_path: Path):
+def test_cli_failures_exit_3_without_traceback_or_secrets(workdir: Path):
     secret = "s3cr3t-pa55word"
     env = {"KG_ENDPOINT_USER": "alice", "KG_ENDPOINT_PASSWORD": secret}
-    assert run_kg("build", "--quiet", cwd=tmp_path).returncode == 0
     with FaultServer(401, b"unauthorized") as server:
-        result = run_kg("query", "who-met-whom", "--endpoint", server.url, "--graph", "urn:g", cwd=tmp_path, env=env)
+        result = run_kg("query", "who-met-whom", "--endpoint", server.url, "--graph", "urn:g", cwd=workdir, env=env)
         err = result.stderr.decode()
         assert result.returncode == 3 and "authentication refused" in err
         assert secret not in err + result.stdout.decode() and "Traceback" not in err
         assert server.auth_headers[0].startswith("Basic ")  # credentials were sent, from the environment
     stopped = run_kg("query", "who-met-whom", "--endpoint", f"http://127.0.0.1:{free_port()}/query",
-                     "--timeout", "2", cwd=tmp_path, env=env)
+                     "--timeout", "2", cwd=workdir, env=env)
     assert stopped.returncode == 3 and "connection refused" in stopped.stderr.decode()
-    published = run_kg("publish", "--endpoint", f"http://127.0.0.1:{free_port()}/query", cwd=tmp_path, env=env)
+    published = run_kg("publish", "--endpoint", f"http://127.0.0.1:{free_port()}/query", cwd=workdir, env=env)
     assert published.returncode == 3 and "not written" in published.stderr.decode()
     assert secret not in published.stderr.decode()
 

@@ -63,6 +63,16 @@ def test_every_targeted_shape_has_a_fixture():
     assert targeted <= exercised, sorted(targeted - exercised)
 
 
+def test_shapes_graph_is_the_callers_to_change():
+    """The shapes are parsed once per process; each caller gets its own copy of them."""
+    first = shapes_graph()
+    expected = set(first)
+    assert (None, SH.targetClass, None) in first
+    first.remove((None, None, None))
+    second = shapes_graph()
+    assert second is not first and set(second) == expected
+
+
 def test_violation_report_names_label_and_source_sentence(asserted: Graph):
     broken = Graph()
     for triple in asserted:
