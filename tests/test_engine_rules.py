@@ -82,15 +82,16 @@ def test_same_inferences_as_owlrl_on_the_packaged_and_fixture_data(folder):
     assert_same(reference, fast)
 
 
-def test_same_inferences_as_owlrl_on_three_generated_copies(tmp_path):
+def test_same_inferences_as_owlrl_on_two_generated_copies(tmp_path):
+    """Several articles naming the same people, places and meetings (two copies show it as well as three)."""
     sys.path.insert(0, str(ROOT))
     try:
         from bench.scale import make_data
     finally:
         sys.path.remove(str(ROOT))
-    make_data(tmp_path / "data", 3)
+    make_data(tmp_path / "data", 2)
     ds, articles = load_dataset(tmp_path / "data")
-    assert len(articles) == 3
+    assert len(articles) == 2
     reference, fast, notes = both_engines(ds)
     assert notes == []
     assert_same(reference, fast)
