@@ -20,7 +20,7 @@ hold a blank node), so that the same input gives the same bytes in every process
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -100,9 +100,6 @@ class GraphSet:
         """The triples of graph ``name`` (empty when there is no such graph); do not change the set."""
         return self._graphs.get(URIRef(name), set())
 
-    def __contains__(self, name: object) -> bool:
-        return bool(self._graphs.get(name))  # type: ignore[call-overload]
-
     def __len__(self) -> int:
         """The number of triples, counted once per graph that holds them."""
         return sum(len(triples) for triples in self._graphs.values())
@@ -119,23 +116,6 @@ class GraphSet:
         """Replace graph ``name`` by the triples of an rdflib graph (or any rdflib triples)."""
         convert = self.terms.triple_to_ox
         self._graphs[URIRef(name)] = {convert(t) for t in graph}
-
-    def union(self, names: Iterable[URIRef] | None = None) -> set[Any]:
-        """The triples of the graphs ``names`` (None: every graph), each once."""
-        chosen = self.names() if names is None else names
-        out: set[Any] = set()
-        for name in chosen:
-            out.update(self.triples(name))
-        return out
-
-    def quads(self, names: Iterable[URIRef] | None = None) -> Iterator[Any]:
-        """``pyoxigraph.Quad`` of the graphs ``names`` (None: every graph), graph by graph."""
-        import pyoxigraph as ox
-
-        for name in self.names() if names is None else names:
-            graph = ox.NamedNode(str(name))
-            for t in self.triples(name):
-                yield ox.Quad(t.subject, t.predicate, t.object, graph)
 
     # -- rdflib views -----------------------------------------------------------------------------------
     def rdflib_graph(self, name: URIRef) -> Graph:

@@ -181,9 +181,4 @@ def serialize_graphset(graphs: GraphSet, fmt: str, *, inferred: bool = False) ->
     names = export_graphs(graphs, inferred=inferred)
     if spec.name in STREAMED:
         return graphs.serialize(names, spec.name)
-    ds = Dataset()
-    for name in names:
-        target = ds.graph(name)
-        for triple in graphs.rdflib_graph(name):
-            target.add(triple)
-    return serialize_graphs(ds, names, spec.name)
+    return serialize_graphs(graphs.to_rdflib(), names, spec.name)
