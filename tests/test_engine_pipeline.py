@@ -30,20 +30,45 @@ WRITTEN = ("dataset.trig", "asserted.ttl", "inferred.ttl")
 DATA = {"seed": None, "web-fixture": WEB_FIXTURE}
 
 
+class Build(dict):
+    """The build folder of each engine (``build["fast"]``), and what each build ran of owlrl and pySHACL."""
+
+    calls: dict[str, list[str]]
+
+
 @pytest.fixture(scope="module", params=sorted(DATA))
-def builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The same data built by ``kg build --engine fast`` and ``--engine reference`` (output kept even when
-    it does not conform, so that the violations are compared too)."""
+    it does not conform, so that the violations are compared too), in this process, with a spy on owlrl's
+    closure (the size of each graph it closed) and on pySHACL."""
+    import owlrl
+    import pyshacl
+
     data = DATA[request.param]
-    folders = {}
+    folders, calls = Build(), {}
+    expand, validate = owlrl.DeductiveClosure.expand, pyshacl.validate
     for engine in ("fast", "reference"):
         out = tmp_path_factory.mktemp(f"{request.param}-{engine}") / "build"
         args = ["build", "--engine", engine, "--out", out, "--allow-violations", "--quiet"]
         if data is not None:
             args += ["--data", data]
-        result = invoke(*args, cwd=out.parent)
+        seen: list[str] = []
+
+        def spy_expand(self, graph, seen=seen):  # type: ignore[no-untyped-def]
+            seen.append(f"owlrl {len(graph)}")
+            return expand(self, graph)
+
+        def spy_validate(*a, seen=seen, **kw):  # type: ignore[no-untyped-def]
+            seen.append("pyshacl")
+            return validate(*a, **kw)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(owlrl.DeductiveClosure, "expand", spy_expand)
+            mp.setattr(pyshacl, "validate", spy_validate)
+            result = invoke(*args, cwd=out.parent)
         assert result.code in (0, 1), result.err
-        folders[engine] = out
+        folders[engine], calls[engine] = out, seen
+    folders.calls = calls
     return folders
 
 
@@ -100,39 +125,20 @@ def test_kg_engine_setting_chooses_the_engine(tmp_path: Path, monkeypatch: pytes
         KnowledgeGraph.build(engine="owlrl")
 
 
-def test_reference_is_owlrl_and_pyshacl_and_fast_is_neither(monkeypatch: pytest.MonkeyPatch):
+def test_reference_is_owlrl_and_pyshacl_and_fast_is_neither(builds: Build):
     """``--engine reference`` runs the slow path (owlrl's closure, pySHACL); ``fast`` runs neither unless it
     says it fell back."""
-    import owlrl
-    import pyshacl
-
-    calls: list[str] = []
-    expand, validate = owlrl.DeductiveClosure.expand, pyshacl.validate
-
-    def spy_expand(self, graph):  # type: ignore[no-untyped-def]
-        calls.append(f"owlrl {len(graph)}")
-        return expand(self, graph)
-
-    def spy_validate(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append("pyshacl")
-        return validate(*args, **kwargs)
-
-    monkeypatch.setattr(owlrl.DeductiveClosure, "expand", spy_expand)
-    monkeypatch.setattr(pyshacl, "validate", spy_validate)
-    reference = KnowledgeGraph.build(WEB_FIXTURE, engine="reference")
-    reference.validate()
-    ontology = len(reference.dataset.graph(ONTOLOGY_GRAPH))
-    closed = [int(c.split()[1]) for c in calls if c.startswith("owlrl")]
+    ontology = len(KnowledgeGraph.load(builds["fast"]).dataset.graph(ONTOLOGY_GRAPH))
+    reference, fast = builds.calls["reference"], builds.calls["fast"]
+    closed = [int(c.split()[1]) for c in reference if c.startswith("owlrl")]
     assert any(size > ontology for size in closed)  # owlrl closed the whole asserted data
-    assert "pyshacl" in calls
-    calls.clear()
-    fast = KnowledgeGraph.build(WEB_FIXTURE, engine="fast")
-    fast.validate()
-    assert fast.engine.name == "fast" and reference.engine.name == "reference"
-    assert fast.engine.fallbacks == []
+    assert "pyshacl" in reference
     # the rules engine may close the ontology alone with owlrl, never the data; no shape ran in pySHACL
-    assert all(int(c.split()[1]) <= ontology for c in calls if c.startswith("owlrl"))
-    assert "pyshacl" not in calls
+    assert all(int(c.split()[1]) <= ontology for c in fast if c.startswith("owlrl"))
+    assert "pyshacl" not in fast
+    for engine in ("fast", "reference"):
+        manifest = json.loads((builds[engine] / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["fallbacks"] == []
 
 
 def test_violations_are_named_from_the_shared_store():
