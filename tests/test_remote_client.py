@@ -71,7 +71,7 @@ class Peer:
         handler.wfile.write(body)
 
     def __enter__(self) -> Peer:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:

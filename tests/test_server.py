@@ -175,7 +175,7 @@ class FaultServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/query"
 
     def __enter__(self) -> FaultServer:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -232,7 +232,8 @@ def test_cli_failures_exit_3_without_traceback_or_secrets(workdir: Path):
     stopped = run_kg("query", "who-met-whom", "--endpoint", f"http://127.0.0.1:{free_port()}/query",
                      "--timeout", "2", cwd=workdir, env=env)
     assert stopped.returncode == 3 and "connection refused" in stopped.stderr.decode()
-    published = run_kg("publish", "--endpoint", f"http://127.0.0.1:{free_port()}/query", cwd=workdir, env=env)
+    published = run_kg("publish", "--endpoint", f"http://127.0.0.1:{free_port()}/query", "--retries", "0",
+                       cwd=workdir, env=env)
     assert published.returncode == 3 and "not written" in published.stderr.decode()
     assert secret not in published.stderr.decode()
 
