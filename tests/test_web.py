@@ -419,3 +419,47 @@ def test_ontology_and_concept_iris_resolve(client: TestClient) -> None:
     described = Graph().parse(data=client.get("/concept/agreed", headers={"Accept": "text/turtle"}).content,
                               format="turtle")
     assert (URIRef("https://w3id.org/ict-coop-kg/concept/agreed"), None, None) in described
+
+
+def test_long_lists_are_cut_short_with_their_counts_and_a_link_to_everything(kg: KnowledgeGraph,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entity page shows the first facts of each property and the first quotations of each fact (so that an
+    entity named by a thousand articles still loads fast), says how many there are, and links to the whole
+    page (``?all=1``). Here the caps are 1, on the summit of the English fixture (two countries, each fact with
+    two quotations)."""
+    import kg.web.data as data
+
+    monkeypatch.setattr(data, "FACTS_SHOWN", 1)
+    monkeypatch.setattr(data, "EVIDENCE_SHOWN", 1)
+    summit = ID["event/wsis-tunis-2005"]
+    site = SiteData(kg)
+    whole, short = site.entity(summit, complete=True), site.entity(summit)
+    assert whole.complete and not short.complete
+    group = next(g for g in whole.groups if g.property.endswith("#involvesCountry"))
+    cut = next(g for g in short.groups if g.property == group.property)
+    assert len(group.facts) == group.total == 2 and cut.total == 2
+    assert [f.value for f in cut.facts] == [f.value for f in group.facts][:1]
+    for fact in (f for g in whole.groups for f in g.facts):
+        assert fact.evidence_hidden == 0
+    first = next(f for f in group.facts if f.value == cut.facts[0].value)
+    assert len(first.evidence) == 2  # the fixture quotes each country twice
+    assert cut.facts[0].evidence == first.evidence[:1] and cut.facts[0].evidence_hidden == 1
+
+    client = TestClient(create_app(kg))
+    tree = Tree(client.get("/id/event/wsis-tunis-2005").text)
+    section = next(s for s in tree.find("section", class_="fact-group")
+                   if s["attrs"]["data-property"] == str(group.property))
+    assert len([n for n in tree.all if n["tag"] == "li" and Tree.inside(n, section)]) == 1
+    quotes_note = next(n for n in tree.all if n["attrs"].get("class") == "more-quotes" and Tree.inside(n, section))
+    assert Tree.text(quotes_note) == "1 more quotation(s)"
+    more = next(n for n in tree.all if n["attrs"].get("class") == "more-facts" and Tree.inside(n, section))
+    assert "1 of 2 shown" in Tree.text(more)
+    link = next(n for n in tree.all if n["tag"] == "a" and Tree.inside(n, more))["attrs"]["href"]
+    assert link == "/id/event/wsis-tunis-2005?all=1&lang=en"
+    full = Tree(client.get(link).text)
+    section = next(s for s in full.find("section", class_="fact-group")
+                   if s["attrs"]["data-property"] == str(group.property))
+    assert len([n for n in full.all if n["tag"] == "li" and Tree.inside(n, section)]) == 2
+    assert not full.find("p", class_="partial") and tree.find("p", class_="partial")
+    arabic = client.get("/id/event/wsis-tunis-2005", params={"lang": "ar"}).text
+    assert "المعروض 1 من 2" in arabic

@@ -161,8 +161,9 @@ def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI) -> St
             view = site.article(iri)
             if view is not None:
                 return render(request, "article.html", iri=iri, view=view, site=site)
-        return render(request, "entity.html", iri=iri, view=site.entity(iri, lang), labels=site.labels.get(iri),
-                      site=site)
+        complete = request.query_params.get("all") == "1"
+        return render(request, "entity.html", iri=iri, view=site.entity(iri, lang, complete=complete),
+                      labels=site.labels.get(iri), site=site)
 
     async def timeline(request: Request) -> Response:
         value = request.query_params.get("country", "").strip()
