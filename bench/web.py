@@ -32,7 +32,7 @@ def main() -> int:
 
     kg = KnowledgeGraph.load(args.build) if args.build else KnowledgeGraph.build()
     started = time.perf_counter()
-    client = TestClient(create_app(kg))
+    client = TestClient(create_app(kg, freeze_heap=True))  # as `kg web` serves it
     startup = time.perf_counter() - started
     site = client.app.state.site  # type: ignore[attr-defined]
     article = min(i for i, types in site.types.items() if KG.NewsArticle in types)

@@ -661,7 +661,7 @@ def web(
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
-    application = create_app(_ensure_build(build_dir), sparql_url=sparql_url)
+    application = create_app(_ensure_build(build_dir), sparql_url=sparql_url, freeze_heap=True)
     _stdout().print(f"Web app: http://127.0.0.1:{port}/  (read-only; Ctrl-C stops it)", markup=False)
     sys.stdout.flush()
     try:  # uvicorn returns only when a signal stopped it (it shuts down gracefully on Ctrl-C)

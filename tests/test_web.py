@@ -5,6 +5,7 @@ The expected values come from the fixture articles in tests/fixtures/web/ (and, 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -322,6 +323,35 @@ def test_timeline_dates_statuses_and_country_filter(client: TestClient) -> None:
     statuses = [Tree.text(td) for tr in tree.find("tr") if "data-item" in tr["attrs"]
                 for td in [c for c in tr["children"] if c["tag"] == "td"][2:3]]
     assert statuses == ["held", "agreed", "agreed"]
+
+
+def test_a_long_timeline_comes_in_pages(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timeline shows TIMELINE_PAGE rows a page (100; 2 here, on the fixture's three rows), says which, and
+    links the pages; a bad page number is a 400 that names it."""
+    import kg.web.app as app_module
+
+    def items(tree: Tree) -> list[str]:
+        return [tr["attrs"]["data-item"].split("/id/")[-1] + " " + tr["attrs"]["class"]
+                for tr in tree.find("tr") if "data-item" in tr["attrs"]]
+
+    whole = items(Tree(client.get("/timeline").text))
+    assert len(whole) == 3 and not Tree(client.get("/timeline").text).find("nav", class_="pages")
+    monkeypatch.setattr(app_module, "TIMELINE_PAGE", 2)
+    first = Tree(client.get("/timeline", params={"country": "JO"}).text)
+    assert items(first) == whole[:2]
+    nav = first.find("nav", class_="pages")[0]
+    assert Tree.text(nav).split()[0] == "1–2"
+    assert "of 3" in Tree.text(nav) and not first.find("a", rel="prev")
+    following = first.find("a", rel="next")[0]["attrs"]["href"]
+    assert following == "/timeline?country=JO&page=2&lang=en"
+    second = Tree(client.get(following).text)
+    assert items(second) == whole[2:]
+    assert second.find("a", rel="prev")[0]["attrs"]["href"] == "/timeline?country=JO&page=1&lang=en"
+    assert not second.find("a", rel="next")
+    assert items(Tree(client.get("/timeline", params={"page": "9"}).text)) == whole[2:]  # past the end: the last
+    assert "من 3" in client.get("/timeline", params={"lang": "ar"}).text
+    bad = client.get("/timeline", params={"page": "zero"})
+    assert bad.status_code == 400 and "page 'zero': give a page number" in html.unescape(bad.text)
 
 
 def test_map_data_locates_the_pop_in_aqaba(client: TestClient) -> None:

@@ -100,14 +100,28 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI) -> Starlette:
+TIMELINE_PAGE = 100
+"""Rows of the timeline on one page (``?page=N``)."""
+
+
+def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI, freeze_heap: bool = False) -> Starlette:
     """The web application over one loaded build. ``sparql_url`` is where the SPARQL query UI is linked (an
-    http(s) URL without credentials, which every page would show; :class:`~kg.errors.InputError` otherwise)."""
+    http(s) URL without credentials, which every page would show; :class:`~kg.errors.InputError` otherwise).
+
+    ``freeze_heap`` (for a server process, as ``kg web`` runs it): once the build is loaded and indexed, every
+    object made so far is moved out of the garbage collector's sight (:func:`gc.freeze`). They live as long as
+    the server, and on a large build a full collection over their tens of millions would stall a request for
+    seconds."""
     from kg.remote.client import check_url
 
     check_url(sparql_url, "--sparql-url")
     site = SiteData(kg)
     env = _environment()
+    if freeze_heap:
+        import gc
+
+        gc.collect()
+        gc.freeze()
 
     def lang_of(request: Request) -> str:
         lang = request.query_params.get("lang", "")
@@ -175,8 +189,22 @@ def create_app(kg: KnowledgeGraph, *, sparql_url: str = DEFAULT_SPARQL_UI) -> St
             except QueryError as exc:
                 error = str(exc)
         items = site.timeline(country)  # type: ignore[arg-type]
-        return render(request, "timeline.html", items=items, countries=site.countries(), country=country,
-                      error=error, site=site, status=400 if error else 200)
+        raw_page = request.query_params.get("page", "1").strip()
+        page = int(raw_page) if raw_page.isdecimal() and int(raw_page) >= 1 else 0
+        if not page:
+            error, page = f"page {raw_page!r}: give a page number (1, 2, …)", 1
+        pages = max(1, -(-len(items) // TIMELINE_PAGE))
+        page = min(page, pages)
+        first = (page - 1) * TIMELINE_PAGE
+        shown = items[first:first + TIMELINE_PAGE]
+
+        def page_link(number: int) -> str:
+            params = {"country": country.split("/")[-1]} if country else {}
+            return "/timeline?" + urlencode({**params, "page": str(number), "lang": lang_of(request)})
+
+        return render(request, "timeline.html", items=shown, total=len(items), page=page, pages=pages,
+                      first=first + 1, last=first + len(shown), page_link=page_link, countries=site.countries(),
+                      country=country, error=error, site=site, status=400 if error else 200)
 
     async def map_page(request: Request) -> Response:
         features = site.map_features(lang_of(request))
