@@ -58,6 +58,14 @@ lists no fact they point from."""
 
 LANGS = ("en", "ar")
 
+_NOT_LISTED = frozenset(str(p) for p in HIDDEN_PROPERTIES | RDF_REIFICATION)
+_RDF_TYPE = str(RDF.type)
+
+
+def _local_name(iri: str) -> str:
+    """What a page calls a node without a label: its path under ``…/id/``, else the IRI's last segment."""
+    return iri[len(str(ID)):] if iri.startswith(str(ID)) else re.split(r"[#/]", iri)[-1]
+
 
 @cache
 def web_query(name: str) -> PackagedQuery:
@@ -292,6 +300,9 @@ class SiteData:
         for row in self._run("types", self.union):
             if isinstance(row["s"], URIRef):
                 self.types[row["s"]].add(row["type"])  # type: ignore[arg-type]
+        # the same, keyed by IRI string, for the entity pages' sorting and filtering of pyoxigraph terms
+        self._labels_by_iri = {str(iri): labels for iri, labels in self.labels.items()}
+        self._descriptions = frozenset(str(iri) for iri, types in self.types.items() if types & DESCRIPTION_TYPES)
         self.articles = sorted(iri for iri, types in self.types.items() if KG.NewsArticle in types)
         """The articles, in IRI order (the home page lists them; found once, not per request)."""
         self._texts: dict[URIRef, tuple[str, str | None, tuple[Text, ...]] | None] = {}
@@ -346,9 +357,7 @@ class SiteData:
             found = self.labels[iri].get(lang)
             if found:
                 return found
-        text = str(iri)
-        local = text[len(str(ID)):] if text.startswith(str(ID)) else re.split(r"[#/]", text)[-1]
-        return Text(local, None)
+        return Text(_local_name(str(iri)), None)
 
     def is_article(self, iri: URIRef) -> bool:
         return KG.SourceDocument in self.types.get(iri, ()) or KG.NewsArticle in self.types.get(iri, ())
@@ -439,18 +448,29 @@ class SiteData:
         """Where sources name ``entity`` (its ``kg:denotedBy`` mentions)."""
         return self._mentions.get(entity, [])
 
-    def _statements(self, iri: URIRef) -> Iterator[tuple[str, URIRef, Node]]:
-        """The asserted triples with ``iri`` as subject (``"out"``) or object (``"in"``), as (direction, property,
-        the other end): matched by pattern in the build's store of asserted triples, each triple once. (A SPARQL
-        query costs ten times as much here, turning every row into rdflib terms, on an entity that a thousand
-        articles name.)"""
+    def _statements(self, iri: URIRef) -> Iterator[tuple[str, str, Any]]:
+        """The asserted triples with ``iri`` as subject (``"out"``) or object (``"in"``), as (direction, the
+        property's IRI, the other end as a pyoxigraph term): matched by pattern in the build's store of asserted
+        triples, each triple once. (A SPARQL query costs ten times as much here, turning every row into rdflib
+        terms, on an entity that a thousand articles name.)"""
         import pyoxigraph as ox
 
         store, node = self.kg.asserted_store.store, ox.NamedNode(str(iri))
         for quad in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
-            yield "out", from_ox(quad.predicate), from_ox(quad.object)  # type: ignore[misc]
+            yield "out", quad.predicate.value, quad.object
         for quad in store.quads_for_pattern(None, None, node, ox.DefaultGraph()):
-            yield "in", from_ox(quad.predicate), from_ox(quad.subject)  # type: ignore[misc]
+            yield "in", quad.predicate.value, quad.subject
+
+    def _sort_key(self, value: Any, lang: str) -> tuple[str, str]:
+        """How a fact's value (a pyoxigraph term) sorts: by :meth:`label` in ``lang``, then by the term."""
+        import pyoxigraph as ox
+
+        if isinstance(value, ox.NamedNode):  # the common case, without making an rdflib term
+            labels = self._labels_by_iri.get(value.value)
+            found = labels.get(lang) if labels is not None else None
+            return (found.value if found else _local_name(value.value)), value.value
+        term = from_ox(value)
+        return self.label(term, lang).value, str(term)
 
     def entity(self, iri: URIRef, lang: str = "en", *, complete: bool = False) -> EntityView:
         """Types and the asserted facts of ``iri``, grouped by property and direction, each with its evidence.
@@ -459,24 +479,28 @@ class SiteData:
         first :data:`FACTS_SHOWN` facts (by the value's label in ``lang``), each fact its first
         :data:`EVIDENCE_SHOWN` quotations (by source and offset) and the view the first :data:`MENTIONS_SHOWN`
         mentions; the totals say what was left out. ``complete`` gives everything."""
-        grouped: dict[tuple[URIRef, str], list[Node]] = defaultdict(list)
+        import pyoxigraph as ox
+
+        grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
         for direction, prop, value in self._statements(iri):
-            if prop in HIDDEN_PROPERTIES or prop in RDF_REIFICATION or (prop == RDF.type and direction == "out"):
+            if prop in _NOT_LISTED or (direction == "out" and prop == _RDF_TYPE):
                 continue
-            if direction == "in" and (not isinstance(value, URIRef) or self.types.get(value, set()) & DESCRIPTION_TYPES
-                                      or "/evidence/" in str(value)):
+            if direction == "in" and (not isinstance(value, ox.NamedNode) or value.value in self._descriptions
+                                      or "/evidence/" in value.value):
                 continue
             grouped[(prop, direction)].append(value)
         facts_shown = None if complete else FACTS_SHOWN
         evidence_shown = None if complete else EVIDENCE_SHOWN
         groups = []
-        for (prop, direction), values in sorted(grouped.items(),
-                                                key=lambda kv: (kv[0][1] != "out", self.label(kv[0][0], lang).value)):
-            shown = sorted(values, key=lambda v: (self.label(v, lang).value, str(v)))[:facts_shown]
+        for (prop_iri, direction), values in sorted(grouped.items(),
+                                                    key=lambda kv: (kv[0][1] != "out",
+                                                                    self.label(URIRef(kv[0][0]), lang).value)):
+            prop = URIRef(prop_iri)
             facts = []
-            for value in shown:
-                evidence = self.evidence_of(*((iri, prop, value) if direction == "out" else (value, prop, iri)))
-                facts.append(Fact(prop, direction, value, evidence[:evidence_shown], len(evidence)))
+            for value in sorted(values, key=lambda v: self._sort_key(v, lang))[:facts_shown]:
+                term = from_ox(value)
+                evidence = self.evidence_of(*((iri, prop, term) if direction == "out" else (term, prop, iri)))
+                facts.append(Fact(prop, direction, term, evidence[:evidence_shown], len(evidence)))  # type: ignore[arg-type]
             groups.append(FactGroup(prop, direction, facts, len(values)))
         mentions = self.mentions(iri)
         return EntityView(iri=iri, types=self.kind_of(iri), groups=groups,
