@@ -335,7 +335,18 @@ class KnowledgeGraph:
         from oxrdflib import OxigraphStore
         from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-        return Graph(store=OxigraphStore(store=self.graphs.store()), identifier=DATASET_DEFAULT_GRAPH_ID)
+        return Graph(store=OxigraphStore(store=self.query_store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+    @cached_property
+    def query_store(self) -> Any:
+        """The pyoxigraph store behind :attr:`query_graph` in memory (every graph, each triple once, in its
+        default graph); None on the Oxigraph store plugin."""
+        return self.graphs.store() if self.store == "default" else None
+
+    @cached_property
+    def _query_prefixes(self) -> dict[str, str]:
+        """The prefixes a query on :attr:`query_graph` may use undeclared (rdflib's and the project's)."""
+        return {prefix: str(namespace) for prefix, namespace in self.query_graph.namespaces()}
 
     @property
     def inferred(self) -> Graph:
@@ -418,7 +429,15 @@ class KnowledgeGraph:
             with time_limit(timeout, label):
                 return q.run_local(self.union, text, bindings or {}, label=label)
         with time_limit(timeout, label):
-            return q.run_local(self.query_graph, text, bindings or {}, label=label, inline_values=True)
+            return self._run_in_oxigraph(text, bindings or {}, label)
+
+    def _run_in_oxigraph(self, text: str, bindings: dict, label: str) -> QueryResult:
+        """Run a query in Oxigraph's engine: straight on the in-memory store, through oxrdflib otherwise."""
+        from kg import query as q
+
+        if self.query_store is not None:
+            return q.run_oxigraph(self.query_store, text, bindings, label, prefixes=self._query_prefixes)
+        return q.run_local(self.query_graph, text, bindings, label=label, inline_values=True)
 
     def publish(self, endpoint: Any, *, graphs: list[str] | None = None, replace: bool = False,
                 batch_size: int = 50_000, progress: Progress | None = None) -> Any:
@@ -442,9 +461,7 @@ class KnowledgeGraph:
 
     def sparql(self, text: str, /, **bindings: Any) -> QueryResult:
         """Run an ad-hoc read-only SPARQL query; ``bindings`` must already be RDF terms (URIRef, Literal)."""
-        from kg import query as q
-
-        return q.run_local(self.query_graph, text, bindings, inline_values=True)
+        return self._run_in_oxigraph(text, bindings, "query")
 
     def stats(self) -> Stats:
         """Triples per graph, entities per class, facts per cooperation domain."""

@@ -308,6 +308,27 @@ def test_update_is_refused(built: KnowledgeGraph):
         built.sparql("SELECT ?x WHERE { ?x ")
 
 
+def test_ad_hoc_ask_construct_and_select_read_straight_from_oxigraph_match_rdflibs_engine(built: KnowledgeGraph):
+    """kg.sparql reads Oxigraph's answer without oxrdflib: the same ASK, CONSTRUCT and SELECT answers as rdflib's
+    engine on the same triples, and the prefixes rdflib declares (rdfs:) understood undeclared, as before."""
+    from kg.query import run_local
+
+    from .conftest import assert_isomorphic
+
+    kg = "PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#> "
+    ask = kg + "ASK { ?p a kg:Person ; rdfs:label ?l FILTER (LANG(?l) = 'ar') }"
+    assert built.sparql(ask).boolean is True
+    assert built.sparql(ask.replace("'ar'", "'xx'")).boolean is False
+    construct = (kg + "CONSTRUCT { ?p rdfs:label ?l } WHERE { ?p a kg:Person ; rdfs:label ?l }")
+    ours, reference = built.sparql(construct).graph, run_local(built.union, construct).graph
+    assert len(ours) >= 4  # the seed names at least two people, in Arabic and English
+    assert_isomorphic(ours, reference)
+    select = kg + "SELECT ?p ?l ?n WHERE { ?p a kg:Person ; rdfs:label ?l OPTIONAL { ?p kg:holds ?n } }"
+    rows, expected = built.sparql(select).rows, run_local(built.union, select).rows
+    assert Counter(tuple(r.items()) for r in rows) == Counter(tuple(r.items()) for r in expected)
+    assert len(rows) >= 4 and {row["l"].language for row in rows} == {"ar", "en"}  # language tags kept
+
+
 def test_result_formats(built: KnowledgeGraph):
     import csv
     import io
