@@ -324,10 +324,10 @@ class KnowledgeGraph:
     @cached_property
     def query_graph(self) -> Graph:
         """Every graph, inferences included, as one graph in Oxigraph's SPARQL engine, each triple once: where
-        the packaged and ad-hoc queries and the statistics run (rdflib's engine is too slow on large joins).
+        the statistics and the web app's queries run (rdflib's engine is too slow on large joins).
 
-        In memory it is a pyoxigraph store filled once from the graphs (through oxrdflib); on the Oxigraph
-        store it is :attr:`union`. Beware that Oxigraph gives ``xsd:nonNegativeInteger`` values back as
+        In memory it is :attr:`query_store` through oxrdflib (the packaged and ad-hoc queries run on that store
+        directly); on the Oxigraph store it is :attr:`union`. Beware that Oxigraph gives ``xsd:nonNegativeInteger`` values back as
         ``xsd:integer``.
         """
         if self.store != "default":

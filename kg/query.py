@@ -8,10 +8,10 @@ Each ``queries/*.rq`` file starts with comment lines the code reads::
     # param: country (country, optional): only engagements that involve this country
     # result: table
 
-Parameters are never pasted into query text. Locally they are bound as RDF
-terms through rdflib's ``initBindings``; for a remote server they become a
-``VALUES`` block of RDF terms serialised by rdflib (``Node.n3()``), placed at
-the start of the top-level ``WHERE`` group. An IRI parameter must be a valid
+Parameters are never pasted into query text. In rdflib's engine they are bound
+as RDF terms through rdflib's ``initBindings``; for Oxigraph's engine (in memory,
+or a remote server) they become a ``VALUES`` block of RDF terms serialised by
+rdflib (``Node.n3()``), placed at the start of the top-level ``WHERE`` group. An IRI parameter must be a valid
 absolute IRI (checked by an RFC 3987 parser before any query runs), so no
 character can end it early; literals are escaped by rdflib.
 """
