@@ -345,8 +345,9 @@ class KnowledgeGraph:
 
     @cached_property
     def _query_prefixes(self) -> dict[str, str]:
-        """The prefixes a query on :attr:`query_graph` may use undeclared (rdflib's and the project's)."""
-        return {prefix: str(namespace) for prefix, namespace in self.query_graph.namespaces()}
+        """The prefixes a query may use undeclared: those a new rdflib graph binds, as on :attr:`query_graph`
+        (read from a plain graph: building that one imports rdflib's SPARQL engine, half a second)."""
+        return {prefix: str(namespace) for prefix, namespace in Graph().namespaces()}
 
     @property
     def inferred(self) -> Graph:

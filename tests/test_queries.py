@@ -301,6 +301,29 @@ def test_unknown_and_missing_parameters(built: KnowledgeGraph):
         built.query("person-statements", person="x" * 10_000)
 
 
+@pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
+def test_each_packaged_query_is_a_query_that_calls_no_other_server(query):
+    """The check the packaged queries skip at run time (kg.query.packaged_texts), made here once for each."""
+    from kg.query import parse_query
+    from kg.remote.client import service_iris
+
+    parse_query(query.text)  # raises pyparsing's ParseException for an update or a syntax error
+    assert service_iris(query.text) == []
+
+
+def test_only_the_packaged_texts_skip_the_service_check(built: KnowledgeGraph):
+    from kg.remote.client import refuse_service
+
+    text = get_query("who-met-whom").text
+    changed = text.replace("WHERE {", "WHERE { SERVICE <http://elsewhere.example/sparql> { ?x ?y ?z }", 1)
+    with pytest.raises(QueryError, match="elsewhere.example"):
+        refuse_service(changed)
+    with pytest.raises(QueryError, match="elsewhere.example"):
+        built.run_query(changed)
+    refuse_service(text)  # the packaged text itself passes
+    assert len(built.run_query(text)) == len(built.query("who-met-whom")) > 0
+
+
 def test_update_is_refused(built: KnowledgeGraph):
     with pytest.raises(QueryError, match="read-only"):
         built.sparql("DROP ALL")

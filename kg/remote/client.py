@@ -476,8 +476,11 @@ def service_iris(text: str) -> list[str]:
 
 
 def refuse_service(text: str, label: str = "query", *, allow: bool = False) -> None:
-    """Refuse a query with ``SERVICE`` (it makes the engine, local or remote, call any URL) unless ``allow``."""
-    if allow:
+    """Refuse a query with ``SERVICE`` (it makes the engine, local or remote, call any URL) unless ``allow``.
+    A packaged query's text (:func:`kg.query.packaged_texts`) is not parsed again."""
+    from kg.query import packaged_texts
+
+    if allow or text in packaged_texts():
         return
     ensure_read_only(text, label)
     targets = service_iris(text)
