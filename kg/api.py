@@ -365,6 +365,11 @@ class KnowledgeGraph:
         graphs = self.graphs
         return AssertedStore(graphs.store(graphs.asserted_names()))
 
+    def release_asserted_store(self) -> None:
+        """Let go of :attr:`asserted_store` (and :attr:`asserted_graph` over it); made again when next asked for."""
+        self.__dict__.pop("asserted_graph", None)
+        self.__dict__.pop("asserted_store", None)
+
     @cached_property
     def asserted_graph(self) -> Graph:
         """The asserted graphs as one rdflib graph over :attr:`asserted_store`, so that its queries run in
@@ -507,19 +512,22 @@ class KnowledgeGraph:
         fault_point("write")
         report = self._report
         graphs = self.graphs
-        trig, asserted, inferred = graphs.serialize_many([
-            (_export.export_graphs(graphs, inferred=True), "trig"),
-            (_export.export_graphs(graphs, inferred=False), "turtle"),
-            ([INFERRED_GRAPH], "turtle"),
-        ])
-        outputs: dict[str, bytes] = {DATASET_FILE: trig, "asserted.ttl": asserted, "inferred.ttl": inferred}
-        if report is not None:
-            outputs["validation.ttl"] = report.to_turtle().encode("utf-8")
-            outputs["validation.json"] = report.to_json().encode("utf-8")
-            outputs["validation.txt"] = report.to_text().encode("utf-8")
         from kg.ingest.index import INDEX_FILE
 
-        outputs[INDEX_FILE] = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
+        small: dict[str, bytes] = {}
+        if report is not None:
+            small["validation.ttl"] = report.to_turtle().encode("utf-8")
+            small["validation.json"] = report.to_json().encode("utf-8")
+            small["validation.txt"] = report.to_text().encode("utf-8")
+        small[INDEX_FILE] = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
+        warnings = [w.to_dict() for w in self.duplicates]
+        # the store of asserted triples (validation, the index) is remade if asked for again: the writers need
+        # its memory (on 400 generated articles it held the build's peak a third higher)
+        self.release_asserted_store()
+        large = [(DATASET_FILE, _export.export_graphs(graphs, inferred=True), "trig"),
+                 ("asserted.ttl", _export.export_graphs(graphs, inferred=False), "turtle"),
+                 ("inferred.ttl", [INFERRED_GRAPH], "turtle")]
+        outputs = sorted([*(name for name, _graphs, _fmt in large), *small, MANIFEST_FILE])
         manifest = {
             "generator": f"ict-coop-kg {version('ict-coop-kg')}",
             "articles": [a.id for a in self.articles],
@@ -527,14 +535,19 @@ class KnowledgeGraph:
             "engine": self.chosen_engine().name,
             "fallbacks": list(self.chosen_engine().fallbacks),
             "graphs": graphs.sizes(),
-            "files": sorted([*outputs, MANIFEST_FILE]),
-            "warnings": [w.to_dict() for w in self.duplicates],
+            "files": outputs,
+            "warnings": warnings,
         }
-        outputs[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         with fsutil.staged_dir(Path(out_dir)) as staging:
-            for name, data in outputs.items():
+            # each large file written as soon as it is made, not held until all three are
+            serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
+            for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
                 (staging / name).write_bytes(data)
-        return BuildOutput(Path(out_dir), sorted(outputs), bool(report and report.conforms))
+                del data
+            for name, data in small.items():
+                (staging / name).write_bytes(data)
+        return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))
 
 
 # -- adding articles, looking up names (kg.ingest) -----------------------------------------------------------

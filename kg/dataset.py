@@ -20,7 +20,7 @@ hold a blank node), so that the same input gives the same bytes in every process
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -239,30 +239,38 @@ class GraphSet:
     def serialize_many(self, requests: list[tuple[list[URIRef], str]]) -> list[bytes]:
         """What :meth:`serialize` gives for each ``(names, fmt)`` of ``requests``, each graph turned into
         N-Triples lines once for all of them (a build writes the same graphs to several files)."""
+        return list(self.serialize_each(requests))
+
+    def serialize_each(self, requests: list[tuple[list[URIRef], str]]) -> Iterator[bytes]:
+        """:meth:`serialize_many` one request at a time, so that each can be written and let go of before the
+        next is made."""
         from kg.engine.store import serialize_lines
 
         split = {name: self._lines(name) for names, _fmt in requests for name in dict.fromkeys(names)}
-        out = []
         for names, fmt in requests:
-            if fmt in ("trig", "nquads"):
-                pairs = []
-                for name in names:
-                    lines, triples, blank = split[name]
-                    blank_lines, blank_triples = self._canonical(blank)
-                    pairs.append((name, lines + blank_lines, triples + blank_triples))
-            else:
-                all_lines: list[bytes] = []
-                all_triples: list[Any] = []
-                blank_union: set[Any] = set()
-                for name in names:
-                    lines, triples, blank = split[name]
-                    all_lines.extend(lines)
-                    all_triples.extend(triples)
-                    blank_union.update(blank)
-                blank_lines, blank_triples = self._canonical(list(blank_union))
-                pairs = [(None, all_lines + blank_lines, all_triples + blank_triples)]
-            out.append(serialize_lines(pairs, fmt))
-        return out
+            yield serialize_lines(self._pairs(split, names, fmt), fmt)  # the pairs are let go of once written
+
+    def _pairs(self, split: dict[URIRef, tuple[list[bytes], list[Any], list[Any]]], names: list[URIRef],
+               fmt: str) -> list[tuple[URIRef | None, list[bytes], list[Any]]]:
+        """What :func:`kg.engine.store.serialize_lines` takes for graphs ``names`` in ``fmt``: each graph's lines
+        and triples (quad formats), or the union's (triple formats), blank nodes relabelled."""
+        if fmt in ("trig", "nquads"):
+            pairs = []
+            for name in names:
+                lines, triples, blank = split[name]
+                blank_lines, blank_triples = self._canonical(blank)
+                pairs.append((name, lines + blank_lines, triples + blank_triples))
+            return pairs
+        all_lines: list[bytes] = []
+        all_triples: list[Any] = []
+        blank_union: set[Any] = set()
+        for name in names:
+            lines, triples, blank = split[name]
+            all_lines.extend(lines)
+            all_triples.extend(triples)
+            blank_union.update(blank)
+        blank_lines, blank_triples = self._canonical(list(blank_union))
+        return [(None, all_lines + blank_lines, all_triples + blank_triples)]
 
 
 _BNODE_OBJECT = re.compile(rb" _:\S+ \.$")
