@@ -261,6 +261,14 @@ def get_engine(name: str | Engine | None = None) -> Engine:
 
 # -- writing ---------------------------------------------------------------------------------------------
 
+def _after_prefix_lines(data: bytes) -> int:
+    """Where the leading ``@prefix`` lines of ``data`` end."""
+    end = 0
+    while data.startswith(b"@prefix ", end):
+        end = data.index(b"\n", end) + 1
+    return end
+
+
 def _sorted_prefix_lines(data: bytes) -> bytes:
     """``data`` with its leading ``@prefix`` lines in alphabetical order (the writer keeps them in a map)."""
     lines = data.split(b"\n")
@@ -319,20 +327,32 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
         ordered.append((None, union))
     if fmt == "nt":
         return b"".join(line + b"\n" for line in sorted(ordered[0][1]))
-    if quads:
-        # N-Quads lines, graph by graph; a pyoxigraph Quad is made faster by its parser than by its constructor
+    if fmt == "nquads":
         out = []
         for name, by_line in ordered:
             graph = b" " + str(to_ox(name)).encode("utf-8") + b" ."  # type: ignore[arg-type]
             out.extend(line[:-2] + graph for line in sorted(by_line))
-        if fmt == "nquads":
-            return b"".join(line + b"\n" for line in sorted(out))
-        items: Any = ox.parse(b"".join(line + b"\n" for line in out), format=ox.RdfFormat.N_QUADS)
-        written = ox.RdfFormat.TRIG
-    else:
-        by_line = ordered[0][1]
-        items, written = [by_line[line] for line in sorted(by_line)], ox.RdfFormat.TURTLE
-    return _sorted_prefix_lines(ox.serialize(items, format=written, prefixes=WRITE_PREFIXES))
+        return b"".join(line + b"\n" for line in sorted(out))
+    if quads:
+        # TriG graph by graph (the writer starts each with the same @prefix lines, kept once), so that only one
+        # graph's N-Quads text is held at a time; a pyoxigraph Quad is made faster by its parser than by its
+        # constructor
+        header, blocks = b"", []
+        for name, by_line in ordered:
+            if not by_line:
+                continue
+            graph = b" " + str(to_ox(name)).encode("utf-8") + b" .\n"  # type: ignore[arg-type]
+            text = b"".join(line[:-2] + graph for line in sorted(by_line))
+            written = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+                                   prefixes=WRITE_PREFIXES)
+            del text
+            start = _after_prefix_lines(written)
+            header = header or written[:start]
+            blocks.append(written[start:])
+        return _sorted_prefix_lines(header + b"".join(blocks))
+    by_line = ordered[0][1]
+    items = [by_line[line] for line in sorted(by_line)]
+    return _sorted_prefix_lines(ox.serialize(items, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES))
 
 
 __all__ = [
