@@ -327,8 +327,8 @@ class KnowledgeGraph:
         the statistics and the web app's queries run (rdflib's engine is too slow on large joins).
 
         In memory it is :attr:`query_store` through oxrdflib (the packaged and ad-hoc queries run on that store
-        directly); on the Oxigraph store it is :attr:`union`. Beware that Oxigraph gives ``xsd:nonNegativeInteger`` values back as
-        ``xsd:integer``.
+        directly); on the Oxigraph store it is :attr:`union`. Beware that Oxigraph gives
+        ``xsd:nonNegativeInteger`` values back as ``xsd:integer``.
         """
         if self.store != "default":
             return self.union
@@ -521,8 +521,8 @@ class KnowledgeGraph:
             small["validation.txt"] = report.to_text().encode("utf-8")
         small[INDEX_FILE] = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
         warnings = [w.to_dict() for w in self.duplicates]
-        # the store of asserted triples (validation, the index) is remade if asked for again: the writers need
-        # its memory (on 400 generated articles it held the build's peak a third higher)
+        # the store of asserted triples (validation, the index) is let go of before the writers run, and remade
+        # if asked for again
         self.release_asserted_store()
         large = [(DATASET_FILE, _export.export_graphs(graphs, inferred=True), "trig"),
                  ("asserted.ttl", _export.export_graphs(graphs, inferred=False), "turtle"),
