@@ -270,12 +270,12 @@ def _after_prefix_lines(data: bytes) -> int:
 
 
 def _sorted_prefix_lines(data: bytes) -> bytes:
-    """``data`` with its leading ``@prefix`` lines in alphabetical order (the writer keeps them in a map)."""
-    lines = data.split(b"\n")
-    count = 0
-    while count < len(lines) and lines[count].startswith(b"@prefix "):
-        count += 1
-    return b"\n".join(sorted(lines[:count]) + lines[count:])
+    """``data`` with its leading ``@prefix`` lines in alphabetical order (the writer keeps them in a map); the
+    rest is not split into lines (that took hundreds of MiB on a large graph)."""
+    end = _after_prefix_lines(data)
+    if not end:
+        return data
+    return b"".join(sorted(data[:end].splitlines(keepends=True))) + data[end:]
 
 
 def _lines(triples: list[Any]) -> list[bytes]:
@@ -315,43 +315,40 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
     """
     import pyoxigraph as ox
 
-    quads = fmt in ("trig", "nquads")
-    ordered: list[tuple[URIRef | None, dict[bytes, Any]]] = []
-    if quads:
-        for name, lines, triples in graphs:
-            ordered.append((name, dict(zip(lines, triples, strict=True))))
-    else:
-        union: dict[bytes, Any] = {}
-        for _name, lines, triples in graphs:
-            union.update(zip(lines, triples, strict=True))
-        ordered.append((None, union))
-    if fmt == "nt":
-        return b"".join(line + b"\n" for line in sorted(ordered[0][1]))
-    if fmt == "nquads":
-        out = []
-        for name, by_line in ordered:
-            graph = b" " + str(to_ox(name)).encode("utf-8") + b" ."  # type: ignore[arg-type]
-            out.extend(line[:-2] + graph for line in sorted(by_line))
-        return b"".join(line + b"\n" for line in sorted(out))
-    if quads:
+    if fmt in ("trig", "nquads"):
+        # a quad format is written from the lines alone (a graph's lines sorted, each once)
+        named = [(b" " + str(to_ox(name)).encode("utf-8") + b" .\n", lines)  # type: ignore[arg-type]
+                 for name, lines, _triples in graphs]
+        if fmt == "nquads":
+            return b"".join(sorted(line[:-2] + graph for graph, lines in named for line in set(lines)))
         # TriG graph by graph (the writer starts each with the same @prefix lines, kept once), so that only one
         # graph's N-Quads text is held at a time; a pyoxigraph Quad is made faster by its parser than by its
         # constructor
         header, blocks = b"", []
-        for name, by_line in ordered:
-            if not by_line:
+        for graph, lines in named:
+            if not lines:
                 continue
-            graph = b" " + str(to_ox(name)).encode("utf-8") + b" .\n"  # type: ignore[arg-type]
-            text = b"".join(line[:-2] + graph for line in sorted(by_line))
+            text = b"".join(line[:-2] + graph for line in sorted(set(lines)))
             written = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
                                    prefixes=WRITE_PREFIXES)
             del text
             start = _after_prefix_lines(written)
             header = header or written[:start]
             blocks.append(written[start:])
-        return _sorted_prefix_lines(header + b"".join(blocks))
-    by_line = ordered[0][1]
-    items = [by_line[line] for line in sorted(by_line)]
+        return b"".join([_sorted_prefix_lines(header), *blocks])
+    # a triple format: the union of the graphs, each triple once; the triples put in the order of their lines by
+    # sorting positions (a dict from line to triple took twice the memory)
+    all_lines: list[bytes] = []
+    all_triples: list[Any] = []
+    for _name, lines, triples in graphs:
+        all_lines.extend(lines)
+        all_triples.extend(triples)
+    order = sorted(range(len(all_lines)), key=all_lines.__getitem__)
+    unique = [i for n, i in enumerate(order) if n == 0 or all_lines[i] != all_lines[order[n - 1]]]
+    if fmt == "nt":
+        return b"".join(all_lines[i] + b"\n" for i in unique)
+    items = [all_triples[i] for i in unique]
+    del order, unique, all_lines
     return _sorted_prefix_lines(ox.serialize(items, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES))
 
 
