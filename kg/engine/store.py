@@ -275,7 +275,7 @@ def _sorted_prefix_lines(data: bytes) -> bytes:
     end = _after_prefix_lines(data)
     if not end:
         return data
-    return b"".join(sorted(data[:end].splitlines(keepends=True))) + data[end:]
+    return b"".join([*sorted(data[:end].splitlines(keepends=True)), memoryview(data)[end:]])  # one copy of the rest
 
 
 def _lines(triples: list[Any]) -> list[bytes]:
@@ -334,7 +334,7 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
             del text
             start = _after_prefix_lines(written)
             header = header or written[:start]
-            blocks.append(written[start:])
+            blocks.append(memoryview(written)[start:])
         return b"".join([_sorted_prefix_lines(header), *blocks])
     # a triple format: the union of the graphs, each triple once; the triples put in the order of their lines by
     # sorting positions (a dict from line to triple took twice the memory)
