@@ -343,12 +343,6 @@ class KnowledgeGraph:
         default graph); None on the Oxigraph store plugin."""
         return self.graphs.store() if self.store == "default" else None
 
-    @cached_property
-    def _query_prefixes(self) -> dict[str, str]:
-        """The prefixes a query may use undeclared: those a new rdflib graph binds, as on :attr:`query_graph`
-        (read from a plain graph: building that one imports rdflib's SPARQL engine, half a second)."""
-        return {prefix: str(namespace) for prefix, namespace in Graph().namespaces()}
-
     @property
     def inferred(self) -> Graph:
         """The graph of OWL-RL inferences (a copy unless :attr:`dataset` is the master copy)."""
@@ -442,7 +436,7 @@ class KnowledgeGraph:
         from kg import query as q
 
         if self.query_store is not None:
-            return q.run_oxigraph(self.query_store, text, bindings, label, prefixes=self._query_prefixes)
+            return q.run_oxigraph(self.query_store, text, bindings, label)
         return q.run_local(self.query_graph, text, bindings, label=label, inline_values=True)
 
     def publish(self, endpoint: Any, *, graphs: list[str] | None = None, replace: bool = False,

@@ -234,16 +234,12 @@ class GraphSet:
         """The graphs ``names`` in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``), deterministically (see the
         module docstring). Triple formats write the union of the graphs (blank nodes relabelled over the
         union); quad formats each graph by name (relabelled per graph)."""
-        return self.serialize_many([(names, fmt)])[0]
-
-    def serialize_many(self, requests: list[tuple[list[URIRef], str]]) -> list[bytes]:
-        """What :meth:`serialize` gives for each ``(names, fmt)`` of ``requests``, each graph turned into
-        N-Triples lines once for all of them (a build writes the same graphs to several files)."""
-        return list(self.serialize_each(requests))
+        return next(self.serialize_each([(names, fmt)]))
 
     def serialize_each(self, requests: list[tuple[list[URIRef], str]]) -> Iterator[bytes]:
-        """:meth:`serialize_many` one request at a time, so that each can be written and let go of before the
-        next is made."""
+        """What :meth:`serialize` gives for each ``(names, fmt)`` of ``requests``, one at a time (so that each can
+        be written and let go of before the next is made), each graph turned into N-Triples lines once for all
+        of them (a build writes the same graphs to several files)."""
         from kg.engine.store import serialize_lines
 
         split = {name: self._lines(name) for names, _fmt in requests for name in dict.fromkeys(names)}

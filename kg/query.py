@@ -11,9 +11,9 @@ Each ``queries/*.rq`` file starts with comment lines the code reads::
 Parameters are never pasted into query text. In rdflib's engine they are bound
 as RDF terms through rdflib's ``initBindings``; for Oxigraph's engine (in memory,
 or a remote server) they become a ``VALUES`` block of RDF terms serialised by
-rdflib (``Node.n3()``), placed at the start of the top-level ``WHERE`` group. An IRI parameter must be a valid
-absolute IRI (checked by an RFC 3987 parser before any query runs), so no
-character can end it early; literals are escaped by rdflib.
+rdflib (``Node.n3()``), placed at the start of the top-level ``WHERE`` group. An
+IRI parameter must be a valid absolute IRI (checked by an RFC 3987 parser before
+any query runs), so no character can end it early; literals are escaped by rdflib.
 """
 
 from __future__ import annotations
@@ -361,11 +361,18 @@ def result_from_rdflib(result: Any) -> QueryResult:
     return QueryResult(variables=variables, rows=rows)
 
 
+@functools.cache
+def rdflib_prefixes() -> dict[str, str]:
+    """The prefixes a new rdflib graph binds (``rdfs:``, ``owl:``, ``xsd:`` …), which a query on an rdflib graph
+    may use undeclared; read from a plain graph (one over oxrdflib imports rdflib's SPARQL engine: half a
+    second)."""
+    return {prefix: str(namespace) for prefix, namespace in Graph().namespaces()}
 
-def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = None, label: str = "query", *,
-                 prefixes: Mapping[str, str] | None = None) -> QueryResult:
+
+def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = None,
+                 label: str = "query") -> QueryResult:
     """Run a read-only query on a pyoxigraph store's default graph in its own engine, parameters bound by the
-    ``VALUES`` block a server gets and ``prefixes`` declared for the text (as oxrdflib declares a graph's).
+    ``VALUES`` block a server gets and :func:`rdflib_prefixes` declared, as oxrdflib declares a graph's.
 
     The answer's terms are made rdflib terms directly, each distinct term once: through oxrdflib and
     :func:`result_from_rdflib` the conversion took two thirds of a query's time on large answers.
@@ -376,7 +383,7 @@ def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = No
 
     ensure_read_only(text, label)
     try:
-        result = store.query(with_values(text, bindings or {}), prefixes=dict(prefixes or {}))
+        result = store.query(with_values(text, bindings or {}), prefixes=rdflib_prefixes())
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(variables=[], boolean=bool(result))
         if isinstance(result, ox.QueryTriples):
