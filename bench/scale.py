@@ -10,9 +10,9 @@ Run on demand (not part of the test suite); record results in bench/README.md:
 
 Each measured build runs in a fresh subprocess, so its peak RSS is its own, with an empty article cache
 (``KG_CACHE_DIR`` in a temporary folder: a cold build); ``--warm`` builds again with the cache it filled, and
-``--add-one`` once more after adding an article. Stages: load (parse, quotes, facts), reason + validate (side by
-side, as ``kg build`` runs them; ``--sequential`` times each alone), queries (each packaged query's median over
-``--query-runs`` runs, without parameters), write (``KnowledgeGraph.write``: every output file, atomically).
+``--add-one`` once more after adding an article. Stages: load (parse, quotes, facts), reason, validate (one after
+the other, as ``kg build`` runs them), queries (each packaged query's median over ``--query-runs`` runs, without
+parameters), write (``KnowledgeGraph.write``: every output file, atomically).
 """
 
 from __future__ import annotations
@@ -68,12 +68,8 @@ def add_article(target: Path, n: int) -> None:
     _write_copy(target, n, text, facts)
 
 
-def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False,
-            sequential: bool = False) -> dict:
-    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict.
-
-    By default reasoning and validation run as ``kg build`` runs them (side by side, for the fast engine);
-    with ``sequential`` each is timed on its own."""
+def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False) -> dict:
+    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict."""
     timings: dict[str, float] = {}
     cpu_times: dict[str, float] = {}
     wall = time.perf_counter()
@@ -88,15 +84,10 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
 
     kg = KnowledgeGraph.build(data, engine=engine, reason=False)
     lap("load")
-    if sequential or not kg.engine.concurrent:
-        kg.engine.infer(kg)
-        lap("reason")
-        report = kg.validate()
-        lap("validate")
-    else:
-        kg._reason_and_validate()
-        report = kg.report
-        lap("reason + validate")
+    kg.engine.infer(kg)
+    lap("reason")
+    report = kg.validate()
+    lap("validate")
     violations = len(report.violations)  # the seed copies conform; a count here means the data or shapes changed
     queries: dict[str, float] = {}
     if not skip_queries:
@@ -129,7 +120,7 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
     }
 
 
-def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *, sequential: bool = False,
+def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *,
               warm: bool = False, add_one: bool = False) -> list[dict]:
     """Generate ``articles`` articles and measure their build in a fresh subprocess with an empty article cache
     (cold); with ``warm``, again with the cache the first build filled; with ``add_one``, once more after one
@@ -140,8 +131,7 @@ def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *
         make_data(data, articles)
         env = dict(os.environ, KG_CACHE_DIR=str(Path(tmp) / "cache"))
         cmd = [sys.executable, __file__, "--measure", str(data), "--engine", engine,
-               "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else []) + \
-            (["--sequential"] if sequential else [])
+               "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else [])
         runs = ["cold"] + (["warm"] if warm else []) + (["one article added"] if add_one else [])
         for run in runs:
             if run == "one article added":
@@ -177,8 +167,6 @@ def main() -> None:
     parser.add_argument("--compare-reference", action="store_true",
                         help="also run the reference engine at 10 and 40 articles and print the per-article ratio")
     parser.add_argument("--json", action="store_true", help="print each result as one JSON line as well")
-    parser.add_argument("--sequential", action="store_true",
-                        help="time reasoning and validation one after the other (kg build runs them side by side)")
     parser.add_argument("--warm", action="store_true",
                         help="also build again with the article cache the first build filled")
     parser.add_argument("--add-one", action="store_true",
@@ -186,7 +174,7 @@ def main() -> None:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries, args.sequential)))
+        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries)))
         return
     if args.out_data:
         if args.out_data.exists():
@@ -197,7 +185,7 @@ def main() -> None:
             return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     if args.compare_reference:
-        small, large = (run_child(n, "reference", args.query_runs, args.skip_queries, sequential=True)[0]
+        small, large = (run_child(n, "reference", args.query_runs, args.skip_queries)[0]
                         for n in (10, 40))
         for result in (small, large):
             show(result)
@@ -205,8 +193,8 @@ def main() -> None:
         print(f"reference engine: {per_small:.2f} s CPU per article at 10, {per_large:.2f} s at 40: "
               f"ratio {per_large / per_small:.2f} (1.00 = linear)")
     for n in args.articles:
-        for result in run_child(n, args.engine, args.query_runs, args.skip_queries, sequential=args.sequential,
-                                warm=args.warm, add_one=args.add_one):
+        for result in run_child(n, args.engine, args.query_runs, args.skip_queries, warm=args.warm,
+                                add_one=args.add_one):
             show(result)
             if args.json:
                 print(json.dumps(result))

@@ -209,8 +209,8 @@ class KnowledgeGraph:
               validate: bool = False, engine: str | None = None,
               progress: Progress | None = None) -> KnowledgeGraph:
         """Load a data folder (default: the packaged ``data/``), check its quotes and run OWL-RL; with
-        ``validate``, also validate (:meth:`validate`; the report is :attr:`report`), beside the reasoning
-        where the engine allows (the fast one: each has a core of its own).
+        ``validate``, also validate (:meth:`validate`; the report is :attr:`report`) after the reasoning
+        (with the fast engine, both run in the one :attr:`asserted_store`).
 
         ``store`` names the rdflib store of :attr:`dataset` (``"default"`` in memory, ``"Oxigraph"``
         with oxrdflib). ``engine`` chooses how the build reasons and validates: ``"fast"`` (OWL-RL rules and
@@ -231,42 +231,14 @@ class KnowledgeGraph:
                  source=source if isinstance(source, Path) else None, engine=chosen)
         if store != "default":
             kg.dataset  # noqa: B018  the named store holds the master copy from the start
-        if reason and validate and kg.engine.concurrent:
+        if reason:
             fault_point("reason")
-            note("reasoning (OWL-RL) and validating (SHACL)")
-            kg._reason_and_validate()
-        else:
-            if reason:
-                fault_point("reason")
-                note("reasoning (OWL-RL)")
-                kg.engine.infer(kg)
-            if validate:
-                note("validating (SHACL)")
-                kg.validate()
+            note("reasoning (OWL-RL)")
+            kg.engine.infer(kg)
+        if validate:
+            note("validating (SHACL)")
+            kg.validate()
         return kg
-
-    def _reason_and_validate(self) -> None:
-        """Reason in a worker thread while validating in this one (both read the asserted graphs only; the
-        inferences are put in place here, after both are done). The worker is a daemon thread, so that an
-        interrupt ends the process at once, as it does in every other stage."""
-        import threading
-
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                outcome["inferences"] = self.engine.inferences(self)
-            except BaseException as exc:  # handed to the main thread
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=work, name="kg-reason", daemon=True)
-        self.asserted_store  # noqa: B018  made before the thread starts, not by both at once
-        worker.start()
-        self.validate()  # should this raise (or be interrupted), the daemon worker is left to end on its own
-        worker.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        self.engine.apply(self, outcome["inferences"])
 
     @property
     def report(self) -> ValidationReport | None:

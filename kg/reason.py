@@ -46,6 +46,29 @@ def _keep(s, p, o) -> bool:  # type: ignore[no-untyped-def]
     return str(s).startswith(BASE)
 
 
+_REFLEXIVE_NOISE_IRIS = frozenset(str(p) for p in _REFLEXIVE_NOISE)
+_TRIVIAL_TYPE_IRIS = frozenset(str(t) for t in _TRIVIAL_TYPES)
+_SCHEMA_NOISE_IRIS = frozenset(str(p) for p in _SCHEMA_NOISE)
+_RDF_TYPE_IRI = str(RDF.type)
+
+
+def keep_ox(triple: Any) -> bool:
+    """:func:`_keep` on a ``pyoxigraph.Triple`` (or ``Quad``): the same test on the same sets of terms, without
+    converting the terms to rdflib (the fast engine judges hundreds of thousands of inferences this way)."""
+    import pyoxigraph as ox
+
+    s, p, o = triple.subject, triple.predicate.value, triple.object
+    if type(s) is not ox.NamedNode or type(o) is ox.BlankNode:
+        return False
+    if p in _REFLEXIVE_NOISE_IRIS and s == o:
+        return False
+    if p == _RDF_TYPE_IRI and type(o) is ox.NamedNode and o.value in _TRIVIAL_TYPE_IRIS:
+        return False
+    if p in _SCHEMA_NOISE_IRIS:
+        return False
+    return s.value.startswith(BASE)
+
+
 def infer(ds: Dataset) -> Graph:
     """Run the OWL 2 RL closure over every asserted graph of ``ds``.
 
@@ -66,15 +89,16 @@ def infer(ds: Dataset) -> Graph:
     return inferred
 
 
-def infer_fast(graphs: GraphSet) -> tuple[set[Any], list[str]]:
+def infer_fast(graphs: GraphSet, store: Any = None) -> tuple[set[Any], list[str]]:
     """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_triples`) over the asserted graphs of
     ``graphs``: the new triples, filtered like :func:`infer`, as ``pyoxigraph.Triple`` (for ``graph/inferred``),
     and the fallbacks to owlrl the rules took (plain words).
 
-    The rules run in a store whose literals are kept verbatim (an Oxigraph store rewrites
-    ``xsd:nonNegativeInteger`` as ``xsd:integer``), so the inferences equal owlrl's term for term and the
-    written files are byte-identical between the engines. Where the rules do not cover the ontology, owlrl
-    runs on an rdflib copy of the graphs instead.
+    ``store`` (a ``pyoxigraph.Store`` holding the asserted graphs in its default graph, see
+    :class:`kg.engine.store.AssertedStore`) is where the rules run when given; they add nothing to it that
+    stays. Either way the inferences equal owlrl's term for term, so the written files are byte-identical
+    between the engines; where the rules do not cover the ontology, owlrl runs on an rdflib copy of the graphs
+    instead.
     """
     from kg.engine.rules import infer_triples
 
@@ -82,12 +106,11 @@ def infer_fast(graphs: GraphSet) -> tuple[set[Any], list[str]]:
     report = lambda message: notes.append(f"OWL-RL: {message}")  # noqa: E731
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
-    found = infer_triples((graphs.triples(name) for name in names), ontology, report=report)
+    found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store)
     if found is None:
-        ds = graphs.to_rdflib()
-        found = set(infer(ds))
-    convert = graphs.terms.triple_to_ox
-    return {convert(t) for t in found}, notes
+        convert = graphs.terms.triple_to_ox
+        return {convert(t) for t in infer(graphs.to_rdflib())}, notes
+    return found, notes
 
 
-__all__ = ["asserted_graphs", "infer", "infer_fast"]
+__all__ = ["asserted_graphs", "infer", "infer_fast", "keep_ox"]

@@ -277,6 +277,88 @@ def test_literals_from_a_store_are_in_the_stores_canonical_form():
     assert (EX.amr, RDFS.comment, Literal("minister", datatype=XSD.string)) not in inferred
 
 
+def _ox_sets(*graphs: Graph) -> list[set]:
+    from kg.dataset import TermCache
+
+    convert = TermCache().triple_to_ox
+    return [{convert(t) for t in g} for g in graphs]
+
+
+def _shared_store(sets: list[set]):  # type: ignore[no-untyped-def]
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for triples in sets:
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return store
+
+
+def test_rules_in_the_shared_store_give_the_literals_back_as_they_were_loaded():
+    """The build's path: the rules run in the store the shapes use (whose literals are canonical), and what they
+    infer carries the data's own literals — owlrl's inferences, term for term."""
+    ontology, data = _rich_ontology(), _rich_data()
+    expected, = _ox_sets(Graph().__iadd__(set(infer(small_dataset(ontology, data)))))
+    sets = _ox_sets(ontology, data)
+    store = _shared_store(sets)
+    before = sorted(map(str, store))
+    notes: list[str] = []
+    found = rules.infer_triples(sets, ontology, report=notes.append, store=store)
+    assert notes == []
+    assert sorted(map(str, store)) == before  # the store holds what it held
+    assert_same(expected, found)
+    import pyoxigraph as ox
+
+    # rdflib reads "00042"^^xsd:nonNegativeInteger as "42"; the store holds it as "42"^^xsd:integer
+    kept = ox.Literal("42", datatype=ox.NamedNode(str(XSD.nonNegativeInteger)))
+    assert ox.Triple(ox.NamedNode(EX.amr), ox.NamedNode(str(RDFS.comment)), kept) in found
+    assert not any(t.object == ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer))) for t in found)
+
+
+def test_two_literals_one_in_the_store_take_a_store_of_their_own():
+    """"42"^^xsd:nonNegativeInteger and "42"^^xsd:integer are one term in an Oxigraph store: its answers could
+    not be put back, so the rules run where literals are kept verbatim, and still equal owlrl."""
+    import pyoxigraph as ox
+
+    ontology, data = _rich_ontology(), _rich_data()
+    data.add((EX.talaat, EX.note, Literal("42", datatype=XSD.integer)))
+    sets = _ox_sets(ontology, data)
+    assert rules._literal_forms(sets) is None
+    assert rules._literal_forms(_ox_sets(ontology, _rich_data())) == {
+        ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer))):
+        ox.Literal("42", datatype=ox.NamedNode(str(XSD.nonNegativeInteger)))}
+    expected, = _ox_sets(Graph().__iadd__(set(infer(small_dataset(ontology, data)))))
+    found = rules.infer_triples(sets, ontology, store=_shared_store(sets))
+    assert_same(expected, found)
+    literal = ox.NamedNode(str(RDFS.comment))
+    assert ox.Triple(ox.NamedNode(EX.talaat), literal, ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer)))) in found
+    assert ox.Triple(ox.NamedNode(EX.amr), literal,
+                     ox.Literal("42", datatype=ox.NamedNode(str(XSD.nonNegativeInteger)))) in found
+
+
+def test_keep_ox_judges_pyoxigraph_triples_as_keep_judges_rdflib_ones():
+    """kg.reason.keep_ox is _keep without converting terms: on every triple of an owlrl closure (the kept ones and
+    the noise) the two agree."""
+    import owlrl
+
+    from kg.dataset import TermCache
+    from kg.reason import _keep, keep_ox
+
+    closure = Graph()
+    closure += _rich_ontology()
+    closure += _rich_data()
+    closure.add((EX.amr, OWL.sameAs, EX.amr))
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    convert = TermCache().triple_to_ox
+    judged = {True: 0, False: 0}
+    for triple in closure:
+        if isinstance(triple[0], Literal):
+            continue  # no pyoxigraph triple has a literal subject (_keep drops them)
+        verdict = _keep(*triple)
+        assert keep_ox(convert(triple)) == verdict, triple
+        judged[verdict] += 1
+    assert judged[True] > 20 and judged[False] > 20, judged
+
+
 def test_generated_rules_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
     """A second process reads the rules the first one generated (no owlrl closure of the ontology again) and
     infers the same; a broken or foreign-writable cache file is ignored, never trusted."""

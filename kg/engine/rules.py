@@ -60,13 +60,17 @@ literal among two values (owlrl then equates literals, which an RDF store cannot
 fallback is said in a message handed to the ``report`` callback (the library never prints).
 
 **Results and their terms.** :func:`infer_store` returns the new triples as *rdflib* terms, filtered exactly
-like the reference engine (``kg.reason._keep``, reused). Where the engines legitimately differ: an Oxigraph
-store canonicalises typed literals when it stores them (``"01"^^xsd:integer`` → ``"1"``,
-``xsd:nonNegativeInteger`` → ``xsd:integer``, ``"1.0"^^xsd:decimal`` → ``"1"``), and RDF 1.1 makes ``"a"`` and
-``"a"^^xsd:string`` one term where rdflib (and owlrl) keep two, so an inference carrying such a literal from a
-store holds the store's form (pinned in ``tests/test_engine_rules.py``). :func:`infer_dataset` avoids that: it loads the rdflib data into
-its own store with every typed or tagged literal wrapped in a private datatype that Oxigraph keeps verbatim (the
-rules never look inside literals) and unwraps the results, so its triples equal owlrl's term for term.
+like the reference engine (``kg.reason.keep_ox``, the same test as ``kg.reason._keep`` on pyoxigraph terms).
+Where the engines legitimately differ: an Oxigraph store canonicalises typed literals when it stores them
+(``"01"^^xsd:integer`` → ``"1"``, ``xsd:nonNegativeInteger`` → ``xsd:integer``, ``"1.0"^^xsd:decimal`` →
+``"1"``), and RDF 1.1 makes ``"a"`` and ``"a"^^xsd:string`` one term where rdflib (and owlrl) keep two, so an
+inference carrying such a literal from a store holds the store's form (pinned in
+``tests/test_engine_rules.py``). The build avoids that two ways (:func:`infer_triples`). It runs the rules in
+the store its shapes use and puts each literal of their answers back in the form it was loaded in: which forms
+the store rewrites is asked of Oxigraph (:func:`_literal_forms`), and where two literals of the data would be
+one term in the store, the rules run instead in a store of their own whose typed literals are wrapped in a
+private datatype that Oxigraph keeps verbatim (the rules never look inside literals), unwrapped in the results.
+:func:`infer_dataset` wraps the same way. Either way the triples equal owlrl's term for term.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ import hashlib
 import pickle
 import uuid
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -554,32 +558,42 @@ def infer_store(store: pyoxigraph.Store, data: pyoxigraph.NamedNode | None = Non
     if ruleset.uncovered:
         _note(report, _uncovered_message(ruleset))
         return _owlrl_fallback(store, source, codec)
-    extra = _schema_in_data(store, source, ruleset, codec)
-    if extra:
-        _note(report, f"the data states schema axioms the ontology does not ({extra}) — reasoning with owlrl "
-                      "instead")
-        return _owlrl_fallback(store, source, codec)
-
-    result, problem = _run(store, data, ruleset, codec)
-    if problem:
+    kept, problem = _rules_or_problem(store, data, ruleset, codec)
+    if kept is None:
         _note(report, problem + " — reasoning with owlrl instead")
         return _owlrl_fallback(store, source, codec)
-    return result
+    convert = codec.from_ox
+    return {(convert(t.subject), convert(t.predicate), convert(t.object)) for t in kept}
+
+
+def _rules_or_problem(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple[list[Any] | None, str]:
+    """The kept new triples of the rules' fixpoint over the data graph (``pyoxigraph.Triple``, in the store's
+    terms), or None and what in the data the rules do not cover (the caller then reasons with owlrl)."""
+    import pyoxigraph as ox
+
+    extra = _schema_in_data(store, data if data is not None else ox.DefaultGraph(), ruleset, codec)
+    if extra:
+        return None, f"the data states schema axioms the ontology does not ({extra})"
+    kept, problem = _run(store, data, ruleset, codec)
+    if problem:
+        return None, problem
+    return kept, ""
 
 
 def _uncovered_message(ruleset: RuleSet) -> str:
     return "OWL-RL rules do not cover " + "; ".join(ruleset.uncovered) + " — reasoning with owlrl instead"
 
 
-def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple[set[tuple[Node, Node, Node]], str]:
+def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple[list[Any], str]:
     """Run the rules to their fixpoint inside the data graph, collect the new triples, and take them out again.
 
-    Returns the kept new triples and a description of what the data made reachable that the rules do not cover
-    (``""`` when nothing). The data graph holds exactly its own triples again when this returns or raises.
+    Returns the new triples that :func:`kg.reason.keep_ox` keeps (``pyoxigraph.Triple``, in the store's terms)
+    and a description of what the data made reachable that the rules do not cover (``""`` when nothing). The data
+    graph holds exactly its own triples again when this returns or raises.
     """
     import pyoxigraph as ox
 
-    from kg.reason import _keep
+    from kg.reason import keep_ox
 
     source = data if data is not None else ox.DefaultGraph()
     run = uuid.uuid4().hex
@@ -613,15 +627,11 @@ def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple
                 break
             delta = target
         problem = _dynamic_problem(store, source, ruleset)
-        result: set[tuple[Node, Node, Node]] = set()
+        result: list[Any] = []
         if not problem:
-            for name in rounds:
-                for quad in store.quads_for_pattern(None, None, None, name):
-                    if _noise(quad):
-                        continue  # what _keep drops anyway, without converting it
-                    triple = (codec.from_ox(quad.subject), codec.from_ox(quad.predicate), codec.from_ox(quad.object))
-                    if _keep(*triple):
-                        result.add(triple)
+            for name in rounds:  # each round holds only the triples it added: no triple is read twice
+                result.extend(quad.triple for quad in store.quads_for_pattern(None, None, None, name)
+                              if keep_ox(quad))
         return result, problem
     finally:
         _take_out(store, data, rounds)
@@ -634,21 +644,6 @@ def _take_out(store: Any, data: Any | None, rounds: list[Any]) -> None:
         head = "?s ?p ?o" if data is None else f"GRAPH {data} {{ ?s ?p ?o }}"
         store.update(f"DELETE {{ {head} }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}")
         store.remove_graph(name)
-
-
-_NOISE_PREDICATES = frozenset(str(p) for p in (RDFS.domain, RDFS.range))
-_NOISE_TYPES = frozenset(str(t) for t in (OWL.Thing, RDFS.Resource, OWL.NamedIndividual))
-_RDF_TYPE = str(RDF.type)
-
-
-def _noise(quad: Any) -> bool:
-    """A cheap test on pyoxigraph terms for triples ``_keep`` surely drops (it still judges the others)."""
-    import pyoxigraph as ox
-
-    s, p, o = quad.subject, quad.predicate.value, quad.object
-    if not isinstance(s, ox.NamedNode) or not s.value.startswith(BASE) or isinstance(o, ox.BlankNode):
-        return True
-    return p in _NOISE_PREDICATES or (p == _RDF_TYPE and isinstance(o, ox.NamedNode) and o.value in _NOISE_TYPES)
 
 
 def _schema_in_data(store: Any, source: Any, ruleset: RuleSet, codec: _Codec) -> str:
@@ -755,13 +750,43 @@ def _wrapper() -> Callable[[Any], Any]:
     return wrap
 
 
-def infer_triples(graphs: Iterable[Iterable[Any]], ontology: Graph, *,
-                  report: Report | None = None) -> set[tuple[Node, Node, Node]] | None:
-    """The OWL-RL inferences over the union of ``graphs`` (sets of ``pyoxigraph.Triple``, terms as loaded),
-    as rdflib triples filtered like the reference engine's; the rules come from ``ontology``.
+def _unwrapper() -> Callable[[Any], Any]:
+    """The inverse of :func:`_wrapper`: a wrapped literal back as it was loaded; other terms pass unchanged."""
+    import pyoxigraph as ox
+
+    datatypes: dict[str, Any] = {}
+
+    def unwrap(term: Any) -> Any:
+        if type(term) is not ox.Literal:
+            return term
+        key = term.datatype.value
+        if key.startswith(_WRAP_LANGUAGE):
+            return ox.Literal(term.value, language=key[len(_WRAP_LANGUAGE):])
+        if key.startswith(_WRAP_DATATYPE):
+            found = datatypes.get(key)
+            if found is None:
+                found = datatypes[key] = ox.NamedNode(key[len(_WRAP_DATATYPE):])
+            return ox.Literal(term.value, datatype=found)
+        return term
+
+    return unwrap
+
+
+def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: Report | None = None,
+                  store: pyoxigraph.Store | None = None) -> set[Any] | None:
+    """The OWL-RL inferences over the union of ``graphs`` (sets of ``pyoxigraph.Triple``, terms as loaded), as
+    ``pyoxigraph.Triple`` with the terms as loaded, filtered like the reference engine's; the rules come from
+    ``ontology``.
+
+    ``store``, when given, holds that union in its default graph (:class:`kg.engine.store.AssertedStore`): the
+    rules then run there, and their literals are put back in the form they were loaded in
+    (:func:`_literal_forms`) — unless two literals of the data share one form in the store, or the data needs
+    owlrl, and then the rules run in a store of their own with every literal wrapped so that it is kept
+    verbatim (see the module docstring). Either way ``store`` ends as it began; do not share it with another
+    thread meanwhile.
 
     Returns None when the rules do not cover the ontology (``report`` is told): the caller then reasons with
-    owlrl. Literals are wrapped so that the store keeps them verbatim (see the module docstring).
+    owlrl.
     """
     import pyoxigraph as ox
 
@@ -769,12 +794,66 @@ def infer_triples(graphs: Iterable[Iterable[Any]], ontology: Graph, *,
     if ruleset.uncovered:
         _note(report, _uncovered_message(ruleset))
         return None
-    store = ox.Store()
+    if store is not None:
+        forms = _literal_forms(graphs)
+        if forms is not None:
+            kept, _problem = _rules_or_problem(store, None, ruleset, _Codec(wrap=False))
+            if kept is not None:  # else the store of its own below says what the rules do not cover
+                return {_restore_literal(t, forms) for t in kept}
+    own = ox.Store()
     wrap = _wrapper()
     for triples in graphs:
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, wrap(t.object)) for t in triples)
-    return infer_store(store, ontology=ontology, report=report, rules=ruleset,
-                       _codec=_Codec(wrap=True, strings=False))
+        own.bulk_extend(ox.Quad(t.subject, t.predicate, wrap(t.object)) for t in triples)
+    codec = _Codec(wrap=True, strings=False)
+    kept, problem = _rules_or_problem(own, None, ruleset, codec)
+    if kept is None:
+        _note(report, problem + " — reasoning with owlrl instead")
+        from kg.dataset import TermCache
+
+        convert = TermCache().triple_to_ox
+        return {convert(t) for t in _owlrl_fallback(own, ox.DefaultGraph(), codec)}
+    unwrap = _unwrapper()
+    return {ox.Triple(t.subject, t.predicate, unwrap(t.object)) for t in kept}
+
+
+def _literal_forms(graphs: Iterable[Iterable[Any]]) -> dict[Any, Any] | None:
+    """For each typed literal of ``graphs`` that an Oxigraph store rewrites (``"07"^^xsd:integer`` → ``"7"``,
+    ``xsd:nonNegativeInteger`` → ``xsd:integer``…): the store's form → the form as loaded. None when that is not
+    one to one — two literals of the data would be one term in the store — so the store's answers could not be
+    put back.
+
+    Which forms a store rewrites is asked of Oxigraph itself: every distinct typed literal goes once through a
+    scratch store."""
+    import pyoxigraph as ox
+
+    literal = ox.Literal
+    objects = {t.object for triples in graphs for t in triples}
+    typed = [o for o in objects if type(o) is literal and not o.language and o.datatype.value != _XSD_STRING]
+    if not typed:
+        return {}
+    scratch = ox.Store()
+    link = ox.NamedNode(f"{_SCRATCH}literal")
+    scratch.extend(ox.Quad(ox.NamedNode(f"{_SCRATCH}literal/{i}"), link, o) for i, o in enumerate(typed))
+    loaded = set(typed)
+    forms: dict[Any, Any] = {}
+    for quad in scratch:
+        original = typed[int(quad.subject.value.rsplit("/", 1)[1])]
+        stored = quad.object
+        if stored != original:
+            if stored in forms or stored in loaded:
+                return None
+            forms[stored] = original
+    return forms
+
+
+def _restore_literal(triple: Any, forms: dict[Any, Any]) -> Any:
+    """``triple`` with its object literal in the form it was loaded in (see :func:`_literal_forms`)."""
+    original = forms.get(triple.object) if forms else None
+    if original is None:
+        return triple
+    import pyoxigraph as ox
+
+    return ox.Triple(triple.subject, triple.predicate, original)
 
 
 def infer_dataset(ds: Dataset, *, report: Report | None = None) -> Graph:

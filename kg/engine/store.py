@@ -13,10 +13,11 @@ the *default graph* of one in-memory ``pyoxigraph.Store`` (:class:`AssertedStore
 per graph, so the union holds each triple once (Oxigraph's union-default-graph view would yield a triple once
 per graph that holds it). The fast engine's compiled shapes run there; both engines run the packaged
 ``*-violation.rq`` queries there and look up the labels and source sentences of violations there, by SPARQL
-with bound terms. Beware that Oxigraph's store rewrites integer subtypes (``xsd:nonNegativeInteger`` →
-``xsd:integer``) and canonical lexical forms: outputs are therefore never written from this store but from
-the dataset's own terms, and the OWL-RL rules run in a store of their own that keeps literals verbatim
-(:func:`kg.engine.rules.infer_dataset`), so that the inferences equal owlrl's term for term.
+with bound terms; the fast engine's OWL-RL rules run there too, before the shapes (they leave nothing behind).
+Beware that Oxigraph's store rewrites integer subtypes (``xsd:nonNegativeInteger`` → ``xsd:integer``) and
+canonical lexical forms: outputs are therefore never written from this store but from the dataset's own terms,
+and the rules' answers get their literals back in the form they were loaded in
+(:func:`kg.engine.rules.infer_triples`), so that the inferences equal owlrl's term for term.
 
 **Writing** (:func:`serialize_sorted`): rdflib's Turtle and TriG writers are quadratic at a million triples.
 Triples are converted to pyoxigraph terms, sorted (graph, then subject, predicate, object, each compared in
@@ -160,18 +161,6 @@ class Engine:
         """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
         raise NotImplementedError
 
-    concurrent = False
-    """Whether :meth:`inferences` may run in a thread beside :meth:`validate` (both only read ``kg``'s graphs,
-    and Oxigraph lets go of the interpreter while it evaluates)."""
-
-    def inferences(self, kg: Any) -> Any:
-        """The OWL-RL inferences of ``kg``'s asserted graphs, without changing ``kg`` (see :meth:`apply`)."""
-        raise NotImplementedError
-
-    def apply(self, kg: Any, inferences: Any) -> None:
-        """Replace the ``graph/inferred`` named graph of ``kg`` by what :meth:`inferences` returned."""
-        kg.replace_graph(INFERRED_GRAPH, inferences)
-
     def validate(self, kg: Any) -> ValidationReport:
         """Validate the asserted graphs of ``kg`` (every named graph but the inferred one)."""
         raise NotImplementedError
@@ -215,17 +204,13 @@ class FastEngine(Engine):
 
     name = "fast"
 
-    concurrent = True
-
     def infer(self, kg: Any) -> None:
-        self.apply(kg, self.inferences(kg))
-
-    def inferences(self, kg: Any) -> Any:
+        """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`)."""
         from kg.reason import infer_fast
 
-        inferred, notes = infer_fast(kg.graphs)
+        inferred, notes = infer_fast(kg.graphs, kg.asserted_store.store)
         self._note(notes)
-        return inferred
+        kg.replace_graph(INFERRED_GRAPH, inferred)
 
     def validate(self, kg: Any) -> ValidationReport:
         from kg.validate import validate_fast
