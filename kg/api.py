@@ -460,8 +460,19 @@ class KnowledgeGraph:
 
     @_collector_paused
     def stats(self) -> Stats:
-        """Triples per graph, entities per class, facts per cooperation domain."""
-        return compute(self._ds if self._ds is not None else self.graphs.sizes(), self.query_graph)
+        """Triples per graph, entities per class, facts per cooperation domain.
+
+        Unless :attr:`query_graph` is already made, the counting runs in a store of only the triples its
+        queries read (:data:`kg.stats.READ_PREDICATES`): on 1,000 articles, a fifth of the whole."""
+        if self._ds is not None or self.store != "default" or "query_store" in self.__dict__:
+            return compute(self._ds if self._ds is not None else self.graphs.sizes(), self.query_graph)
+        from oxrdflib import OxigraphStore
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        from kg.stats import READ_PREDICATES
+
+        store = self.graphs.store(predicates=[URIRef(p) for p in READ_PREDICATES])
+        return compute(self.graphs.sizes(), Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID))
 
     @cached_property
     def lookup_index(self) -> Any:

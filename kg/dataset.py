@@ -180,14 +180,21 @@ class GraphSet:
         return out
 
     # -- stores -------------------------------------------------------------------------------------------
-    def store(self, names: Iterable[URIRef] | None = None) -> pyoxigraph.Store:
+    def store(self, names: Iterable[URIRef] | None = None, *,
+              predicates: Iterable[URIRef] | None = None) -> pyoxigraph.Store:
         """A new in-memory Oxigraph store holding the union of ``names`` (None: every graph) in its default
-        graph, each triple once (beware: the store rewrites typed literals to their canonical form)."""
+        graph, each triple once (beware: the store rewrites typed literals to their canonical form); with
+        ``predicates``, only the triples of those predicates."""
         import pyoxigraph as ox
 
         store = ox.Store()
+        wanted = None if predicates is None else {self.terms.to_ox(p) for p in predicates}
         for name in self.names() if names is None else names:
-            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples(name))
+            triples = self.triples(name)
+            if wanted is None:
+                store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            else:
+                store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples if t.predicate in wanted)
         return store
 
     # -- writing ----------------------------------------------------------------------------------------
@@ -242,7 +249,8 @@ class GraphSet:
         of them (a build writes the same graphs to several files)."""
         from kg.engine.store import serialize_lines
 
-        split = {name: self._lines(name) for names, _fmt in requests for name in dict.fromkeys(names)}
+        wanted = dict.fromkeys(name for names, _fmt in requests for name in names)  # each graph once, in order
+        split = {name: self._lines(name) for name in wanted}
         for names, fmt in requests:
             yield serialize_lines(self._pairs(split, names, fmt), fmt)  # the pairs are let go of once written
 

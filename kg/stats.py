@@ -32,6 +32,15 @@ SELECT ?domain ?en ?ar (COUNT(DISTINCT ?fact) AS ?n) WHERE {
 } GROUP BY ?domain ?en ?ar ORDER BY DESC(?n) ?en
 """
 
+READ_PREDICATES = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/2004/02/skos/core#inScheme",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "https://w3id.org/ict-coop-kg/ontology#about",
+)
+"""Every predicate the two queries above read: a union of only these triples gives the same counts (what a
+build counts in, see :meth:`kg.api.KnowledgeGraph.stats`)."""
+
 
 @dataclass(frozen=True)
 class DomainCount:

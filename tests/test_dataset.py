@@ -136,6 +136,19 @@ def test_the_rules_leave_the_shared_store_as_they_found_it():
     assert built.report is not None and built.report.to_json() == report.to_json()
 
 
+def test_a_builds_statistics_count_what_the_whole_union_counts():
+    """KnowledgeGraph.stats counts in a store of only the predicates its queries read (kg.stats.READ_PREDICATES)."""
+    from kg.stats import compute
+
+    kg = KnowledgeGraph.build()
+    quick = kg.stats()
+    assert "query_store" not in kg.__dict__  # the whole union was not made for it
+    whole = compute(kg.graphs.sizes(), kg.query_graph)
+    assert quick == whole
+    assert quick.classes["kg:Person"] >= 2 and quick.classes["kg:Meeting"] >= 1
+    assert any(d.facts for d in quick.domains) and all(d.label_en and d.label_ar for d in quick.domains)
+
+
 def test_the_rdflib_view_becomes_the_master_copy_once_made():
     kg = KnowledgeGraph.build(reason=False)
     kg.dataset.graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference")).add(
