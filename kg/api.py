@@ -477,11 +477,11 @@ class KnowledgeGraph:
     @cached_property
     def lookup_index(self) -> Any:
         """The :class:`kg.ingest.index.LookupIndex` of the asserted graphs (what ``kg lookup`` searches)."""
-        from kg.ingest.index import build_index, index_graph
+        from kg.ingest.index import build_index, index_store
 
         if self._ds is not None:
             return build_index(self.asserted)
-        return build_index(index_graph(self.asserted_store))
+        return index_store(self.asserted_store)
 
     @cached_property
     def duplicates(self) -> list[Any]:

@@ -23,6 +23,16 @@ def index(built: KnowledgeGraph) -> LookupIndex:
     return built.lookup_index
 
 
+def test_the_index_asked_of_the_store_is_the_index_read_from_rdflib(built: KnowledgeGraph, index: LookupIndex):
+    """A build indexes its store of asserted triples by SPARQL (index_store); the rdflib path reads a graph: the
+    same entities, types, labels and names in the same order."""
+    from kg.ingest.index import build_index
+
+    assert index.to_json() == build_index(built.asserted).to_json()
+    people = {e.iri: e for e in index.entities if e.type == "person"}
+    assert people[TALAAT].labels == {"ar": "عمرو طلعت", "en": "Amr Talaat"}
+
+
 # --- normalisation -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("variant", "label"), [

@@ -56,15 +56,19 @@ def typed_sources(typed: Iterable[tuple[str, Any]]) -> dict[str, set[str]]:
     as ``reference`` or an article id (other graphs left out)."""
     from kg.namespaces import REFERENCE_GRAPH
 
+    def place(name: Any) -> str | None:
+        if name == REFERENCE_GRAPH:
+            return "reference"
+        if "/graph/article/" in str(name):
+            return str(name).rsplit("/", 1)[-1]
+        return None
+
+    places: dict[Any, str | None] = {}  # each graph named once (a build types half a million subjects)
     out: dict[str, set[str]] = {}
     for subject, name in typed:
-        if name == REFERENCE_GRAPH:
-            where = "reference"
-        elif "/graph/article/" in str(name):
-            where = str(name).rsplit("/", 1)[-1]
-        else:
-            continue
-        out.setdefault(str(subject), set()).add(where)
+        where = places[name] if name in places else places.setdefault(name, place(name))
+        if where is not None:
+            out.setdefault(str(subject), set()).add(where)
     return out
 
 

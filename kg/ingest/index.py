@@ -241,25 +241,38 @@ class LookupIndex:
         return out[:limit]
 
 
-def index_graph(asserted: Any) -> Any:
-    """The part of the asserted triples that :func:`build_index` reads, as a small rdflib graph: the
-    ``rdfs:subClassOf`` axioms, the ``rdf:type`` triples of lookup types, and names. ``asserted`` is a
-    :class:`kg.engine.store.AssertedStore` (the build's store of asserted triples), asked by SPARQL."""
-    from rdflib import RDF, RDFS, Graph, URIRef
-    from rdflib.namespace import SKOS
+_NAME_PROPERTIES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+                    "http://www.w3.org/2004/02/skos/core#altLabel")
+"""The properties whose values are an entity's names, in the order they are read (the first label in each of
+Arabic and English is the entity's label)."""
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
-    graph = Graph()
-    for row in asserted.select("SELECT ?s ?o WHERE { ?s <%s> ?o }" % RDFS.subClassOf):
-        graph.add((row["s"], RDFS.subClassOf, row["o"]))
-    wanted = sorted({c for cls in type_classes().values() for c in graph.transitive_subjects(RDFS.subClassOf, cls)
-                     if isinstance(c, URIRef)})
-    classes = " ".join(f"<{c}>" for c in wanted)
-    for row in asserted.select(f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {classes} }} ?s <{RDF.type}> ?c }}"):
-        graph.add((row["s"], RDF.type, row["c"]))
-    names = " ".join(f"<{p}>" for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel))
-    for row in asserted.select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }}"):
-        graph.add((row["s"], row["p"], row["o"]))
-    return graph
+
+def index_store(asserted: Any) -> LookupIndex:
+    """:func:`build_index` over ``asserted``, a :class:`kg.engine.store.AssertedStore` (the build's store of
+    asserted triples), asked by SPARQL: the ``rdfs:subClassOf`` axioms, the ``rdf:type`` triples of lookup
+    types, and the names of the subjects so typed — without making an rdflib graph of them."""
+    import pyoxigraph as ox
+
+    from kg.engine.store import from_ox
+
+    store = asserted.store
+    subclass = [(_key(r["s"]), _key(r["o"]))
+                for r in store.query(f"SELECT ?s ?o WHERE {{ ?s <{_SUBCLASS_OF}> ?o }}")]
+    classes = {c for found in _closures(subclass).values() for c in found if not c.startswith("_:")}
+    values = " ".join(f"<{c}>" for c in sorted(classes))
+    typed = [(r["s"].value, r["c"].value)
+             for r in store.query(f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {values} }} ?s <{_RDF_TYPE}> ?c }}")
+             if isinstance(r["s"], ox.NamedNode)]
+    subjects = {s for s, _c in typed}
+    names: dict[str, dict[str, list[Any]]] = {}
+    properties = " ".join(f"<{p}>" for p in _NAME_PROPERTIES)
+    for r in store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} ?s ?p ?o }}"):
+        subject = r["s"]
+        if isinstance(subject, ox.NamedNode) and subject.value in subjects:
+            names.setdefault(subject.value, {}).setdefault(r["p"].value, []).append(from_ox(r["o"]))
+    return _index(subclass, typed, names)
 
 
 def build_index(graph: Any) -> LookupIndex:
@@ -268,38 +281,76 @@ def build_index(graph: Any) -> LookupIndex:
     Types are decided through ``rdfs:subClassOf*`` in the same graph, so reasoning is not needed.
     """
     from rdflib import RDF, RDFS, URIRef
-    from rdflib.namespace import SKOS
 
-    classes = type_classes()
-    closure: dict[str, set] = {}
-    for name, cls in classes.items():
-        closure[name] = set(graph.transitive_subjects(RDFS.subClassOf, cls))
-    by_class: dict[Any, str] = {}
+    subclass = [(_key(s), _key(o)) for s, o in graph.subject_objects(RDFS.subClassOf)]
+    typed = [(str(s), _key(c)) for s, c in graph.subject_objects(RDF.type) if isinstance(s, URIRef)]
+    names: dict[str, dict[str, list[Any]]] = {}
+    for prop in _NAME_PROPERTIES:
+        for s, o in graph.subject_objects(URIRef(prop)):
+            if isinstance(s, URIRef):
+                names.setdefault(str(s), {}).setdefault(prop, []).append(o)
+    return _index(subclass, typed, names)
+
+
+def _key(term: Any) -> str:
+    """A term as a string that tells IRIs from blank nodes (``_:`` and the label), rdflib or pyoxigraph."""
+    from rdflib import BNode
+    import pyoxigraph as ox
+
+    if isinstance(term, (BNode, ox.BlankNode)):
+        return "_:" + (term.value if isinstance(term, ox.BlankNode) else str(term))
+    return term.value if isinstance(term, (ox.NamedNode, ox.Literal)) else str(term)
+
+
+def _closures(subclass: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """For each lookup type, its class and every class below it through ``rdfs:subClassOf*``."""
+    below: dict[str, set[str]] = {}
+    for sub, sup in subclass:
+        below.setdefault(sup, set()).add(sub)
+    closure: dict[str, set[str]] = {}
+    for name, cls in type_classes().items():
+        found, todo = {str(cls)}, [str(cls)]
+        while todo:
+            for sub in below.get(todo.pop(), ()):
+                if sub not in found:
+                    found.add(sub)
+                    todo.append(sub)
+        closure[name] = found
+    return closure
+
+
+def _index(subclass: list[tuple[str, str]], typed: list[tuple[str, str]],
+           names: dict[str, dict[str, list[Any]]]) -> LookupIndex:
+    """The index of the subjects of ``typed`` (subject IRI, class) whose class is a lookup type's through
+    ``subclass`` (sub, super) pairs, named by ``names`` (subject IRI → property IRI → rdflib literals)."""
+    closure = _closures(subclass)
+    by_class: dict[str, str] = {}
     for name in reversed(TYPES):  # the first type in TYPES wins
         for cls in closure[name]:
             by_class[cls] = name
-    typed: dict[Any, str] = {}
-    for subject, cls in graph.subject_objects(RDF.type):
+    chosen: dict[str, str] = {}
+    for subject, cls in typed:
         name = by_class.get(cls)
-        if name is None or not isinstance(subject, URIRef):
+        if name is None:
             continue
-        current = typed.get(subject)
+        current = chosen.get(subject)
         if current is None or TYPES.index(name) < TYPES.index(current):
-            typed[subject] = name
+            chosen[subject] = name
     entities: list[Entity] = []
-    for subject in sorted(typed):
+    for subject in sorted(chosen):
         labels: dict[str, str] = {}
-        names: list[tuple[str, tuple[str, ...]]] = []
-        for prop in (RDFS.label, SKOS.prefLabel, SKOS.altLabel):
-            for literal in sorted(graph.objects(subject, prop)):
+        found: list[tuple[str, tuple[str, ...]]] = []
+        values = names.get(subject, {})
+        for prop in _NAME_PROPERTIES:
+            for literal in sorted(set(values.get(prop, ()))):  # rdflib's order of terms
                 lang = getattr(literal, "language", None) or ""
-                if prop != SKOS.altLabel and lang in ("ar", "en") and lang not in labels:
+                if prop != _NAME_PROPERTIES[2] and lang in ("ar", "en") and lang not in labels:
                     labels[lang] = str(literal)
                 tokens = key_tokens(str(literal))
-                if tokens and (str(literal), tokens) not in names:
-                    names.append((str(literal), tokens))
-        if names:
-            entities.append(Entity(str(subject), typed[subject], labels, names))
+                if tokens and (str(literal), tokens) not in found:
+                    found.append((str(literal), tokens))
+        if found:
+            entities.append(Entity(subject, chosen[subject], labels, found))
     return LookupIndex(entities)
 
 
