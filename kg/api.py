@@ -54,6 +54,11 @@ def _collector_paused(function: Callable[..., Any]) -> Callable[..., Any]:
     return paused
 
 
+_VIEWS_OF_ALL = ("union", "query_graph", "query_store")
+"""The cached views of :class:`KnowledgeGraph` made from every graph, inferences included."""
+_VIEWS_OF_ASSERTED = ("asserted", "asserted_graph", "asserted_store", "lookup_index", "duplicates")
+"""The cached views made from the asserted graphs only."""
+
 DATASET_FILE = "dataset.trig"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_BUILD_DIR = Path("build")
@@ -212,7 +217,11 @@ class KnowledgeGraph:
         return self._ds if self._ds is not None else self.graphs.to_rdflib()
 
     def replace_graph(self, name: URIRef, triples: Any) -> None:
-        """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph)."""
+        """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph); the views
+        and stores made from the graphs it changes are made again when next asked for."""
+        views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
+        for view in views:
+            self.__dict__.pop(view, None)
         if self._ds is not None:
             self._ds.remove_graph(self._ds.graph(name))
             target = self._ds.graph(name)
@@ -249,9 +258,12 @@ class KnowledgeGraph:
         note = progress or (lambda _stage: None)
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
-        graphs, articles = load_graphs(source, progress=note)
+        # the store of asserted triples that reasoning and validation share is made while the articles load
+        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate)
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
+        if reason or validate:
+            kg.asserted_store  # noqa: B018  taken from the loader now: its worker thread ends here
         if store != "default":
             kg.dataset  # noqa: B018  the named store holds the master copy from the start
         if reason:
@@ -352,7 +364,9 @@ class KnowledgeGraph:
         from kg.engine.store import AssertedStore
 
         graphs = self.graphs
-        return AssertedStore(graphs.store(graphs.asserted_names()))
+        names = graphs.asserted_names()
+        store = graphs.fed_store(names)  # made while loading (KnowledgeGraph.build), if it still holds these graphs
+        return AssertedStore(store if store is not None else graphs.store(names))
 
     def release_asserted_store(self) -> None:
         """Let go of :attr:`asserted_store` (and :attr:`asserted_graph` over it); made again when next asked for."""
@@ -486,9 +500,7 @@ class KnowledgeGraph:
     @cached_property
     def duplicates(self) -> list[Any]:
         """Near-duplicate people and organisations (warnings, not violations; :mod:`kg.ingest.duplicates`)."""
-        from kg.ingest.duplicates import find_duplicates
-
-        from kg.ingest.duplicates import typed_sources
+        from kg.ingest.duplicates import find_duplicates, typed_sources
 
         if self._ds is not None:
             return find_duplicates(self._ds, index=self.lookup_index)

@@ -80,12 +80,54 @@ class TermCache:
         return self.from_ox(triple.subject), self.from_ox(triple.predicate), self.from_ox(triple.object)
 
 
+class _StoreFeed:
+    """An in-memory Oxigraph store filled from N-Triples documents by a worker thread: pyoxigraph lets go of the
+    interpreter while it parses and indexes, so the store is made while this thread goes on loading. A store
+    gives each document's blank nodes new ids, so graphs that hold blank nodes are kept aside (:attr:`later`)."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        import pyoxigraph as ox
+
+        self.store = ox.Store()
+        self.error: BaseException | None = None
+        self.later: dict[URIRef, set[Any]] = {}
+        """Graphs holding blank nodes: added by :meth:`GraphSet.fed_store` with their own blank nodes."""
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="kg-store-feed", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import pyoxigraph as ox
+
+        while (data := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.store.load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # terms already checked
+                except BaseException as exc:  # noqa: BLE001  handed over by close()
+                    self.error = exc
+
+    def add(self, data: bytes) -> None:
+        """Load ``data`` (N-Triples) into the store's default graph, in the worker."""
+        self._queue.put(data)
+
+    def close(self) -> pyoxigraph.Store | None:
+        """Wait for the worker; the store, or None when a document could not be loaded."""
+        self._queue.put(None)
+        self._thread.join()
+        return None if self.error is not None else self.store
+
+
 class GraphSet:
     """Named graphs (rdflib ``URIRef`` names) of ``pyoxigraph.Triple`` sets: the dataset of one build."""
 
     def __init__(self) -> None:
         self._graphs: dict[URIRef, set[Any]] = {}
         self.terms = TermCache()
+        self._feed: _StoreFeed | None = None
+        self._fed: dict[URIRef, set[Any]] = {}
 
     # -- contents ---------------------------------------------------------------------------------------
     def names(self) -> list[URIRef]:
@@ -110,12 +152,58 @@ class GraphSet:
 
     def set_graph(self, name: URIRef, triples: Iterable[Any]) -> None:
         """Replace graph ``name`` by ``triples`` (``pyoxigraph.Triple``)."""
-        self._graphs[URIRef(name)] = set(triples)
+        self._put(URIRef(name), set(triples))
 
     def set_rdflib_graph(self, name: URIRef, graph: Iterable[tuple[Node, Node, Node]]) -> None:
         """Replace graph ``name`` by the triples of an rdflib graph (or any rdflib triples)."""
         convert = self.terms.triple_to_ox
-        self._graphs[URIRef(name)] = {convert(t) for t in graph}
+        self._put(URIRef(name), {convert(t) for t in graph})
+
+    def _put(self, name: URIRef, triples: set[Any]) -> None:
+        self._graphs[name] = triples
+        if self._feed is not None and triples:
+            import pyoxigraph as ox
+
+            data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+            if b"_:" in data:  # a store renames a document's blank nodes: these triples are added as they are
+                self._feed.later[name] = triples
+            else:
+                self._feed.later.pop(name, None)
+                self._feed.add(data)
+            self._fed[name] = triples
+
+    # -- a store made while loading --------------------------------------------------------------------------
+    def feed_store(self) -> None:
+        """From now on, put every graph that is set into a store as well, in a worker thread (see
+        :meth:`fed_store`); a build starts this before it loads, so that its store of asserted triples is made
+        while the articles are read."""
+        self.stop_feeding()
+        self._feed = _StoreFeed()
+        self._fed = {}
+
+    def stop_feeding(self) -> None:
+        """Stop the worker :meth:`feed_store` started, and let go of its store."""
+        if self._feed is not None:
+            self._feed.close()
+        self._feed, self._fed = None, {}
+
+    def fed_store(self, names: Iterable[URIRef]) -> pyoxigraph.Store | None:
+        """The store :meth:`feed_store` made — the union of the graphs ``names`` in its default graph, like
+        :meth:`store` — if those are exactly the graphs fed to it, each as it now is; otherwise None (the caller
+        makes one with :meth:`store`). Feeding stops either way; the store is given once."""
+        feed, fed = self._feed, self._fed
+        self._feed, self._fed = None, {}
+        if feed is None:
+            return None
+        store = feed.close()
+        wanted = {URIRef(n) for n in names if self._graphs.get(URIRef(n))}
+        if store is None or set(fed) != wanted or any(self._graphs[n] is not fed[n] for n in wanted):
+            return None
+        import pyoxigraph as ox
+
+        for triples in feed.later.values():
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        return store
 
     # -- rdflib views -----------------------------------------------------------------------------------
     def rdflib_graph(self, name: URIRef) -> Graph:

@@ -348,21 +348,34 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
 
 
 def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
-                use_cache: bool = True) -> tuple[GraphSet, list[Article]]:
+                use_cache: bool = True, feed_store: bool = False) -> tuple[GraphSet, list[Article]]:
     """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
 
     ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
     :class:`InputError` subclasses for unusable input. Each article's assembled graph is kept in the cache
     (:class:`kg.cache.ArticleCache`; off with ``use_cache=False`` or ``KG_CACHE_DIR=""``), and taken from there
-    while the article's files, the reference data and the code are unchanged.
+    while the article's files, the reference data and the code are unchanged. With ``feed_store``, a store of
+    the graphs is made while they load (:meth:`GraphSet.feed_store`; take it with :meth:`GraphSet.fed_store`).
     """
+    graphs = GraphSet()
+    if not feed_store:
+        return _load_graphs(graphs, data, progress, use_cache)
+    graphs.feed_store()
+    try:
+        return _load_graphs(graphs, data, progress, use_cache)
+    except BaseException:
+        graphs.stop_feeding()
+        raise
+
+
+def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None,
+                 use_cache: bool) -> tuple[GraphSet, list[Article]]:
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
     root_label = str(data) if data is not None else "data"
     if isinstance(root, Path) and not root.is_dir():
         raise InputError(f"{root}: data folder not found (it should hold reference/ and articles/)")
     local_root = root if isinstance(root, Path) else None
-    graphs = GraphSet()
 
     note("ontology")
     ontology = Graph()

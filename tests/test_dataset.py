@@ -149,6 +149,49 @@ def test_a_builds_statistics_count_what_the_whole_union_counts():
     assert any(d.facts for d in quick.domains) and all(d.label_en and d.label_ar for d in quick.domains)
 
 
+def test_the_store_made_while_loading_holds_what_a_store_made_after_holds(tmp_path: Path):
+    """load_graphs(feed_store=True) fills a store in a worker thread as the graphs load; it is given only while it
+    still holds exactly the asserted graphs, each as it now is."""
+    import threading
+
+    from kg.load import load_graphs
+    from kg.namespaces import REFERENCE_GRAPH
+
+    graphs, _articles = load_graphs(feed_store=True)
+    names = graphs.asserted_names()
+    fed = graphs.fed_store(names)
+    assert fed is not None and len(fed) > 4000
+    assert sorted(map(str, fed)) == sorted(map(str, graphs.store(names)))
+    assert graphs.fed_store(names) is None  # given once
+    assert not any(t.name == "kg-store-feed" for t in threading.enumerate())
+
+    changed, _articles = load_graphs(feed_store=True)
+    changed.set_graph(REFERENCE_GRAPH, set(list(changed.triples(REFERENCE_GRAPH))[1:]))  # fed again, as it now is
+    assert changed.fed_store(changed.asserted_names()) is not None
+    stale, _articles = load_graphs(feed_store=True)
+    stale.stop_feeding()
+    assert stale.fed_store(stale.asserted_names()) is None  # nothing fed any more
+
+    bad = tmp_path / "data"
+    (bad / "reference").mkdir(parents=True)
+    (bad / "reference" / "broken.ttl").write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(Exception, match="broken.ttl"):
+        load_graphs(bad, feed_store=True)
+    assert not any(t.name == "kg-store-feed" for t in threading.enumerate())  # the worker ended with the error
+
+
+def test_replacing_an_asserted_graph_remakes_the_views_made_from_it():
+    from kg.namespaces import REFERENCE_GRAPH
+
+    kg = KnowledgeGraph.build()
+    before = len(kg.asserted_store)
+    names_before = len(kg.lookup_index.entities)
+    kg.replace_graph(REFERENCE_GRAPH, [])
+    assert len(kg.asserted_store) < before
+    assert len(kg.lookup_index.entities) < names_before
+    assert kg.query_store is not None and len(kg.query_store) < before + len(kg.graphs.triples(INFERRED_GRAPH))
+
+
 def test_the_rdflib_view_becomes_the_master_copy_once_made():
     kg = KnowledgeGraph.build(reason=False)
     kg.dataset.graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference")).add(

@@ -87,7 +87,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.cache import cache_dir, read_trusted, write_atomic
-from kg.namespaces import BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
