@@ -781,9 +781,9 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
     ``store``, when given, holds that union in its default graph (:class:`kg.engine.store.AssertedStore`): the
     rules then run there, and their literals are put back in the form they were loaded in
     (:func:`_literal_forms`) — unless two literals of the data share one form in the store, or the data needs
-    owlrl, and then the rules run in a store of their own with every literal wrapped so that it is kept
-    verbatim (see the module docstring). Either way ``store`` ends as it began; do not share it with another
-    thread meanwhile.
+    owlrl, and then the rules run in a store of their own with its typed and tagged literals wrapped so that
+    they are kept verbatim (see the module docstring). Either way ``store`` ends as it began; do not share it
+    with another thread meanwhile.
 
     Returns None when the rules do not cover the ontology (``report`` is told): the caller then reasons with
     owlrl.
