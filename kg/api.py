@@ -486,7 +486,8 @@ class KnowledgeGraph:
         from kg.stats import READ_PREDICATES
 
         store = self.graphs.store(predicates=[URIRef(p) for p in READ_PREDICATES])
-        return compute(self.graphs.sizes(), Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID))
+        union = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+        return compute(self.graphs.sizes(), union)
 
     @cached_property
     def lookup_index(self) -> Any:

@@ -95,6 +95,8 @@ class _StoreFeed:
         self.error: BaseException | None = None
         self.later: dict[URIRef, set[Any]] = {}
         """Graphs holding blank nodes: added by :meth:`GraphSet.fed_store` with their own blank nodes."""
+        self.spoiled = False
+        """Whether a graph was set twice (a store cannot take back the triples of its first version)."""
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="kg-store-feed", daemon=True)
         self._thread.start()
@@ -161,6 +163,8 @@ class GraphSet:
 
     def _put(self, name: URIRef, triples: set[Any]) -> None:
         self._graphs[name] = triples
+        if self._feed is not None and name in self._fed:
+            self._feed.spoiled = True  # the store holds the graph's triples as they were too: no use any more
         if self._feed is not None and triples:
             import pyoxigraph as ox
 
@@ -189,7 +193,7 @@ class GraphSet:
 
     def fed_store(self, names: Iterable[URIRef]) -> pyoxigraph.Store | None:
         """The store :meth:`feed_store` made — the union of the graphs ``names`` in its default graph, like
-        :meth:`store` — if those are exactly the graphs fed to it, each as it now is; otherwise None (the caller
+        :meth:`store` — if those are exactly the graphs fed to it, each set once; otherwise None (the caller
         makes one with :meth:`store`). Feeding stops either way; the store is given once."""
         feed, fed = self._feed, self._fed
         self._feed, self._fed = None, {}
@@ -197,7 +201,8 @@ class GraphSet:
             return None
         store = feed.close()
         wanted = {URIRef(n) for n in names if self._graphs.get(URIRef(n))}
-        if store is None or set(fed) != wanted or any(self._graphs[n] is not fed[n] for n in wanted):
+        stale = feed.spoiled or set(fed) != wanted or any(self._graphs[n] is not fed[n] for n in wanted)
+        if store is None or stale:
             return None
         import pyoxigraph as ox
 

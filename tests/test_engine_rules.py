@@ -330,7 +330,8 @@ def test_two_literals_one_in_the_store_take_a_store_of_their_own():
     found = rules.infer_triples(sets, ontology, store=_shared_store(sets))
     assert_same(expected, found)
     literal = ox.NamedNode(str(RDFS.comment))
-    assert ox.Triple(ox.NamedNode(EX.talaat), literal, ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer)))) in found
+    integer = ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer)))
+    assert ox.Triple(ox.NamedNode(EX.talaat), literal, integer) in found
     assert ox.Triple(ox.NamedNode(EX.amr), literal,
                      ox.Literal("42", datatype=ox.NamedNode(str(XSD.nonNegativeInteger)))) in found
 
