@@ -192,6 +192,20 @@ def test_replacing_an_asserted_graph_remakes_the_views_made_from_it():
     assert kg.query_store is not None and len(kg.query_store) < before + len(kg.graphs.triples(INFERRED_GRAPH))
 
 
+def test_reasoning_sees_a_change_made_through_the_rdflib_master_copy():
+    """Once kg.dataset is the master copy, a change made there is reasoned over (the shared store of asserted
+    triples, made before it, is not used)."""
+    from rdflib import RDF
+
+    from kg.namespaces import KG, REFERENCE_GRAPH
+
+    kg = KnowledgeGraph.build(reason=False, validate=True)
+    added = URIRef("https://w3id.org/ict-coop-kg/id/organization/test-added-ministry")
+    kg.dataset.graph(REFERENCE_GRAPH).add((added, RDF.type, KG.Ministry))
+    kg.engine.infer(kg)
+    assert (added, RDF.type, KG.Organization) in kg.inferred
+
+
 def test_the_rdflib_view_becomes_the_master_copy_once_made():
     kg = KnowledgeGraph.build(reason=False)
     kg.dataset.graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference")).add(

@@ -205,10 +205,13 @@ class FastEngine(Engine):
     name = "fast"
 
     def infer(self, kg: Any) -> None:
-        """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`)."""
+        """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
+        unless the rdflib dataset is the master copy, which can change behind that store's back: then in a store
+        made from the graphs as they are."""
         from kg.reason import infer_fast
 
-        inferred, notes = infer_fast(kg.graphs, kg.asserted_store.store)
+        shared = kg.asserted_store.store if kg.graphs_are_master else None
+        inferred, notes = infer_fast(kg.graphs, shared)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
 
