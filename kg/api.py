@@ -34,6 +34,7 @@ from kg.query import QueryResult
 from kg.stats import Stats, compute
 from kg.validate import ValidationReport
 
+
 def _collector_paused(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` run with Python's cyclic garbage collector paused, and restored as it was after.
 
