@@ -260,10 +260,10 @@ def index_store(asserted: Any) -> LookupIndex:
     store = asserted.store
     subclass = [(_key(r["s"]), _key(r["o"]))
                 for r in store.query(f"SELECT ?s ?o WHERE {{ ?s <{_SUBCLASS_OF}> ?o }}")]
-    classes = {c for found in _closures(subclass).values() for c in found if not c.startswith("_:")}
-    values = " ".join(f"<{c}>" for c in sorted(classes))
-    typed = [(r["s"].value, r["c"].value)
-             for r in store.query(f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {values} }} ?s <{_RDF_TYPE}> ?c }}")
+    classes = sorted({c for found in _closures(subclass).values() for c in found if not c.startswith("_:")})
+    instances = f"SELECT ?s ?c WHERE {{ ?s <{_RDF_TYPE}> ?c }}"  # each class bound as an RDF term, never pasted
+    typed = [(r["s"].value, c) for c in classes
+             for r in store.query(instances, substitutions={ox.Variable("c"): ox.NamedNode(c)})
              if isinstance(r["s"], ox.NamedNode)]
     subjects = {s for s, _c in typed}
     names: dict[str, dict[str, list[Any]]] = {}
