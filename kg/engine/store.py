@@ -288,10 +288,6 @@ def serialize_sorted(graphs: Iterable[tuple[URIRef | None, Iterable[Any]]], fmt:
     return serialize_lines(pairs, fmt)
 
 
-def _first(pair: tuple[bytes, Any]) -> bytes:
-    return pair[0]
-
-
 def _unique_order(lines: list[bytes]) -> list[int]:
     """The positions of ``lines`` in the order of the lines as bytes, each distinct line once."""
     order = sorted(range(len(lines)), key=lines.__getitem__)
@@ -326,9 +322,8 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
             if not lines:
                 continue
             graph = to_ox(name)  # type: ignore[arg-type]
-            # one graph's lines are distinct (its triples are a set), so they are sorted without a pass for repeats
-            written = ox.serialize([ox.Quad(t.subject, t.predicate, t.object, graph)
-                                    for _line, t in sorted(zip(lines, triples), key=_first)],
+            written = ox.serialize([ox.Quad(triples[i].subject, triples[i].predicate, triples[i].object, graph)
+                                    for i in _unique_order(lines)],
                                    format=ox.RdfFormat.TRIG, prefixes=WRITE_PREFIXES)
             start = _after_prefix_lines(written)
             header = header or written[:start]
