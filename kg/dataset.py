@@ -284,10 +284,8 @@ class GraphSet:
         wanted = None if predicates is None else {self.terms.to_ox(p) for p in predicates}
         for name in self.names() if names is None else names:
             triples = self.triples(name)
-            if wanted is None:
-                store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-            else:
-                store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples if t.predicate in wanted)
+            chosen = triples if wanted is None else (t for t in triples if t.predicate in wanted)
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in chosen)
         return store
 
     # -- writing ----------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_the_store_made_while_loading_holds_what_a_store_made_after_holds(tmp_pa
     graphs, _articles = load_graphs(feed_store=True)
     names = graphs.asserted_names()
     fed = graphs.fed_store(names)
-    assert fed is not None and len(fed) > 4000
+    assert fed is not None and len(fed) >= max(len(graphs.triples(name)) for name in names) > 0  # a union
     assert sorted(map(str, fed)) == sorted(map(str, graphs.store(names)))
     assert graphs.fed_store(names) is None  # given once
     assert not any(t.name == "kg-store-feed" for t in threading.enumerate())
