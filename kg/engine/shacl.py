@@ -710,8 +710,7 @@ class _Run:
             if any(isinstance(t, BNode) for t in bad[id(c)]):  # a blank node cannot be named in VALUES
                 results += self.check(shape, c, focus)
                 continue
-            for chunk in range(0, len(bad[id(c)]), 1000):
-                nodes = " ".join(_sparql_term(t) for t in sorted(bad[id(c)], key=str)[chunk:chunk + 1000])
+            for nodes in _chunks(bad[id(c)]):
                 q = (f"SELECT DISTINCT ?this ?v WHERE {{ VALUES ?this {{ {nodes} }} ?this {shape.path_sparql} ?v "
                      f"FILTER (!{conds[id(c)]}) }}")
                 results += self._results(shape, _COMPONENT[c.kind], self.pairs(q))
@@ -787,7 +786,20 @@ class _Run:
         candidates = self.values_as_focus(shape, focus)
         members = c.param if c.kind in ("and", "or", "xone") else [c.param]
         failed = [self.failing(m, candidates) for m in members]
-        pairs = self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {self.values_of(shape, focus)} }}")
+        values = self.values_of(shape, focus)
+        if c.kind in ("node", "and", "or"):
+            # only a value that fails a member (every member, for sh:or) can violate: only its pairs are read.
+            # Few rows matter beyond speed: Oxigraph lets go of Python's interpreter lock for each row, and
+            # beside a busy thread (the build's writers) getting it back can take a switch interval per row.
+            bad = set().union(*failed) if c.kind != "or" else set.intersection(*failed)
+            if not bad:
+                return []
+            if not any(isinstance(v, BNode) for v in bad):  # a blank node cannot be named in VALUES
+                pairs = [pair for nodes in _chunks(bad)
+                         for pair in self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {{ {values} }} "
+                                                f"VALUES ?v {{ {nodes} }} }}")]
+                return [(f, v) for f, v in pairs if v in bad]
+        pairs = self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {values} }}")
 
         def ok(v: Any) -> bool:
             passed = [v not in f for f in failed]
@@ -808,8 +820,12 @@ class _Run:
         counts: dict[Any, int] = {}
         if cond is not None and all(s is not None for s in sib_conds):
             full = " && ".join([cond] + [f"!{s}" for s in sib_conds])
+            # only the focus nodes whose count is out of bounds come back (few rows: see logical)
+            bounds = ([f"COUNT(DISTINCT ?v) > {int(high)}"] if high is not None else []) + (
+                [f"COUNT(DISTINCT ?v) < {int(low)}"] if low is not None else [])
+            having = f" HAVING ({' || '.join(bounds)})" if bounds else ""
             q = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus} OPTIONAL {{ ?this {shape.path_sparql} ?v "
-                 f"FILTER ({full}) }} }} GROUP BY ?this")
+                 f"FILTER ({full}) }} }} GROUP BY ?this{having}")
             for t, n in self.select(q)[1]:
                 counts[_rdflib_term(t)] = int(n.value)
         else:
@@ -884,6 +900,13 @@ class _Run:
                                  path=path, constraint_node=c.node,
                                  messages=tuple(_format(m, formatting) for m in messages))
         return list(found.values())
+
+
+def _chunks(nodes: Iterable[Any], size: int = 1000) -> Iterator[str]:
+    """``nodes`` (no blank nodes) as the terms of ``VALUES`` blocks of at most ``size`` terms, in a stable order."""
+    ordered = sorted(nodes, key=str)
+    for start in range(0, len(ordered), size):
+        yield " ".join(_sparql_term(t) for t in ordered[start:start + size])
 
 
 def _datatype_check(x: str, dt: Any) -> str:
