@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -183,6 +185,8 @@ class KnowledgeGraph:
         """The :class:`kg.engine.store.Engine` that reasons and validates (chosen once; see :meth:`build` and
         :meth:`chosen_engine`)."""
         self._report: ValidationReport | None = None
+        self._validating: Future[ValidationReport] | None = None
+        """The validation running in the background (:meth:`build_to`), until :meth:`_validated` collects it."""
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
@@ -282,10 +286,58 @@ class KnowledgeGraph:
             kg.validate()
         return kg
 
+    @classmethod
+    @_collector_paused
+    def build_to(cls, out_dir: Path | str = DEFAULT_BUILD_DIR, data: Source | str | None = None, *,
+                 store: str = "default", engine: str | None = None, allow_violations: bool = False,
+                 progress: Progress | None = None) -> tuple[KnowledgeGraph, BuildOutput | None]:
+        """What ``kg build`` does: :meth:`build` with validation, then :meth:`write` to ``out_dir`` — unless
+        the data does not conform and ``allow_violations`` is false, when ``out_dir`` is left as it was.
+
+        Validation runs in a second thread while the output files are written (the compiled shapes' queries
+        run in Oxigraph, which lets go of Python's interpreter lock, so the two share the machine's cores);
+        the folder is swapped in only once its report is known. Returns the knowledge graph (its
+        :attr:`report` is the validation report) and what was written, or None when nothing was.
+        """
+        note = progress or (lambda _stage: None)
+        kg = cls.build(data, store=store, engine=engine, validate=False, progress=note)
+        kg.asserted_store  # noqa: B018  made here, so the two threads never both make it
+        note("validating (SHACL) and writing")
+        kg._validate_in_background()
+        # write waits for the report before it swaps the folder in; if writing fails first, its error is the one
+        # raised, without waiting (the thread is a daemon, and the report is still there for :attr:`report`)
+        written = kg.write(out_dir, only_if_conforms=not allow_violations)
+        kg.release_asserted_store()  # validation is over (write waited for it): its store is let go of now
+        return kg, written
+
+    def _validate_in_background(self) -> None:
+        """Start :meth:`validate`'s work in a daemon thread (so an interrupted build does not wait for it);
+        :meth:`_validated` waits for it and raises what it raised."""
+        fault_point("validate")
+        future: Future[ValidationReport] = Future()
+        engine = self.chosen_engine()
+
+        def run() -> None:
+            future.set_running_or_notify_cancel()
+            try:
+                future.set_result(engine.validate(self))
+            except BaseException as exc:  # noqa: BLE001  handed to the thread that waits for the report
+                future.set_exception(exc)
+
+        self._validating = future
+        threading.Thread(target=run, name="kg-validate", daemon=True).start()
+
+    def _validated(self) -> ValidationReport | None:
+        """The report of the validation running in the background, once it is done; else :attr:`_report`."""
+        future, self._validating = self._validating, None
+        if future is not None:
+            self._report = future.result()
+        return self._report
+
     @property
     def report(self) -> ValidationReport | None:
         """The last validation report (:meth:`validate`), or None."""
-        return self._report
+        return self._validated()
 
     @staticmethod
     def has_build(build_dir: Path | str = DEFAULT_BUILD_DIR) -> bool:
@@ -401,6 +453,7 @@ class KnowledgeGraph:
     # -- operations -------------------------------------------------------
     def validate(self) -> ValidationReport:
         """Validate the asserted graphs against the packaged SHACL shapes; kept for :meth:`write`."""
+        self._validated()  # never two validations of one graph at once
         fault_point("validate")
         self._report = self.chosen_engine().validate(self)
         return self._report
@@ -523,54 +576,69 @@ class KnowledgeGraph:
         return find_duplicates(None, index=self.lookup_index, sources=typed_sources(typed))
 
     @_collector_paused
-    def write(self, out_dir: Path | str = DEFAULT_BUILD_DIR) -> BuildOutput:
+    def write(self, out_dir: Path | str = DEFAULT_BUILD_DIR, *, only_if_conforms: bool = False
+              ) -> BuildOutput | None:
         """Write the build outputs to ``out_dir`` atomically (all files, or the old folder untouched).
 
         Files: ``dataset.trig`` (every named graph), ``asserted.ttl``,
         ``inferred.ttl``, ``validation.ttl`` / ``.json`` / ``.txt`` (when
         validated), ``lookup-index.json`` (for ``kg lookup``) and ``manifest.json`` (with the near-duplicate
-        ``warnings``).
+        ``warnings``). With ``only_if_conforms``, a validated graph that does not conform is not written: the
+        folder is left as it was and None is returned. A validation still running (:meth:`build_to`) is
+        waited for once the large files are written, before the folder is swapped in.
         """
         check_build_output(Path(out_dir), self.source)
         fault_point("write")
-        report = self._report
         graphs = self.graphs
         from kg.ingest.index import INDEX_FILE
 
-        small: dict[str, bytes] = {}
-        if report is not None:
-            small["validation.ttl"] = report.to_turtle().encode("utf-8")
-            small["validation.json"] = report.to_json().encode("utf-8")
-            small["validation.txt"] = report.to_text().encode("utf-8")
-        small[INDEX_FILE] = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
+        index = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
         warnings = [w.to_dict() for w in self.duplicates]
         # the store of asserted triples (validation, the index) is let go of before the writers run, and remade
-        # if asked for again: on 1,000 generated articles the write's peak is 3,676 MiB with it gone, 4,008 without
-        self.release_asserted_store()
+        # if asked for again: on 1,000 generated articles the write's peak is 3,676 MiB with it gone, 4,008 without;
+        # not while a validation reads it beside the writers (build_to lets go of it after)
+        if self._validating is None:
+            self.release_asserted_store()
         large = [(DATASET_FILE, _export.export_graphs(graphs, inferred=True), "trig"),
                  ("asserted.ttl", _export.export_graphs(graphs, inferred=False), "turtle"),
                  ("inferred.ttl", [INFERRED_GRAPH], "turtle")]
-        outputs = sorted([*(name for name, _graphs, _fmt in large), *small, MANIFEST_FILE])
-        manifest = {
-            "generator": f"ict-coop-kg {version('ict-coop-kg')}",
-            "articles": [a.id for a in self.articles],
-            "conforms": None if report is None else report.conforms,
-            "engine": self.chosen_engine().name,
-            "fallbacks": list(self.chosen_engine().fallbacks),
-            "graphs": graphs.sizes(),
-            "files": outputs,
-            "warnings": warnings,
-        }
-        small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        with fsutil.staged_dir(Path(out_dir)) as staging:
-            # each large file written as soon as it is made, not held until all three are
-            serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
-            for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
-                (staging / name).write_bytes(data)
-                del data
-            for name, data in small.items():
-                (staging / name).write_bytes(data)
+        try:
+            with fsutil.staged_dir(Path(out_dir)) as staging:
+                # each large file written as soon as it is made, not held until all three are
+                serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
+                for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
+                    (staging / name).write_bytes(data)
+                    del data
+                report = self._validated()
+                if only_if_conforms and report is not None and not report.conforms:
+                    raise _NotConforming()  # the staging folder is removed; out_dir stays as it was
+                small: dict[str, bytes] = {}
+                if report is not None:
+                    small["validation.ttl"] = report.to_turtle().encode("utf-8")
+                    small["validation.json"] = report.to_json().encode("utf-8")
+                    small["validation.txt"] = report.to_text().encode("utf-8")
+                small[INDEX_FILE] = index
+                outputs = sorted([*(name for name, _graphs, _fmt in large), *small, MANIFEST_FILE])
+                manifest = {
+                    "generator": f"ict-coop-kg {version('ict-coop-kg')}",
+                    "articles": [a.id for a in self.articles],
+                    "conforms": None if report is None else report.conforms,
+                    "engine": self.chosen_engine().name,
+                    "fallbacks": list(self.chosen_engine().fallbacks),
+                    "graphs": graphs.sizes(),
+                    "files": outputs,
+                    "warnings": warnings,
+                }
+                small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+                for name, data in small.items():
+                    (staging / name).write_bytes(data)
+        except _NotConforming:
+            return None
         return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))
+
+
+class _NotConforming(Exception):
+    """Raised inside :meth:`KnowledgeGraph.write`'s staging folder to drop it: the graph does not conform."""
 
 
 # -- adding articles, looking up names (kg.ingest) -----------------------------------------------------------

@@ -245,12 +245,10 @@ def build(
     err = _stderr()
     status, note = _progress(err)
     with status:
-        kg = KnowledgeGraph.build(data, store=store, engine=engine, validate=True, progress=note)
+        kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
+                                               allow_violations=allow_violations, progress=note)
         report = kg.report
         assert report is not None
-        if report.conforms or allow_violations:
-            note("writing")
-            kg.write(out)
     for fallback in kg.engine.fallbacks:  # constructs the fast engine left to owlrl / pySHACL
         err.print(f"kg: note: {fallback}", markup=False)
     for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations

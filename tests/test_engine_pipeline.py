@@ -24,7 +24,7 @@ from kg.engine.store import (
 from kg.errors import InputError
 from kg.namespaces import ONTOLOGY_GRAPH
 
-from .conftest import WEB_FIXTURE, assert_isomorphic, invoke
+from .conftest import WEB_FIXTURE, assert_isomorphic, invoke, tree_snapshot
 
 WRITTEN = ("dataset.trig", "asserted.ttl", "inferred.ttl")
 DATA = {"seed": None, "web-fixture": WEB_FIXTURE}
@@ -192,3 +192,89 @@ def test_a_wrong_engine_setting_does_not_stop_commands_that_do_not_reason(build_
         result = invoke("validate", "--build", build_dir, "--engine", engine, "--format", "json", cwd=tmp_path)
         assert result.code == 0, result.err
         assert json.loads(result.stdout)["conforms"] is True
+
+
+# -- kg build: validation beside the writers (KnowledgeGraph.build_to) --------------------------------------------
+
+def _hidden(folder: Path) -> list[str]:
+    """Staging folders (and anything else hidden) left beside the outputs."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def nonconforming_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged data with Aqaba's country removed (``kgsh:City-country`` then fails)."""
+    import shutil
+
+    from kg import resources
+
+    data = tmp_path_factory.mktemp("nonconforming") / "data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    places = data / "reference" / "places.ttl"
+    text = places.read_text(encoding="utf-8")
+    broken = text.replace('    kg:inCountry country:JO ;\n    geo:lat "29.53194"', '    geo:lat "29.53194"')
+    assert broken != text
+    places.write_text(broken, encoding="utf-8")
+    return data
+
+
+def test_build_to_validates_while_the_files_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Validation waits here until the writers have started: run before writing, as it was, it would wait in
+    vain and fail."""
+    import threading
+
+    from kg.dataset import GraphSet
+
+    writing = threading.Event()
+    serialize_each, validate = GraphSet.serialize_each, FastEngine.validate
+
+    def writers(self, requests):  # type: ignore[no-untyped-def]
+        writing.set()
+        return serialize_each(self, requests)
+
+    def validate_once_writing(self, kg):  # type: ignore[no-untyped-def]
+        assert writing.wait(timeout=30), "validation did not run while the files were written"
+        return validate(self, kg)
+
+    monkeypatch.setattr(GraphSet, "serialize_each", writers)
+    monkeypatch.setattr(FastEngine, "validate", validate_once_writing)
+    kg, written = KnowledgeGraph.build_to(tmp_path / "out", WEB_FIXTURE, engine="fast")
+    assert written is not None and written.conforms
+    assert kg.report is not None and kg.report.conforms
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["conforms"] is True and "validation.json" in manifest["files"]
+    assert json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))["conforms"] is True
+
+
+def test_an_error_in_the_background_validation_reaches_the_caller_and_the_old_build_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from kg.errors import DataError
+
+    out = tmp_path / "out"
+    KnowledgeGraph.build_to(out, WEB_FIXTURE)
+    before = tree_snapshot(out)
+
+    def broken(self, kg):  # type: ignore[no-untyped-def]
+        raise DataError("the SHACL-SPARQL constraint of shape kgsh:X is not valid SPARQL")
+
+    monkeypatch.setattr(FastEngine, "validate", broken)
+    with pytest.raises(DataError, match="kgsh:X is not valid SPARQL"):
+        KnowledgeGraph.build_to(out, WEB_FIXTURE, engine="fast")
+    assert tree_snapshot(out) == before
+    assert _hidden(tmp_path) == []
+
+
+def test_a_nonconforming_build_to_leaves_the_previous_build_unless_violations_are_allowed(
+        tmp_path: Path, nonconforming_data: Path):
+    out = tmp_path / "out"
+    KnowledgeGraph.build_to(out, WEB_FIXTURE)
+    before = tree_snapshot(out)
+    kg, written = KnowledgeGraph.build_to(out, nonconforming_data)
+    assert written is None
+    assert kg.report is not None and not kg.report.conforms
+    assert any("Aqaba" in v.labels.get("en", "") for v in kg.report.violations)
+    assert tree_snapshot(out) == before and _hidden(tmp_path) == []
+    kg, written = KnowledgeGraph.build_to(out, nonconforming_data, allow_violations=True)
+    assert written is not None and not written.conforms
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["conforms"] is False
+    assert "Aqaba" in (out / "validation.txt").read_text(encoding="utf-8")
