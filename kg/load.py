@@ -21,6 +21,7 @@ resolved against the article text into ``kg:Quotation`` nodes with Web Annotatio
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import math
@@ -404,9 +405,15 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
         for sub in _children(folder):
             if sub.is_dir() and is_article_folder_name(sub.name):
                 note(f"article {sub.name}")
+                hits = cache.hits
                 article, triples = _load_article(reference_graph, sub, f"{root_label}/articles/{sub.name}",
                                                  local_root, terms=graphs.terms, cache=cache,
                                                  reference_digest=reference_digest.digest())
+                if cache.hits == hits:
+                    # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the
+                    # collector (kg.api): the youngest generation, this article's objects alone, is collected
+                    # (on 1,000 articles, 1.9 million objects and about 360 MiB at the build's peak)
+                    gc.collect(0)
                 graphs.set_graph(article.graph, triples)
                 articles.append(article)
     if not articles and not reference.is_dir():

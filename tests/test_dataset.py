@@ -16,7 +16,7 @@ from kg import KnowledgeGraph, resources
 from kg.dataset import GraphSet
 from kg.engine.store import serialize_sorted
 from kg.export import canonical
-from kg.load import parse_bytes
+from kg.load import load_graphs, parse_bytes
 from kg.namespaces import INFERRED_GRAPH
 
 from .conftest import assert_isomorphic
@@ -154,7 +154,6 @@ def test_the_store_made_while_loading_holds_what_a_store_made_after_holds(tmp_pa
     holds exactly the asserted graphs, each set once."""
     import threading
 
-    from kg.load import load_graphs
     from kg.namespaces import REFERENCE_GRAPH
 
     graphs, _articles = load_graphs(feed_store=True)
@@ -231,3 +230,26 @@ def test_a_build_larger_than_the_input_limit_still_loads(build_dir: Path, monkey
     os.mkfifo(fifo_build / "dataset.trig")
     with pytest.raises(InputError, match="no build there"):  # never opened, so never blocks
         KnowledgeGraph.load(fifo_build)
+
+
+def test_assembled_articles_leave_no_cyclic_garbage_while_the_collector_is_paused(tmp_path: Path):
+    """A build pauses Python's garbage collector (kg.api), and assembling an article makes rdflib graphs that
+    hold reference cycles: the loader collects each assembled article's objects, so the garbage a paused load
+    leaves behind does not grow with the articles (it grew by about 1,900 objects an article)."""
+    import gc
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from bench.scale import make_data
+
+    left = {}
+    for n in (2, 8):
+        make_data(tmp_path / f"d{n}", n)
+        gc.collect()
+        gc.disable()
+        try:
+            load_graphs(tmp_path / f"d{n}", use_cache=False)
+            left[n] = gc.collect()
+        finally:
+            gc.enable()
+    assert left[8] - left[2] < 500, left
