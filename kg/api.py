@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -318,6 +319,9 @@ class KnowledgeGraph:
         engine = self.chosen_engine()
 
         def run() -> None:
+            # SIGINT / SIGTERM go to the main thread alone: it blocks them while it swaps the folder in, and a
+            # signal this thread received would still run the main thread's handler (Python runs handlers there)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             future.set_running_or_notify_cancel()
             try:
                 future.set_result(engine.validate(self))
@@ -453,7 +457,9 @@ class KnowledgeGraph:
     # -- operations -------------------------------------------------------
     def validate(self) -> ValidationReport:
         """Validate the asserted graphs against the packaged SHACL shapes; kept for :meth:`write`."""
-        self._validated()  # never two validations of one graph at once
+        pending, self._validating = self._validating, None
+        if pending is not None:  # never two validations of one graph at once; this one's report replaces it
+            pending.exception()
         fault_point("validate")
         self._report = self.chosen_engine().validate(self)
         return self._report

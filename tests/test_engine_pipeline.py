@@ -221,6 +221,7 @@ def nonconforming_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_to_validates_while_the_files_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Validation waits here until the writers have started: run before writing, as it was, it would wait in
     vain and fail."""
+    import signal
     import threading
 
     from kg.dataset import GraphSet
@@ -232,7 +233,10 @@ def test_build_to_validates_while_the_files_are_written(tmp_path: Path, monkeypa
         writing.set()
         return serialize_each(self, requests)
 
+    masks = []
+
     def validate_once_writing(self, kg):  # type: ignore[no-untyped-def]
+        masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
         assert writing.wait(timeout=30), "validation did not run while the files were written"
         return validate(self, kg)
 
@@ -244,6 +248,8 @@ def test_build_to_validates_while_the_files_are_written(tmp_path: Path, monkeypa
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["conforms"] is True and "validation.json" in manifest["files"]
     assert json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))["conforms"] is True
+    # signals reach the main thread alone, which blocks them while it swaps the folder in
+    assert len(masks) == 1 and {signal.SIGINT, signal.SIGTERM} <= masks[0]
 
 
 def test_an_error_in_the_background_validation_reaches_the_caller_and_the_old_build_stays(

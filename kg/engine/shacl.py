@@ -787,7 +787,7 @@ class _Run:
         members = c.param if c.kind in ("and", "or", "xone") else [c.param]
         failed = [self.failing(m, candidates) for m in members]
         values = self.values_of(shape, focus)
-        if c.kind in ("node", "and", "or"):
+        if c.kind in ("node", "and", "or") and failed:
             # only a value that fails a member (every member, for sh:or) can violate: only its pairs are read.
             # Few rows matter beyond speed: Oxigraph lets go of Python's interpreter lock for each row, and
             # beside a busy thread (the build's writers) getting it back can take a switch interval per row.
