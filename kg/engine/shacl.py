@@ -787,19 +787,18 @@ class _Run:
         members = c.param if c.kind in ("and", "or", "xone") else [c.param]
         failed = [self.failing(m, candidates) for m in members]
         values = self.values_of(shape, focus)
+        # only a value that fails a member (every member, for sh:or) can violate sh:node / sh:and / sh:or, so only
+        # those values' pairs are read. Few rows matter beyond speed: Oxigraph lets go of Python's interpreter
+        # lock for each row, and beside a busy thread (the build's writers) getting it back can take a switch
+        # interval per row.
+        bad = None
         if c.kind in ("node", "and", "or") and failed:
-            # only a value that fails a member (every member, for sh:or) can violate: only its pairs are read.
-            # Few rows matter beyond speed: Oxigraph lets go of Python's interpreter lock for each row, and
-            # beside a busy thread (the build's writers) getting it back can take a switch interval per row.
             bad = set().union(*failed) if c.kind != "or" else set.intersection(*failed)
-            if not bad:
-                return []
-            if not any(isinstance(v, BNode) for v in bad):  # a blank node cannot be named in VALUES
-                pairs = [pair for nodes in _chunks(bad)
-                         for pair in self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {{ {values} }} "
-                                                f"VALUES ?v {{ {nodes} }} }}")]
-                return [(f, v) for f, v in pairs if v in bad]
-        pairs = self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {values} }}")
+        if bad is None or any(isinstance(v, BNode) for v in bad):  # a blank node cannot be named in VALUES
+            pairs = self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {values} }}")
+        else:
+            pairs = [pair for nodes in _chunks(bad) for pair in
+                     self.pairs(f"SELECT DISTINCT ?this ?v WHERE {{ {{ {values} }} VALUES ?v {{ {nodes} }} }}")]
 
         def ok(v: Any) -> bool:
             passed = [v not in f for f in failed]
