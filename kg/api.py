@@ -301,8 +301,7 @@ class KnowledgeGraph:
         :attr:`report` is the validation report) and what was written, or None when nothing was.
         """
         note = progress or (lambda _stage: None)
-        kg = cls.build(data, store=store, engine=engine, validate=False, progress=note)
-        kg.asserted_store  # noqa: B018  made here, so the two threads never both make it
+        kg = cls.build(data, store=store, engine=engine, validate=False, progress=note)  # asserted_store made
         note("validating (SHACL) and writing")
         kg._validate_in_background()
         # write waits for the report before it swaps the folder in; if writing fails first, its error is the one

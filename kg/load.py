@@ -412,7 +412,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
                 if cache.hits == hits:
                     # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the
                     # collector (kg.api): the youngest generation, this article's objects alone, is collected
-                    # (on 1,000 articles, 1.9 million objects and about 360 MiB at the build's peak)
+                    # (on 1,000 articles, 1.9 million objects and about 450 MiB at the build's peak)
                     gc.collect(0)
                 graphs.set_graph(article.graph, triples)
                 articles.append(article)
