@@ -250,7 +250,7 @@ class KnowledgeGraph:
     @classmethod
     @_collector_paused
     def build(cls, data: Source | str | None = None, *, store: str = "default", reason: bool = True,
-              validate: bool = False, engine: str | None = None,
+              validate: bool = False, engine: str | None = None, jobs: int | None = None,
               progress: Progress | None = None) -> KnowledgeGraph:
         """Load a data folder (default: the packaged ``data/``), check its quotes and run OWL-RL; with
         ``validate``, also validate (:meth:`validate`; the report is :attr:`report`) after the reasoning
@@ -259,11 +259,14 @@ class KnowledgeGraph:
         ``store`` names the rdflib store of :attr:`dataset` (``"default"`` in memory, ``"Oxigraph"``
         with oxrdflib). ``engine`` chooses how the build reasons and validates: ``"fast"`` (OWL-RL rules and
         compiled shapes in Oxigraph) or ``"reference"`` (owlrl and pySHACL); None reads ``KG_ENGINE``
-        (default ``"fast"``); an unknown name raises :class:`InputError`. ``progress`` is called with the
-        name of each stage.
+        (default ``"fast"``); an unknown name raises :class:`InputError`. ``jobs`` is how many processes
+        assemble the articles that are not in the article cache (None: the CPUs available; 1: this process
+        alone; see :func:`kg.load.load_graphs`). ``progress`` is called with the name of each stage.
         """
         from kg.engine.store import get_engine
 
+        if jobs is not None and jobs < 1:
+            raise InputError(f"jobs={jobs}: give 1 or more processes")
         chosen = get_engine(engine)  # before anything is read: a wrong name is exit 2 at once
         if store != "default":
             new_dataset(store)  # a wrong store name is exit 2 before anything is read
@@ -271,7 +274,7 @@ class KnowledgeGraph:
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
         # the store of asserted triples that reasoning and validation share is made while the articles load
-        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate)
+        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs)
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
         if reason or validate:
@@ -291,9 +294,10 @@ class KnowledgeGraph:
     @_collector_paused
     def build_to(cls, out_dir: Path | str = DEFAULT_BUILD_DIR, data: Source | str | None = None, *,
                  store: str = "default", engine: str | None = None, allow_violations: bool = False,
-                 progress: Progress | None = None) -> tuple[KnowledgeGraph, BuildOutput | None]:
+                 jobs: int | None = None, progress: Progress | None = None) -> tuple[KnowledgeGraph, BuildOutput | None]:
         """What ``kg build`` does: :meth:`build` with validation, then :meth:`write` to ``out_dir`` — unless
         the data does not conform and ``allow_violations`` is false, when ``out_dir`` is left as it was.
+        ``jobs`` is :meth:`build`'s.
 
         Validation runs in a second thread while the output files are written (the compiled shapes' queries
         run in Oxigraph, which lets go of Python's interpreter lock, so the two share the machine's cores);
@@ -301,7 +305,8 @@ class KnowledgeGraph:
         :attr:`report` is the validation report) and what was written, or None when nothing was.
         """
         note = progress or (lambda _stage: None)
-        kg = cls.build(data, store=store, engine=engine, validate=False, progress=note)  # asserted_store made
+        kg = cls.build(data, store=store, engine=engine, validate=False, jobs=jobs,
+                       progress=note)  # asserted_store made
         note("validating (SHACL) and writing")
         kg._validate_in_background()
         # write waits for the report before it swaps the folder in; if writing fails first, its error is the one

@@ -97,6 +97,8 @@ class ArticleCache:
     """Assembled article graphs (``pyoxigraph.Triple`` sets) kept by :meth:`key`; see the module docstring."""
 
     def __init__(self, folder: Path | None) -> None:
+        self.root = folder
+        """The cache folder (:func:`cache_dir`), None when caching is off."""
         self.folder = folder / "articles" if folder is not None else None
         self._code = _code_digest() if folder is not None else ""
         self.used: set[str] = set()
@@ -120,6 +122,11 @@ class ArticleCache:
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}.nt.z"
+
+    def has(self, key: str) -> bool:
+        """Whether an entry is kept under ``key`` (:meth:`get` may still find it unusable)."""
+        path = self._path(key)
+        return path is not None and path.is_file()
 
     def get(self, key: str) -> set[Any] | None:
         """The triples kept under ``key``, or None."""
@@ -148,11 +155,13 @@ class ArticleCache:
         """Keep ``triples`` (``pyoxigraph.Triple``) under ``key`` (skipped when it cannot be written)."""
         import pyoxigraph as ox
 
+        if self.folder is not None:
+            self.put_serialised(key, ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES))
+
+    def put_serialised(self, key: str, ntriples: bytes) -> None:
+        """Keep a graph given as N-Triples under ``key`` (skipped when it cannot be written)."""
         path = self._path(key)
-        if path is None:
-            return
-        data = _ARTICLE_FORMAT + ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-        if write_atomic(path, zlib.compress(data, 1)):
+        if path is not None and write_atomic(path, zlib.compress(_ARTICLE_FORMAT + ntriples, 1)):
             self.used.add(key)
 
     def prune(self, now: float | None = None) -> None:

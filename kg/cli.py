@@ -230,6 +230,10 @@ def build(
     allow_violations: Annotated[
         bool, typer.Option("--allow-violations", help="Write the output even when SHACL validation fails.")
     ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", envvar="KG_JOBS", min=1, metavar="N", show_default="the CPUs available",
+                                 help="Processes that assemble articles not in the article cache (1: this one alone).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Load ontology, reference data and articles; check quotes; reason (OWL-RL); validate (SHACL); write.
@@ -246,7 +250,7 @@ def build(
     status, note = _progress(err)
     with status:
         kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
-                                               allow_violations=allow_violations, progress=note)
+                                               allow_violations=allow_violations, jobs=jobs, progress=note)
         report = kg.report
         assert report is not None
     for fallback in kg.engine.fallbacks:  # constructs the fast engine left to owlrl / pySHACL

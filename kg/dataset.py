@@ -32,6 +32,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING_REF = URIRef(_XSD_STRING)
+
+
+def _ox() -> Any:
+    import pyoxigraph
+
+    return pyoxigraph
 
 
 class TermCache:
@@ -44,23 +51,28 @@ class TermCache:
 
     def to_ox(self, term: Node) -> Any:
         """An rdflib term as a pyoxigraph term (see :func:`kg.engine.store.to_ox`)."""
-        if isinstance(term, URIRef):
+        kind = type(term)
+        if kind is URIRef:
             found = self._to_ox.get(term)
             if found is None:
-                from kg.engine.store import to_ox
-
-                found = self._to_ox[term] = to_ox(term)
+                found = self._to_ox[term] = _ox().NamedNode(term)
             return found
+        if kind is Literal:  # the common cases of kg.engine.store.to_ox, with each datatype's node made once
+            ox = _ox()
+            if term.language:
+                return ox.Literal(term, language=term.language)
+            datatype = term.datatype
+            if datatype is None or datatype == _XSD_STRING_REF:
+                return ox.Literal(term)
+            return ox.Literal(term, datatype=self.to_ox(datatype))
         from kg.engine.store import to_ox
 
         return to_ox(term, self._bnodes)
 
     def triple_to_ox(self, triple: tuple[Node, Node, Node]) -> Any:
         """An rdflib triple as a ``pyoxigraph.Triple``."""
-        import pyoxigraph as ox
-
         s, p, o = triple
-        return ox.Triple(self.to_ox(s), self.to_ox(p), self.to_ox(o))
+        return _ox().Triple(self.to_ox(s), self.to_ox(p), self.to_ox(o))
 
     def from_ox(self, term: Any) -> Node:
         """A pyoxigraph term as an rdflib term (``xsd:string`` literals as simple literals)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg import signals as _signals
 
@@ -43,6 +44,18 @@ class KGError(Exception):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled whole (an article's error crosses from the process that assembled it, see kg.load): the
+        # default pickling calls the class with ``args`` alone, which subclasses with more parameters refuse
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[KGError], args: tuple[Any, ...], state: dict[str, Any]) -> KGError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(KGError):

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
@@ -54,6 +54,7 @@ from kg.namespaces import (
     article_iri,
     bind_prefixes,
 )
+from kg.signals import fault_point
 from kg.terms import IRI_UNSAFE
 
 FORMAT_BY_SUFFIX = {
@@ -221,7 +222,7 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False) -> 
         raise RDFSyntaxError(
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); RDF files must be saved as UTF-8", Location(label, line, column)
         ) from None
-    fresh: Graph = Dataset() if dataset else Graph()
+    fresh: Graph = Dataset() if dataset else Graph(store="SimpleMemory")
     if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label)):
         _check_terms(fresh, data, label)
         return fresh
@@ -348,8 +349,8 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
     return graphs.to_rdflib(store), articles
 
 
-def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
-                use_cache: bool = True, feed_store: bool = False) -> tuple[GraphSet, list[Article]]:
+def load_graphs(data: Source | None = None, *, progress: Progress | None = None, use_cache: bool = True,
+                feed_store: bool = False, jobs: int | None = None) -> tuple[GraphSet, list[Article]]:
     """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
 
     ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
@@ -357,20 +358,22 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     (:class:`kg.cache.ArticleCache`; off with ``use_cache=False`` or ``KG_CACHE_DIR=""``), and taken from there
     while the article's files, the reference data and the code are unchanged. With ``feed_store``, a store of
     the graphs is made while they load (:meth:`GraphSet.feed_store`; take it with :meth:`GraphSet.fed_store`).
+    Articles not in the cache are assembled in ``jobs`` worker processes (None: :func:`default_jobs`; 1: in
+    this process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them.
     """
     graphs = GraphSet()
     if not feed_store:
-        return _load_graphs(graphs, data, progress, use_cache)
+        return _load_graphs(graphs, data, progress, use_cache, jobs)
     graphs.feed_store()
     try:
-        return _load_graphs(graphs, data, progress, use_cache)
+        return _load_graphs(graphs, data, progress, use_cache, jobs)
     except BaseException:
         graphs.stop_feeding()
         raise
 
 
-def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None,
-                 use_cache: bool) -> tuple[GraphSet, list[Article]]:
+def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None, use_cache: bool,
+                 jobs: int | None) -> tuple[GraphSet, list[Article]]:
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
     root_label = str(data) if data is not None else "data"
@@ -387,6 +390,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
     note("reference data")
     reference_graph = Graph()
     reference_digest = hashlib.sha256()
+    reference_files: list[tuple[str, bytes]] = []
     reference = root / "reference"
     if reference.is_dir():
         for f in _ttl_files(reference):
@@ -394,6 +398,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
             parsed, data = parse_file(f, label=flabel, root=local_root)
             facts.refuse_declarations(parsed, {flabel: data})  # only ontology/ declares terms
             reference_digest.update(f"{f.name}\n{len(data)}\n".encode() + data)
+            reference_files.append((flabel, data))
             for triple in parsed:
                 reference_graph.add(triple)
     graphs.set_rdflib_graph(REFERENCE_GRAPH, reference_graph)
@@ -402,20 +407,24 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
     folder = root / "articles"
     cache = ArticleCache.default() if use_cache else ArticleCache(None)
     if folder.is_dir():
-        for sub in _children(folder):
-            if sub.is_dir() and is_article_folder_name(sub.name):
-                note(f"article {sub.name}")
-                hits = cache.hits
-                article, triples = _load_article(reference_graph, sub, f"{root_label}/articles/{sub.name}",
-                                                 local_root, terms=graphs.terms, cache=cache,
-                                                 reference_digest=reference_digest.digest())
-                if cache.hits == hits:
-                    # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the
-                    # collector (kg.api): the youngest generation, this article's objects alone, is collected
-                    # (on 1,000 articles, 1.9 million objects and about 450 MiB at the build's peak)
-                    gc.collect(0)
-                graphs.set_graph(article.graph, triples)
-                articles.append(article)
+        items, cached = _read_articles(folder, root_label, local_root, cache, reference_digest.digest())
+        assembly = _Assembly.start([item for item in items if isinstance(item, _ArticleInput)
+                                    and item.key not in cached], reference_files, cache, jobs, note)
+        try:
+            for item in items:
+                if isinstance(item, InputError):
+                    raise item  # where a load one by one would have stopped
+                note(f"article {item.article.id}")
+                triples = assembly.result(item.key) if assembly is not None else None
+                if triples is None and item.key in cached:
+                    triples = cache.get(item.key)
+                if triples is None:
+                    triples = _assemble_here(reference_graph, item, graphs.terms, cache)
+                graphs.set_graph(item.article.graph, triples)
+                articles.append(item.article)
+        finally:
+            if assembly is not None:
+                assembly.stop()
     if not articles and not reference.is_dir():
         raise InputError(f"{root_label}: no reference/ and no articles/ folder: nothing to build")
     cache.prune()
@@ -462,12 +471,39 @@ def new_dataset(store: str = "default") -> Dataset:
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _load_article(reference: Graph, folder: Source, label: str, root: Path | None = None, *,
-                  terms: TermCache, cache: ArticleCache, reference_digest: bytes) -> tuple[Article, set[Any]]:
-    """The article in ``folder`` and the triples (``pyoxigraph.Triple``) of its named graph (see
-    :mod:`kg.facts`); ``reference`` is the reference data its quotations are checked against. The graph is
-    taken from ``cache`` when the article's files, the reference data (``reference_digest``) and the code are
-    those it was assembled from, and kept there otherwise."""
+class _ArticleInput(NamedTuple):
+    """An article folder as read: the article, the bytes of its ``.ttl`` files by label, and its cache key."""
+
+    article: Article
+    label: str
+    sources: dict[str, bytes]
+    key: str
+
+
+def _read_articles(folder: Source, root_label: str, root: Path | None, cache: ArticleCache,
+                   reference_digest: bytes) -> tuple[list[_ArticleInput | InputError], set[str]]:
+    """Every article folder of ``folder`` read, in order, and the keys the cache holds. A folder that cannot be
+    read ends the list with its error, raised when the load reaches it (where a load one by one stops)."""
+    items: list[_ArticleInput | InputError] = []
+    cached: set[str] = set()
+    for sub in _children(folder):
+        if sub.is_dir() and is_article_folder_name(sub.name):
+            try:
+                item = _read_article(sub, f"{root_label}/articles/{sub.name}", root, cache=cache,
+                                     reference_digest=reference_digest)
+            except InputError as exc:
+                items.append(exc)
+                break
+            items.append(item)
+            if cache.has(item.key):
+                cached.add(item.key)
+    return items, cached
+
+
+def _read_article(folder: Source, label: str, root: Path | None = None, *, cache: ArticleCache,
+                  reference_digest: bytes) -> _ArticleInput:
+    """The article in ``folder``, its ``.ttl`` files' bytes and the key its graph is cached under: the digest of
+    its files, the reference data (``reference_digest``) and the code (:meth:`ArticleCache.key`)."""
     article_id = folder.name
     if not ARTICLE_ID.match(article_id):
         raise DataError(f"{label}: an article folder name becomes part of IRIs, so it may hold only letters, "
@@ -491,9 +527,27 @@ def _load_article(reference: Graph, folder: Source, label: str, root: Path | Non
     sources = {f"{label}/{f.name}": read_input(f, f"{label}/{f.name}", root) for f in ttl_files}
     key = cache.key(reference_digest, [(article_id, b""), ("article.txt", raw),
                                        *((f.name, data) for f, data in zip(ttl_files, sources.values()))])
-    cached = cache.get(key)
-    if cached is not None:
-        return art, cached
+    return _ArticleInput(art, label, sources, key)
+
+
+def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache, cache: ArticleCache) -> set[Any]:
+    """Assemble an article in this process (:func:`_assembled`), keep it in ``cache`` and give its triples
+    (``pyoxigraph.Triple``)."""
+    built = _assembled(reference, item)
+    convert = terms.triple_to_ox
+    triples = {convert(t) for t in built}
+    cache.put(item.key, triples)
+    # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the collector
+    # (kg.api): the youngest generation, this article's objects alone, is collected (on 1,000 articles,
+    # 1.9 million objects and about 450 MiB at the build's peak)
+    gc.collect(0)
+    return triples
+
+
+def _assembled(reference: Graph, item: _ArticleInput) -> set[tuple[Node, Node, Node]]:
+    """The named graph of an article (see :mod:`kg.facts`) from its files as read; ``reference`` is the
+    reference data its quotations are checked against."""
+    art, label, sources = item.article, item.label, item.sources
     parsed = [parse_bytes(data, label=flabel, fmt=rdf_format(flabel)) for flabel, data in sources.items()]
     authored = parsed[0]
     for graph in parsed[1:]:
@@ -505,12 +559,9 @@ def _load_article(reference: Graph, folder: Source, label: str, root: Path | Non
             "(the IRI is made from the folder name)"
         )
     built = _assemble_facts(reference, authored, art, sources)
-    built.add((art.iri, SCHEMA.text, Literal(text)))
+    built.add((art.iri, SCHEMA.text, Literal(art.text)))
     built.add((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary)))
-    convert = terms.triple_to_ox
-    triples = {convert(t) for t in built}
-    cache.put(key, triples)
-    return art, triples
+    return built
 
 
 def _assemble_facts(reference: Graph, authored: Graph, art: Article,
@@ -523,6 +574,128 @@ def _assemble_facts(reference: Graph, authored: Graph, art: Article,
     known = ReadOnlyGraphAggregate([reference, authored])
     return facts.ArticleFacts(authored, article=art.iri, article_id=art.id, text=art.text,
                               text_file=art.text_file, sources=sources, known=known).build()
+
+
+PARALLEL_MIN_ARTICLES = 16
+"""Fewer articles to assemble than this are assembled in the building process: starting a process costs
+about as much as assembling ten articles."""
+
+
+def default_jobs() -> int:
+    """How many processes assemble articles when none is asked for: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _Assembly:
+    """Articles assembled in worker processes while the building process takes their graphs in order.
+
+    Each worker parses the reference data once, then assembles the articles it is given (:func:`_assembled`),
+    keeps each in the article cache, and hands back its N-Triples, which the building process parses as it
+    would a cache entry: a build is the same whichever process assembled an article. An article's error is
+    raised when the load reaches that article, where a load one by one would have raised it. If the workers
+    die (killed, out of memory), the articles left are assembled in the building process.
+    """
+
+    def __init__(self, executor: Any, futures: dict[str, Any], cache: ArticleCache, note: Progress) -> None:
+        self._executor = executor
+        self._futures = futures
+        self._cache = cache
+        self._note = note
+        self._broken = False
+
+    @classmethod
+    def start(cls, todo: list[_ArticleInput], reference_files: list[tuple[str, bytes]], cache: ArticleCache,
+              jobs: int | None, note: Progress) -> _Assembly | None:
+        """Worker processes assembling ``todo``, or None when one process is asked for (``jobs``; None:
+        :func:`default_jobs`) or there are fewer than :data:`PARALLEL_MIN_ARTICLES` articles."""
+        workers = min(default_jobs() if jobs is None else jobs, len(todo))
+        if workers < 2 or len(todo) < PARALLEL_MIN_ARTICLES:
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        note(f"assembling {len(todo)} article(s) in {workers} processes")
+        # spawned, not forked: the building process already runs threads (the store feed), which a fork copies
+        # in whatever state they are in
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_start,
+                                       initargs=(reference_files, None if cache.root is None else str(cache.root)))
+        try:
+            futures = {item.key: executor.submit(_worker_assemble, item) for item in todo}
+            fault_point("assemble")
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        return cls(executor, futures, cache, note)
+
+    def result(self, key: str) -> set[Any] | None:
+        """The triples of the article kept under ``key`` once a worker has assembled it, or None when no worker
+        was given it or the workers died; raises the article's :class:`InputError`."""
+        import pyoxigraph as ox
+        from concurrent.futures.process import BrokenProcessPool
+
+        future = self._futures.pop(key, None)
+        if future is None or self._broken:
+            return None
+        try:
+            data = future.result()
+        except BrokenProcessPool as exc:
+            self._broken = True
+            self._note(f"the assembling processes stopped ({exc}); going on in this one")
+            return None
+        if self._cache.folder is not None:
+            self._cache.used.add(key)  # the worker kept it
+        return set(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+
+    def stop(self) -> None:
+        """Let the workers go; articles not yet begun are dropped (the load is over or has failed)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER: tuple[Graph, ArticleCache, TermCache] | None = None
+
+
+def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None) -> None:
+    """A worker process's set-up: the reference data parsed once, the article cache opened."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the builder stops us
+    _end_with_parent()
+    reference = Graph()
+    for label, data in reference_files:
+        for triple in parse_bytes(data, label=label, fmt=rdf_format(label)):
+            reference.add(triple)
+    global _WORKER
+    _WORKER = (reference, ArticleCache(Path(cache_root) if cache_root is not None else None), TermCache())
+
+
+def _end_with_parent() -> None:
+    """On Linux, have the kernel end this worker when the building process dies, even by ``kill -9``."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call above
+        os._exit(1)
+
+
+def _worker_assemble(item: _ArticleInput) -> bytes:
+    """Assemble one article in a worker process; its N-Triples, also kept in the article cache."""
+    import pyoxigraph as ox
+
+    assert _WORKER is not None, "_worker_start runs first"
+    reference, cache, terms = _WORKER
+    built = _assembled(reference, item)
+    data = ox.serialize([terms.triple_to_ox(t) for t in built], format=ox.RdfFormat.N_TRIPLES)
+    cache.put_serialised(item.key, data)
+    return data
 
 
 def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
@@ -540,5 +713,5 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["Article", "graph_names", "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files",
-           "parse_into", "rdf_format", "union_graph"]
+__all__ = ["PARALLEL_MIN_ARTICLES", "Article", "default_jobs", "graph_names", "load_dataset", "load_graphs",
+           "new_dataset", "parse_file", "parse_files", "parse_into", "rdf_format", "union_graph"]

@@ -35,9 +35,9 @@ def fault_point(name: str) -> None:
 
     When the variable names this point, the marker file is written (with the process id) and the process
     waits there until a signal or ``kill -9`` ends it, so a test can hit exactly this step instead of
-    guessing with sleeps. Without the variable this does nothing. Points: ``startup``, ``load``, ``reason``,
-    ``validate``, ``write``, ``staged``, ``exchanged``, ``between-renames``, ``finished``
-    (docs/reliability.md).
+    guessing with sleeps. Without the variable this does nothing. Points: ``startup``, ``load``,
+    ``assemble`` (worker processes running), ``reason``, ``validate``, ``write``, ``staged``, ``exchanged``,
+    ``between-renames``, ``finished`` (docs/reliability.md).
     """
     spec = os.environ.get("KG_FAULT_PAUSE")
     if not spec:
