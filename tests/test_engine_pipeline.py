@@ -284,3 +284,33 @@ def test_a_nonconforming_build_to_leaves_the_previous_build_unless_violations_ar
     assert written is not None and not written.conforms
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["conforms"] is False
     assert "Aqaba" in (out / "validation.txt").read_text(encoding="utf-8")
+
+
+def test_run_in_threads_gives_each_result_in_order_and_raises_the_first_jobs_error():
+    import threading
+
+    from kg.engine.store import run_in_threads
+
+    started = threading.Barrier(2, timeout=30)
+
+    def job(n: int):
+        def run() -> tuple[int, str, bool]:
+            if n < 2:
+                started.wait()  # the first two jobs run at the same time, so in two threads
+            return n, threading.current_thread().name, threading.current_thread().daemon
+        return run
+
+    results = run_in_threads([job(n) for n in range(6)], 2)
+    assert [r[0] for r in results] == list(range(6))
+    helpers = {(name, daemon) for _n, name, daemon in results if name != threading.current_thread().name}
+    assert helpers == {("kg-query", True)}
+
+    def fails(message: str):
+        def run() -> None:
+            raise ValueError(message)
+        return run
+
+    with pytest.raises(ValueError, match="^second$"):
+        run_in_threads([job(9), fails("second"), fails("third")], 1)
+    with pytest.raises(ValueError, match="^second$"):  # the second job's error, whichever thread ran it
+        run_in_threads([lambda: 0, fails("second"), fails("third"), fails("fourth")], 2)

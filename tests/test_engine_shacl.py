@@ -337,6 +337,17 @@ def test_a_named_graph_of_the_store_can_hold_the_data(core_shapes: Graph, core_d
     assert set(default.objects(None, SH.focusNode)) == {stray, EX.alice, EX.nobody}
 
 
+def test_the_shape_queries_in_two_threads_give_the_report_of_one(core_shapes: Graph, core_data: Graph):
+    """Each property shape's queries are a job of their own (kg.engine.store.run_in_threads): run side by side,
+    they give the same results, in the same order, from the same number of queries."""
+    store = store_from_graph(core_data)
+    one = validate_store(store, core_shapes, threads=1)
+    two = validate_store(store, core_shapes, threads=2)
+    assert len(one) > 100  # the core data breaks every construct
+    assert normalise(two, core_shapes) == normalise(one, core_shapes)
+    assert two.queries == one.queries
+
+
 # --- the reference engine's pySHACL run (queries parsed once) is plain pySHACL's -------------------------------
 
 def _plain_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:

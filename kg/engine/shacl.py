@@ -71,9 +71,11 @@ blank focus nodes keep their names in the report). Speed: the seed validates in 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -462,6 +464,7 @@ class _Run:
         self._var = 0
         self._subclasses: dict[Any, list[str] | None] = {}
         self.queries = 0
+        self._counting = threading.Lock()  # several threads may run queries of one run
 
     def fresh(self) -> str:
         self._var += 1
@@ -479,7 +482,8 @@ class _Run:
             kwargs["prefixes"] = prefixes
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in substitutions.items()}
-        self.queries += 1
+        with self._counting:
+            self.queries += 1
         log.debug("SHACL query: %s", query)
         solutions = self.store.query(query, **kwargs)
         names = [v.value for v in solutions.variables]
@@ -647,8 +651,18 @@ class _Run:
 
     def evaluate(self, shape: _Shape, focus: str) -> list[_Result]:
         """Every result of ``shape`` for the focus nodes of the pattern ``focus``."""
+        return [r for job in self.jobs(shape, focus) for r in job()]
+
+    def jobs(self, shape: _Shape, focus: str) -> list[Callable[[], list[_Result]]]:
+        """:meth:`evaluate` in independent parts, in its order: the shape's own constraints, then each of its
+        property shapes (so that they can run side by side, see :func:`validate_store`)."""
         if shape.deactivated:
             return []
+        return [lambda: self.own(shape, focus), *(functools.partial(self.evaluate, prop, focus)
+                                                  for prop in shape.properties)]
+
+    def own(self, shape: _Shape, focus: str) -> list[_Result]:
+        """The results of ``shape``'s own constraints (not those of its property shapes)."""
         results: list[_Result] = []
         rest = shape.constraints
         if shape.is_property:
@@ -656,8 +670,6 @@ class _Run:
             results += batched
         for c in rest:
             results += self.check(shape, c, focus)
-        for prop in shape.properties:
-            results += self.evaluate(prop, focus)
         return results
 
     def batch(self, shape: _Shape, focus: str) -> tuple[list[_Result], list[_Constraint]]:
@@ -1021,23 +1033,26 @@ def _fallback(store: pyoxigraph.Store, compiled: CompiledShapes, graph: Any) -> 
 
 # --- public entry points -----------------------------------------------------------------------------------------
 
-def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, graph: Any = None) -> ShaclReport:
+def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, graph: Any = None,
+                   threads: int = 1) -> ShaclReport:
     """Validate the data in ``store`` against ``shapes``; a pySHACL-shaped SHACL report graph.
 
     ``graph=None``: the store's default graph holds the data (the asserted union, as one set of triples);
     otherwise ``graph`` (an rdflib ``URIRef`` or a pyoxigraph ``NamedNode``) names the graph that does.
     Shapes the compiler does not cover are validated by pySHACL on a copy of that graph and listed in the
-    report's :attr:`ShaclReport.fallback_shapes`.
+    report's :attr:`ShaclReport.fallback_shapes`. ``threads`` threads run the shapes' queries side by side (each
+    targeted shape's own constraints, and each of its property shapes, is one job); the report is the same.
     """
     import pyoxigraph as ox
 
     compiled = shapes if isinstance(shapes, CompiledShapes) else compile_shapes(shapes)
     if isinstance(graph, ox.NamedNode):
         graph = URIRef(graph.value)
+    from kg.engine.store import run_in_threads
+
     run = _Run(store, compiled, graph)
-    results: list[_Result] = []
-    for shape in compiled.targeted:
-        results += run.evaluate(shape, run.target_pattern(shape))
+    jobs = [job for shape in compiled.targeted for job in run.jobs(shape, run.target_pattern(shape))]
+    results = [r for found in run_in_threads(jobs, threads) for r in found]
     report = _report(results, compiled.graph)
     report.queries = run.queries
     report.fallback_shapes = dict(compiled.fallback)

@@ -29,8 +29,9 @@ bytes depend on the triples alone — not on hash seeds, not on the engine.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -94,6 +95,46 @@ def from_ox(term: Any) -> Node | None:
     if term is None or isinstance(term, ox.DefaultGraph):
         return None
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+_T = TypeVar("_T")
+
+
+def run_in_threads(jobs: Sequence[Callable[[], _T]], threads: int) -> list[_T]:
+    """Each job's result, in the order of ``jobs``, run by ``threads`` threads (this one and daemon threads).
+
+    For queries on one pyoxigraph store: Oxigraph lets go of Python's interpreter lock while it evaluates, so
+    they use several cores. The threads are daemons and not a pool, so that an interrupted command never waits
+    for them (a pool's threads are joined when the interpreter exits), and they keep this thread's signal mask.
+    The first failing job's error (in the order of ``jobs``) is raised once every thread has stopped.
+    """
+    results: list[Any] = [None] * len(jobs)
+    errors: list[tuple[int, BaseException]] = []
+    queue = iter(enumerate(jobs))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                item = next(queue, None)
+            if item is None:
+                return
+            i, job = item
+            try:
+                results[i] = job()
+            except BaseException as exc:  # noqa: BLE001  raised by the caller below
+                errors.append((i, exc))
+
+    helpers = [threading.Thread(target=work, name="kg-query", daemon=True)
+               for _ in range(min(threads, len(jobs)) - 1)]
+    for thread in helpers:
+        thread.start()
+    work()
+    for thread in helpers:
+        thread.join()
+    if errors:
+        raise min(errors, key=lambda e: e[0])[1]
+    return results
 
 
 # -- the asserted data in one store ------------------------------------------------------------------------
