@@ -622,7 +622,8 @@ class _Assembly:
         # in whatever state they are in
         executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_worker_start,
-                                       initargs=(reference_files, None if cache.root is None else str(cache.root)))
+                                       initargs=(reference_files, None if cache.root is None else str(cache.root),
+                                                 os.getpid()))
         try:
             futures = {item.key: executor.submit(_worker_assemble, item) for item in todo}
             fault_point("assemble")
@@ -658,32 +659,23 @@ class _Assembly:
 _WORKER: tuple[Graph, ArticleCache, TermCache] | None = None
 
 
-def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None) -> None:
-    """A worker process's set-up: the reference data parsed once, the article cache opened."""
+def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None, builder: int) -> None:
+    """A worker process's set-up: it ends with the building process (pid ``builder``), even one killed with
+    ``kill -9`` (Linux), and leaves Ctrl-C to it; the reference data is parsed once, the article cache opened."""
     import signal
 
+    from kg.signals import end_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the builder stops us
-    _end_with_parent()
+    end_with_parent(signal.SIGKILL)
+    if os.getppid() != builder:  # the building process died before the call above
+        os._exit(1)
     reference = Graph()
     for label, data in reference_files:
         for triple in parse_bytes(data, label=label, fmt=rdf_format(label)):
             reference.add(triple)
     global _WORKER
     _WORKER = (reference, ArticleCache(Path(cache_root) if cache_root is not None else None), TermCache())
-
-
-def _end_with_parent() -> None:
-    """On Linux, have the kernel end this worker when the building process dies, even by ``kill -9``."""
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before the call above
-        os._exit(1)
 
 
 def _worker_assemble(item: _ArticleInput) -> bytes:

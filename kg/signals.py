@@ -30,6 +30,17 @@ def install_handlers() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def end_with_parent(signum: int) -> None:
+    """Ask Linux to send this process ``signum`` when the process that started it dies, even by ``kill -9``
+    (``PR_SET_PDEATHSIG``); nothing elsewhere. For the children ``kg`` starts: a server, worker processes."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def fault_point(name: str) -> None:
     """A place where the fault tests stop a real process: ``KG_FAULT_PAUSE=NAME:MARKER_FILE``.
 

@@ -177,3 +177,24 @@ def test_the_workers_end_with_the_build(generated: Path, tmp_path: Path, how: si
     while any(_alive(pid) for pid in workers):
         assert time.monotonic() < deadline, [pid for pid in workers if _alive(pid)]
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("args", "env", "says"), [
+    (["--jobs", "0"], {}, "greater than or equal to 1"),
+    (["-j", "-2"], {}, "greater than or equal to 1"),
+    ([], {"KG_JOBS": "lots"}, "valid integer"),
+])
+def test_a_wrong_number_of_jobs_is_exit_2_before_anything_is_read(tmp_path: Path, args, env, says):
+    from .conftest import invoke
+
+    result = invoke("build", *args, "--out", tmp_path / "build", cwd=tmp_path, env=env)
+    assert result.code == 2, result.err
+    assert "--jobs" in result.err and says in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "build").exists()
+
+
+def test_the_api_refuses_fewer_than_one_job():
+    from kg import KnowledgeGraph
+
+    with pytest.raises(errors.InputError, match="jobs=0"):
+        KnowledgeGraph.build(jobs=0)

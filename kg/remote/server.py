@@ -41,13 +41,10 @@ those of processes that no longer run (a ``kill -9``-ed ``kg serve``)."""
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to send the server SIGTERM when ``kg`` dies, even by ``kill -9`` (``PR_SET_PDEATHSIG``), and
     let it receive SIGTERM / SIGINT even if they were blocked where it was started (a mask is inherited)."""
-    import ctypes
+    from kg.signals import end_with_parent
 
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    end_with_parent(signal.SIGTERM)
 
 
 def _remove_stale_stores() -> None:
