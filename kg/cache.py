@@ -128,8 +128,8 @@ class ArticleCache:
         path = self._path(key)
         return path is not None and path.is_file()
 
-    def get(self, key: str) -> set[Any] | None:
-        """The triples kept under ``key``, or None."""
+    def get(self, key: str) -> tuple[set[Any], bytes] | None:
+        """The triples kept under ``key`` and the N-Triples they were parsed from, or None."""
         import pyoxigraph as ox
 
         path = self._path(key)
@@ -143,22 +143,16 @@ class ArticleCache:
             text = zlib.decompress(data)
             if not text.startswith(_ARTICLE_FORMAT):
                 raise ValueError("not an article cache file")
-            triples = set(ox.parse(text[len(_ARTICLE_FORMAT):], format=ox.RdfFormat.N_TRIPLES))
+            body = text[len(_ARTICLE_FORMAT):]
+            triples = set(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except (ValueError, SyntaxError, zlib.error):
             self.misses += 1
             return None
         self.used.add(key)
         self.hits += 1
-        return triples
+        return triples, body
 
-    def put(self, key: str, triples: Iterable[Any]) -> None:
-        """Keep ``triples`` (``pyoxigraph.Triple``) under ``key`` (skipped when it cannot be written)."""
-        import pyoxigraph as ox
-
-        if self.folder is not None:
-            self.put_serialised(key, ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES))
-
-    def put_serialised(self, key: str, ntriples: bytes) -> None:
+    def put(self, key: str, ntriples: bytes) -> None:
         """Keep a graph given as N-Triples under ``key`` (skipped when it cannot be written)."""
         path = self._path(key)
         if path is not None and write_atomic(path, zlib.compress(_ARTICLE_FORMAT + ntriples, 1)):

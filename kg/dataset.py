@@ -164,23 +164,26 @@ class GraphSet:
         """Triples per non-empty graph, by graph IRI."""
         return {str(name): len(self._graphs[name]) for name in self.names()}
 
-    def set_graph(self, name: URIRef, triples: Iterable[Any]) -> None:
-        """Replace graph ``name`` by ``triples`` (``pyoxigraph.Triple``)."""
-        self._put(URIRef(name), set(triples))
+    def set_graph(self, name: URIRef, triples: Iterable[Any], ntriples: bytes | None = None) -> None:
+        """Replace graph ``name`` by ``triples`` (``pyoxigraph.Triple``); ``ntriples``, when given, is an N-Triples
+        document of exactly those triples (what they were parsed from), so they need not be written again for
+        the store being fed."""
+        self._put(URIRef(name), set(triples), ntriples)
 
     def set_rdflib_graph(self, name: URIRef, graph: Iterable[tuple[Node, Node, Node]]) -> None:
         """Replace graph ``name`` by the triples of an rdflib graph (or any rdflib triples)."""
         convert = self.terms.triple_to_ox
         self._put(URIRef(name), {convert(t) for t in graph})
 
-    def _put(self, name: URIRef, triples: set[Any]) -> None:
+    def _put(self, name: URIRef, triples: set[Any], data: bytes | None = None) -> None:
         self._graphs[name] = triples
         if self._feed is not None and name in self._fed:
             self._feed.spoiled = True  # the store holds the graph's triples as they were too: no use any more
         if self._feed is not None and triples:
             import pyoxigraph as ox
 
-            data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+            if data is None:
+                data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
             if b"_:" in data:  # a store renames a document's blank nodes: these triples are added as they are
                 self._feed.later[name] = triples
             else:

@@ -415,12 +415,12 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
                 if isinstance(item, InputError):
                     raise item  # where a load one by one would have stopped
                 note(f"article {item.article.id}")
-                triples = assembly.result(item.key) if assembly is not None else None
-                if triples is None and item.key in cached:
-                    triples = cache.get(item.key)
-                if triples is None:
-                    triples = _assemble_here(reference_graph, item, graphs.terms, cache)
-                graphs.set_graph(item.article.graph, triples)
+                found = assembly.result(item.key) if assembly is not None else None
+                if found is None and item.key in cached:
+                    found = cache.get(item.key)
+                if found is None:
+                    found = _assemble_here(reference_graph, item, graphs.terms, cache)
+                graphs.set_graph(item.article.graph, *found)
                 articles.append(item.article)
         finally:
             if assembly is not None:
@@ -530,18 +530,21 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
     return _ArticleInput(art, label, sources, key)
 
 
-def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache, cache: ArticleCache) -> set[Any]:
-    """Assemble an article in this process (:func:`_assembled`), keep it in ``cache`` and give its triples
-    (``pyoxigraph.Triple``)."""
-    built = _assembled(reference, item)
+def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,
+                   cache: ArticleCache) -> tuple[set[Any], bytes]:
+    """Assemble an article in this process (:func:`_assembled`), keep it in ``cache``, and give its triples
+    (``pyoxigraph.Triple``) and their N-Triples."""
+    import pyoxigraph as ox
+
     convert = terms.triple_to_ox
-    triples = {convert(t) for t in built}
-    cache.put(item.key, triples)
+    triples = {convert(t) for t in _assembled(reference, item)}
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    cache.put(item.key, data)
     # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the collector
     # (kg.api): the youngest generation, this article's objects alone, is collected (on 1,000 articles,
     # 1.9 million objects and about 450 MiB at the build's peak)
     gc.collect(0)
-    return triples
+    return triples, data
 
 
 def _assembled(reference: Graph, item: _ArticleInput) -> set[tuple[Node, Node, Node]]:
@@ -632,9 +635,9 @@ class _Assembly:
             raise
         return cls(executor, futures, cache, note)
 
-    def result(self, key: str) -> set[Any] | None:
-        """The triples of the article kept under ``key`` once a worker has assembled it, or None when no worker
-        was given it or the workers died; raises the article's :class:`InputError`."""
+    def result(self, key: str) -> tuple[set[Any], bytes] | None:
+        """The triples of the article kept under ``key`` and their N-Triples, once a worker has assembled it, or
+        None when no worker was given it or the workers died; raises the article's :class:`InputError`."""
         import pyoxigraph as ox
         from concurrent.futures.process import BrokenProcessPool
 
@@ -649,7 +652,7 @@ class _Assembly:
             return None
         if self._cache.folder is not None:
             self._cache.used.add(key)  # the worker kept it
-        return set(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        return set(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)), data
 
     def stop(self) -> None:
         """Let the workers go; articles not yet begun are dropped (the load is over or has failed)."""
@@ -686,7 +689,7 @@ def _worker_assemble(item: _ArticleInput) -> bytes:
     reference, cache, terms = _WORKER
     built = _assembled(reference, item)
     data = ox.serialize([terms.triple_to_ox(t) for t in built], format=ox.RdfFormat.N_TRIPLES)
-    cache.put_serialised(item.key, data)
+    cache.put(item.key, data)
     return data
 
 
