@@ -272,8 +272,13 @@ def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
     """Refuse literals whose value does not fit their datatype, and IRIs with characters IRIs may not hold."""
     quads = parsed.quads((None, None, None, None)) if isinstance(parsed, Dataset) else (
         (s, p, o, None) for s, p, o in parsed)
+    checked: set[Node] = set()  # a file names most of its IRIs many times
     for quad in quads:
         for term in quad[:3]:
+            if type(term) is URIRef:
+                if term in checked:
+                    continue
+                checked.add(term)
             if isinstance(term, Literal) and term.ill_typed:
                 datatype = str(term.datatype).rsplit("#", 1)[-1]
                 raise RDFSyntaxError(f"the literal {str(term)!r} is not a valid xsd:{datatype} value",
