@@ -188,6 +188,9 @@ class KnowledgeGraph:
         self._report: ValidationReport | None = None
         self._validating: Future[ValidationReport] | None = None
         """The validation running in the background (:meth:`build_to`), until :meth:`_validated` collects it."""
+        self.notes: list[str] = []
+        """What the user should know about how the build went (plain words): e.g. worker processes that died
+        while assembling articles. The CLI prints them as notes."""
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
@@ -260,8 +263,9 @@ class KnowledgeGraph:
         with oxrdflib). ``engine`` chooses how the build reasons and validates: ``"fast"`` (OWL-RL rules and
         compiled shapes in Oxigraph) or ``"reference"`` (owlrl and pySHACL); None reads ``KG_ENGINE``
         (default ``"fast"``); an unknown name raises :class:`InputError`. ``jobs`` is how many processes
-        assemble the articles that are not in the article cache (None: the CPUs available; 1: this process
-        alone; see :func:`kg.load.load_graphs`). ``progress`` is called with the name of each stage.
+        assemble the articles that are not in the article cache (None: ``KG_JOBS``, else 1, this process
+        alone; see :func:`kg.load.load_graphs`: a script that asks for more needs the
+        ``if __name__ == "__main__":`` guard). ``progress`` is called with the name of each stage.
         """
         from kg.engine.store import get_engine
 
@@ -274,9 +278,11 @@ class KnowledgeGraph:
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
         # the store of asserted triples that reasoning and validation share is made while the articles load
-        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs)
+        notes: list[str] = []
+        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs, notes=notes)
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
+        kg.notes = notes
         if reason or validate:
             kg.asserted_store  # noqa: B018  taken from the loader now: its worker thread ends here
         if store != "default":

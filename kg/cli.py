@@ -244,16 +244,18 @@ def build(
     input, 4 when the output cannot be written.
     """
     from kg.api import KnowledgeGraph, check_build_output
+    from kg.load import available_cpus
 
     check_build_output(out, data)  # before anything is read: never replace the input or a foreign folder
     err = _stderr()
     status, note = _progress(err)
     with status:
         kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
-                                               allow_violations=allow_violations, jobs=jobs, progress=note)
+                                               allow_violations=allow_violations,
+                                               jobs=jobs if jobs is not None else available_cpus(), progress=note)
         report = kg.report
         assert report is not None
-    for fallback in kg.engine.fallbacks:  # constructs the fast engine left to owlrl / pySHACL
+    for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left to others
         err.print(f"kg: note: {fallback}", markup=False)
     for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
         err.print(f"kg: warning: {warning.message()}", markup=False)

@@ -355,7 +355,8 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
 
 
 def load_graphs(data: Source | None = None, *, progress: Progress | None = None, use_cache: bool = True,
-                feed_store: bool = False, jobs: int | None = None) -> tuple[GraphSet, list[Article]]:
+                feed_store: bool = False, jobs: int | None = None,
+                notes: list[str] | None = None) -> tuple[GraphSet, list[Article]]:
     """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
 
     ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
@@ -364,21 +365,24 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     while the article's files, the reference data and the code are unchanged. With ``feed_store``, a store of
     the graphs is made while they load (:meth:`GraphSet.feed_store`; take it with :meth:`GraphSet.fed_store`).
     Articles not in the cache are assembled in ``jobs`` worker processes (None: :func:`default_jobs`; 1: in
-    this process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them.
+    this process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them; a script that asks for
+    workers needs multiprocessing's ``if __name__ == "__main__":`` guard. What the user should know about how
+    the load went (workers that died) is appended to ``notes``.
     """
     graphs = GraphSet()
+    kept = notes if notes is not None else []
     if not feed_store:
-        return _load_graphs(graphs, data, progress, use_cache, jobs)
+        return _load_graphs(graphs, data, progress, use_cache, jobs, kept)
     graphs.feed_store()
     try:
-        return _load_graphs(graphs, data, progress, use_cache, jobs)
+        return _load_graphs(graphs, data, progress, use_cache, jobs, kept)
     except BaseException:
         graphs.stop_feeding()
         raise
 
 
 def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None, use_cache: bool,
-                 jobs: int | None) -> tuple[GraphSet, list[Article]]:
+                 jobs: int | None, notes: list[str]) -> tuple[GraphSet, list[Article]]:
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
     root_label = str(data) if data is not None else "data"
@@ -414,7 +418,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
     if folder.is_dir():
         items, cached = _read_articles(folder, root_label, local_root, cache, reference_digest.digest())
         assembly = _Assembly.start([item for item in items if isinstance(item, _ArticleInput)
-                                    and item.key not in cached], reference_files, cache, jobs, note)
+                                    and item.key not in cached], reference_files, cache, jobs, note, notes)
         try:
             for item in items:
                 if isinstance(item, InputError):
@@ -493,9 +497,10 @@ def _read_articles(folder: Source, root_label: str, root: Path | None, cache: Ar
     cached: set[str] = set()
     for sub in _children(folder):
         if sub.is_dir() and is_article_folder_name(sub.name):
+            label = f"{root_label}/articles/{sub.name}"
             try:
-                item = _read_article(sub, f"{root_label}/articles/{sub.name}", root, cache=cache,
-                                     reference_digest=reference_digest)
+                with _file_errors(label):  # a folder that cannot be read (permissions): its name, not a traceback
+                    item = _read_article(sub, label, root, cache=cache, reference_digest=reference_digest)
             except InputError as exc:
                 items.append(exc)
                 break
@@ -584,17 +589,45 @@ def _assemble_facts(reference: Graph, authored: Graph, art: Article,
                               text_file=art.text_file, sources=sources, known=known).build()
 
 
-PARALLEL_MIN_ARTICLES = 16
-"""Fewer articles to assemble than this are assembled in the building process: starting a process costs
-about as much as assembling ten articles."""
+PARALLEL_MIN_ARTICLES = 48
+"""Fewer articles to assemble than this are assembled in the building process: starting the workers costs
+about a second, which about 30 articles assembled on a second core win back (bench/README.md)."""
+
+JOBS_ENV = "KG_JOBS"
 
 
 def default_jobs() -> int:
-    """How many processes assemble articles when none is asked for: the CPUs this process may run on."""
+    """How many processes assemble articles when the caller does not say: ``KG_JOBS``, else 1. (``kg build``
+    asks for one per CPU it may use, :func:`available_cpus`.) Raises :class:`InputError` for a setting that is
+    not a whole number of at least 1."""
+    raw = os.environ.get(JOBS_ENV)
+    if raw is None or raw == "":
+        return 1
+    try:
+        jobs = int(raw)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise InputError(f"{JOBS_ENV}={raw!r}: give a whole number of processes, 1 or more")
+    return jobs
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _main_can_be_imported() -> bool:
+    """Whether a spawned worker can import the main module as multiprocessing does (not a script read from
+    standard input, which has no file to import)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return getattr(main, "__spec__", None) is not None or path is None or os.path.isfile(path)
 
 
 class _Assembly:
@@ -603,42 +636,62 @@ class _Assembly:
     Each worker parses the reference data once, then assembles the articles it is given (:func:`_assembled`),
     keeps each in the article cache, and hands back its N-Triples, which the building process parses as it
     would a cache entry: a build is the same whichever process assembled an article. An article's error is
-    raised when the load reaches that article, where a load one by one would have raised it. If the workers
-    die (killed, out of memory), the articles left are assembled in the building process.
+    raised when the load reaches that article, where a load one by one would have raised it (workers may have
+    cached articles after it). If the workers die (killed, out of memory), the articles left are assembled in
+    the building process, and ``notes`` says so. When the load ends, well or not, the workers are killed, not
+    waited for: an interrupted build ends at once (their cache files are written atomically).
     """
 
-    def __init__(self, executor: Any, futures: dict[str, Any], cache: ArticleCache, note: Progress) -> None:
+    def __init__(self, executor: Any, futures: dict[str, Any], cache: ArticleCache, notes: list[str]) -> None:
         self._executor = executor
         self._futures = futures
         self._cache = cache
-        self._note = note
+        self._notes = notes
         self._broken = False
 
     @classmethod
     def start(cls, todo: list[_ArticleInput], reference_files: list[tuple[str, bytes]], cache: ArticleCache,
-              jobs: int | None, note: Progress) -> _Assembly | None:
+              jobs: int | None, note: Progress, notes: list[str]) -> _Assembly | None:
         """Worker processes assembling ``todo``, or None when one process is asked for (``jobs``; None:
-        :func:`default_jobs`) or there are fewer than :data:`PARALLEL_MIN_ARTICLES` articles."""
+        :func:`default_jobs`), there are fewer than :data:`PARALLEL_MIN_ARTICLES` articles, or the main module
+        cannot be imported by a worker."""
         workers = min(default_jobs() if jobs is None else jobs, len(todo))
         if workers < 2 or len(todo) < PARALLEL_MIN_ARTICLES:
             return None
+        if not _main_can_be_imported():
+            notes.append("articles assembled in one process: worker processes cannot import a program read "
+                         "from standard input")
+            return None
+        import logging
         import multiprocessing
+        import signal
         from concurrent.futures import ProcessPoolExecutor
 
         note(f"assembling {len(todo)} article(s) in {workers} processes")
         # spawned, not forked: the building process already runs threads (the store feed), which a fork copies
-        # in whatever state they are in
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_start,
-                                       initargs=(reference_files, None if cache.root is None else str(cache.root),
-                                                 os.getpid()))
+        # in whatever state they are in. SIGINT / SIGTERM are blocked meanwhile, so that the workers and the
+        # pool's own threads start with them blocked: a signal then reaches this thread only, and a Ctrl-C to
+        # the process group cannot interrupt a worker before it ignores it (_worker_start)
+        stop = {signal.SIGINT, signal.SIGTERM}
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+        assembly = None
         try:
-            futures = {item.key: executor.submit(_worker_assemble, item) for item in todo}
+            executor = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
+                initargs=(reference_files, None if cache.root is None else str(cache.root), os.getpid(),
+                          logging.getLogger("rdflib").level))
+            assembly = cls(executor, {}, cache, notes)
+            signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # multiprocessing's resource tracker, just started,
+            # unblocks them (CPython's resource_tracker.ensure_running), and the workers start with the submits
+            assembly._futures = {item.key: executor.submit(_worker_assemble, item) for item in todo}
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal that came meanwhile is raised here
             fault_point("assemble")
         except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            if assembly is not None:
+                assembly.stop()
             raise
-        return cls(executor, futures, cache, note)
+        return assembly
 
     def result(self, key: str) -> tuple[set[Any], bytes] | None:
         """The triples of the article kept under ``key`` and their N-Triples, once a worker has assembled it, or
@@ -651,33 +704,46 @@ class _Assembly:
             return None
         try:
             data = future.result()
-        except BrokenProcessPool as exc:
+        except BrokenProcessPool:
             self._broken = True
-            self._note(f"the assembling processes stopped ({exc}); going on in this one")
+            self._notes.append("a worker process assembling articles stopped (killed, or out of memory); the "
+                               "articles left were assembled in the building process")
             return None
         if self._cache.folder is not None:
             self._cache.used.add(key)  # the worker kept it
         return set(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)), data
 
     def stop(self) -> None:
-        """Let the workers go; articles not yet begun are dropped (the load is over or has failed)."""
+        """End the workers, then the pool's own thread; articles not assembled yet are dropped (the load is over
+        or has failed). The workers are killed first, so nothing waits on one: waiting for a worker busy with a
+        large article is what an interrupted build must not do, and a second signal during that wait left the
+        pool half shut down (CPython's thread join before 3.13), its workers running after the build."""
+        for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+            process.kill()  # ProcessPoolExecutor has no public way to end its workers before Python 3.14
+        # the pool's thread sees them gone and ends; waited for here, it is not still closing its pipes when the
+        # interpreter exits (a race that prints an ignored exception)
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 _WORKER: tuple[Graph, ArticleCache, TermCache] | None = None
 
 
-def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None, builder: int) -> None:
+def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None, builder: int,
+                  rdflib_log_level: int) -> None:
     """A worker process's set-up: it ends with the building process (pid ``builder``), even one killed with
-    ``kill -9`` (Linux), and leaves Ctrl-C to it; the reference data is parsed once, the article cache opened."""
+    ``kill -9`` (Linux), and leaves Ctrl-C to it; rdflib logs as in the building process; the reference data
+    is parsed once, the article cache opened."""
+    import logging
     import signal
 
     from kg.signals import end_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the builder stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by _Assembly.start
     end_with_parent(signal.SIGKILL)
     if os.getppid() != builder:  # the building process died before the call above
         os._exit(1)
+    logging.getLogger("rdflib").setLevel(rdflib_log_level)
     reference = Graph()
     for label, data in reference_files:
         for triple in parse_bytes(data, label=label, fmt=rdf_format(label)):
@@ -713,5 +779,6 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["PARALLEL_MIN_ARTICLES", "Article", "default_jobs", "graph_names", "load_dataset", "load_graphs",
-           "new_dataset", "parse_file", "parse_files", "parse_into", "rdf_format", "union_graph"]
+__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "default_jobs", "graph_names",
+           "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into", "rdf_format",
+           "union_graph"]

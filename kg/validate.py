@@ -365,9 +365,10 @@ def validate_reference(data: Graph, asserted: AssertedStore) -> ValidationReport
 
 
 VALIDATION_THREADS = 2
-"""Threads that run the fast engine's queries side by side: the shapes' queries and the violation queries, and
-within the shapes one job per property shape (:func:`kg.engine.store.run_in_threads`). Two: this project's
-machines have two cores, and a build writes its files beside validation (``bench/README.md``)."""
+"""How the fast engine's queries run side by side (:func:`kg.engine.store.run_in_threads`): the shapes' queries
+beside the violation queries, and the shapes' jobs (one per property shape) in this many threads — so up to
+three threads query at once while the violation queries last. Two: this project's machines have two cores,
+and a build writes its files beside validation (``bench/README.md``)."""
 
 
 def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]:

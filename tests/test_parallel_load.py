@@ -14,23 +14,38 @@ from pathlib import Path
 
 import pytest
 
+import kg.load
 from kg import errors
 from kg.errors import KGError, QuoteError
-from kg.load import PARALLEL_MIN_ARTICLES, load_graphs
+from kg.load import PARALLEL_MIN_ARTICLES, default_jobs, load_graphs
 
 from .conftest import KG_EXE
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from bench.scale import make_data  # noqa: E402
 
-N = PARALLEL_MIN_ARTICLES
+N = 16
+"""Articles of the in-process tests, which lower the threshold to 8 (the real one is for speed, not behaviour)."""
+
+
+@pytest.fixture(autouse=True)
+def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kg.load, "PARALLEL_MIN_ARTICLES", 8)
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder of N copies of the seed article, each with its own ids (enough for worker processes)."""
+    """A data folder of N copies of the seed article, each with its own ids."""
     folder = tmp_path_factory.mktemp("generated") / "data"
     make_data(folder, N)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def generated_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough articles for a real ``kg build`` (its own process, the real threshold) to start workers."""
+    folder = tmp_path_factory.mktemp("generated-full") / "data"
+    make_data(folder, PARALLEL_MIN_ARTICLES)
     return folder
 
 
@@ -64,13 +79,32 @@ def test_workers_give_the_graphs_of_one_process_and_fill_the_cache(generated: Pa
 
 def test_one_process_is_used_below_the_threshold_or_when_asked(generated: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", "")
+    monkeypatch.delenv("KG_JOBS", raising=False)
     notes: list[str] = []
     load_graphs(generated, jobs=1, progress=notes.append)
+    load_graphs(generated, progress=notes.append)  # the API's default: one process
     assert not [n for n in notes if n.startswith("assembling")], notes
     small = tmp_path / "small"
-    make_data(small, N - 1)
+    make_data(small, 7)
     load_graphs(small, jobs=2, progress=notes.append)
     assert not [n for n in notes if n.startswith("assembling")], notes
+    monkeypatch.setenv("KG_JOBS", "2")
+    load_graphs(generated, progress=notes.append)
+    assert f"assembling {N} article(s) in 2 processes" in notes
+
+
+@pytest.mark.parametrize(("value", "jobs"), [(None, 1), ("", 1), ("3", 3), ("0", None), ("-1", None),
+                                             ("lots", None), ("2.5", None)])
+def test_kg_jobs_sets_the_default(monkeypatch, value, jobs):
+    if value is None:
+        monkeypatch.delenv("KG_JOBS", raising=False)
+    else:
+        monkeypatch.setenv("KG_JOBS", value)
+    if jobs is None:
+        with pytest.raises(errors.InputError, match=f"KG_JOBS={value!r}: give a whole number"):
+            default_jobs()
+    else:
+        assert default_jobs() == jobs
 
 
 def _break(folder: Path, article: str, old: str, new: str) -> None:
@@ -80,35 +114,37 @@ def _break(folder: Path, article: str, old: str, new: str) -> None:
     ttl.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_an_article_error_from_a_worker_is_the_one_a_single_process_raises(generated: Path, tmp_path: Path,
-                                                                           monkeypatch):
-    """A quote missing from article 5, and article 12 with no text: both loads stop at article 5 with the same
-    located error (the worker's exception crosses the process boundary whole)."""
+def test_an_article_error_from_a_worker_is_the_one_a_single_process_raises(tmp_path: Path, monkeypatch):
+    """A quote missing from article 5, and the last article with no text: both loads stop at article 5 with the
+    same located error (the worker's exception crosses the process boundary whole)."""
     monkeypatch.setenv("KG_CACHE_DIR", "")
     data = tmp_path / "data"
     make_data(data, N)
     ttl = (data / "articles" / "bench_00005" / "article.ttl").read_text(encoding="utf-8")
     line = next(line for line in ttl.splitlines() if line.startswith('[] kg:quote "'))  # not a comment
     _break(data, "bench_00005", line, '[] kg:quote "words this article never says"@ar ;')
-    (data / "articles" / "bench_00012" / "article.txt").unlink()
+    (data / "articles" / f"bench_{N - 1:05d}" / "article.txt").unlink()
     raised = {}
     for jobs in (1, 2):
+        notes: list[str] = []
         with pytest.raises(QuoteError) as info:
-            load_graphs(data, jobs=jobs)
+            load_graphs(data, jobs=jobs, progress=notes.append)
+        assert any(n.startswith("assembling") for n in notes) == (jobs == 2), notes
         raised[jobs] = (str(info.value), info.value.location, info.value.quote)
     assert raised[1] == raised[2]
     assert "bench_00005/article.ttl" in raised[2][0] and raised[2][2] == "words this article never says"
 
 
-def test_a_folder_that_cannot_be_read_stops_the_load_where_one_process_would(generated: Path, tmp_path: Path,
-                                                                             monkeypatch):
+def test_a_folder_that_cannot_be_read_stops_the_load_where_one_process_would(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", "")
     data = tmp_path / "data"
     make_data(data, N)
-    (data / "articles" / "bench_00003" / "article.txt").unlink()
+    (data / "articles" / "bench_00012" / "article.txt").unlink()
     for jobs in (1, 2):
-        with pytest.raises(errors.DataError, match=r"bench_00003: no article.txt"):
-            load_graphs(data, jobs=jobs)
+        notes: list[str] = []
+        with pytest.raises(errors.DataError, match=r"bench_00012: no article.txt"):
+            load_graphs(data, jobs=jobs, progress=notes.append)
+        assert any(n.startswith("assembling") for n in notes) == (jobs == 2), notes
 
 
 def test_when_the_workers_die_the_load_goes_on_in_this_process(generated: Path, in_one_process, monkeypatch):
@@ -121,8 +157,11 @@ def test_when_the_workers_die_the_load_goes_on_in_this_process(generated: Path, 
             for child in multiprocessing.active_children():
                 os.kill(child.pid, signal.SIGKILL)
 
-    graphs, _articles = load_graphs(generated, jobs=2, progress=kill_workers)
-    assert any(n.startswith("the assembling processes stopped") for n in notes), notes
+    kept: list[str] = []
+    graphs, _articles = load_graphs(generated, jobs=2, progress=kill_workers, notes=kept)
+    assert any("assembling" in n for n in notes)
+    assert kept == ["a worker process assembling articles stopped (killed, or out of memory); the articles left "
+                    "were assembled in the building process"]
     assert _canonical(graphs) == in_one_process
 
 
@@ -153,30 +192,82 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize(("how", "code"), [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143),
-                                           (signal.SIGINT, 130)])
-def test_the_workers_end_with_the_build(generated: Path, tmp_path: Path, how: signal.Signals, code: int):
-    """A build stopped while its workers assemble: a signal ends it with its code, and no worker outlives it,
-    even when the build is killed with no chance to clean up."""
-    marker = tmp_path / "assembling"
-    proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(generated), "--quiet", "--jobs", "2"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "KG_CACHE_DIR": "", "KG_FAULT_PAUSE": f"assemble:{marker}"})
+def _paused_in_assembly(data: Path, folder: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    marker = folder / "assembling"
+    proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(data), "--quiet", "--jobs", "2"],
+                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "KG_CACHE_DIR": "", "KG_FAULT_PAUSE": f"assemble:{marker}",
+                                 **(env or {})})
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
         assert time.monotonic() < deadline
         time.sleep(0.02)
+    return proc
+
+
+@pytest.mark.parametrize(("how", "code"), [("kill", -signal.SIGKILL), ("term", 143), ("int", 130),
+                                           ("ctrl-c", 130), ("ctrl-c twice", 130)])
+def test_the_workers_end_with_the_build(generated_full: Path, tmp_path: Path, how: str, code: int):
+    """A build stopped while its workers assemble (at once, before they are ready: a Ctrl-C goes to the whole
+    process group): it ends with its code, says nothing more, and no worker outlives it, even when the build is
+    killed with no chance to clean up."""
+    proc = _paused_in_assembly(generated_full, tmp_path)
     workers = _children(proc.pid)
-    assert len(workers) >= 2, workers  # the workers (and the pool's resource tracker, if any)
-    proc.send_signal(how)
-    _out, err = proc.communicate(timeout=120)
+    assert len(workers) >= 2, workers  # the workers (and the pool's resource tracker)
+    if how == "kill":
+        proc.kill()
+    elif how in ("term", "int"):
+        proc.send_signal(signal.SIGTERM if how == "term" else signal.SIGINT)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
+        if how == "ctrl-c twice":
+            time.sleep(0.1)
+            os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err.decode()
-    assert b"Traceback" not in err, err.decode()
+    if how != "kill":
+        message = err.decode().strip()  # one line, no traceback, nothing from the workers
+        assert message.startswith(("kg: interrupted", "kg: terminated (SIGTERM)")) and "\n" not in message, message
     deadline = time.monotonic() + 30
     while any(_alive(pid) for pid in workers):
         assert time.monotonic() < deadline, [pid for pid in workers if _alive(pid)]
         time.sleep(0.05)
+
+
+def test_a_workers_rdflib_messages_stay_quiet_like_the_builders(generated_full: Path, tmp_path: Path):
+    """An ill-typed literal found in a worker: the one located message, as with one process (rdflib's logged
+    traceback is silenced in the workers too)."""
+    import shutil
+
+    from .conftest import run_kg
+
+    data = tmp_path / "data"
+    shutil.copytree(generated_full, data)
+    last = f"bench_{PARALLEL_MIN_ARTICLES - 1:05d}"
+    with (data / "articles" / last / "article.ttl").open("a", encoding="utf-8") as out:
+        out.write(f'\n<https://w3id.org/ict-coop-kg/id/article/{last}> '
+                  '<http://schema.org/wordCount> "twelve"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    results = {jobs: run_kg("build", "--data", data, "--out", tmp_path / f"out{jobs}", "--jobs", jobs, "--quiet",
+                            cwd=tmp_path, env={"KG_CACHE_DIR": ""}) for jobs in ("1", "2")}
+    assert results["1"].returncode == results["2"].returncode == 2
+    assert results["1"].stderr == results["2"].stderr
+    assert b"'twelve' is not a valid xsd:integer value" in results["2"].stderr
+    assert b"Traceback" not in results["2"].stderr
+
+
+def test_a_program_read_from_standard_input_assembles_in_one_process_and_says_so(generated_full: Path,
+                                                                               tmp_path: Path):
+    """Worker processes import the main module; a program given on standard input has no file to import."""
+    program = (f"from pathlib import Path\nfrom kg.load import load_graphs\nnotes = []\n"
+               f"graphs, articles = load_graphs(Path({str(generated_full)!r}), jobs=2, use_cache=False, "
+               "notes=notes)\n"
+               "print(len(articles), notes)\n")
+    result = subprocess.run([sys.executable, "-"], input=program.encode(), capture_output=True, cwd=tmp_path,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""
+    assert result.stdout.decode().startswith(f"{PARALLEL_MIN_ARTICLES} ['articles assembled in one process")
 
 
 @pytest.mark.parametrize(("args", "env", "says"), [

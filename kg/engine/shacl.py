@@ -72,6 +72,7 @@ blank focus nodes keep their names in the report). Speed: the seed validates in 
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import threading
@@ -461,14 +462,13 @@ class _Run:
         self.store = store
         self.compiled = compiled
         self.graph = None if graph is None else to_ox(graph)
-        self._var = 0
+        self._var = itertools.count(1)
         self._subclasses: dict[Any, list[str] | None] = {}
         self.queries = 0
         self._counting = threading.Lock()  # several threads may run queries of one run
 
     def fresh(self) -> str:
-        self._var += 1
-        return f"?_k{self._var}"
+        return f"?_k{next(self._var)}"  # next() on a count is atomic: the run's jobs may build queries in threads
 
     def select(self, query: str, *, prefixes: dict[str, str] | None = None,
                substitutions: dict[str, Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
