@@ -621,13 +621,12 @@ def available_cpus() -> int:
 
 
 def _main_can_be_imported() -> bool:
-    """Whether a spawned worker can import the main module as multiprocessing does (not a script read from
-    standard input, which has no file to import)."""
-    import sys
+    """Whether a spawned worker can import the main module the way multiprocessing will (not a program read
+    from standard input, which has no file to import)."""
+    from multiprocessing import spawn
 
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    return getattr(main, "__spec__", None) is not None or path is None or os.path.isfile(path)
+    path = spawn.get_preparation_data("kg-assembly").get("init_main_from_path")
+    return path is None or os.path.isfile(path)
 
 
 class _Assembly:
