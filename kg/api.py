@@ -31,7 +31,7 @@ from kg import fsutil
 from kg.errors import InputError
 from kg.signals import fault_point
 from kg.dataset import GraphSet, TermCache
-from kg.load import Article, Source, check_input, load_graphs, new_dataset, parse_into, union_graph
+from kg.load import Article, Source, check_input, jobs_setting, load_graphs, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 from kg.query import QueryResult
 from kg.stats import Stats, compute
@@ -269,8 +269,7 @@ class KnowledgeGraph:
         """
         from kg.engine.store import get_engine
 
-        if jobs is not None and jobs < 1:
-            raise InputError(f"jobs={jobs}: give 1 or more processes")
+        jobs = jobs_setting(jobs)  # before anything is read: a wrong number is exit 2 at once
         chosen = get_engine(engine)  # before anything is read: a wrong name is exit 2 at once
         if store != "default":
             new_dataset(store)  # a wrong store name is exit 2 before anything is read

@@ -32,47 +32,34 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_XSD_STRING_REF = URIRef(_XSD_STRING)
-
-
-def _ox() -> Any:
-    import pyoxigraph
-
-    return pyoxigraph
 
 
 class TermCache:
     """Converts terms between rdflib and pyoxigraph, each distinct IRI once (most triples share their IRIs)."""
 
     def __init__(self) -> None:
+        from kg.engine.store import to_ox  # not at the top: that module uses this one
+
         self._to_ox: dict[Node, Any] = {}
         self._from_ox: dict[Any, Node] = {}
         self._bnodes: dict[str, Any] = {}
+        self._convert = to_ox
 
     def to_ox(self, term: Node) -> Any:
         """An rdflib term as a pyoxigraph term (see :func:`kg.engine.store.to_ox`)."""
-        kind = type(term)
-        if kind is URIRef:
+        if isinstance(term, URIRef):
             found = self._to_ox.get(term)
             if found is None:
-                found = self._to_ox[term] = _ox().NamedNode(term)
+                found = self._to_ox[term] = self._convert(term)
             return found
-        if kind is Literal:  # the common cases of kg.engine.store.to_ox, with each datatype's node made once
-            ox = _ox()
-            if term.language:
-                return ox.Literal(term, language=term.language)
-            datatype = term.datatype
-            if datatype is None or datatype == _XSD_STRING_REF:
-                return ox.Literal(term)
-            return ox.Literal(term, datatype=self.to_ox(datatype))
-        from kg.engine.store import to_ox
-
-        return to_ox(term, self._bnodes)
+        return self._convert(term, self._bnodes)
 
     def triple_to_ox(self, triple: tuple[Node, Node, Node]) -> Any:
         """An rdflib triple as a ``pyoxigraph.Triple``."""
+        import pyoxigraph as ox
+
         s, p, o = triple
-        return _ox().Triple(self.to_ox(s), self.to_ox(p), self.to_ox(o))
+        return ox.Triple(self.to_ox(s), self.to_ox(p), self.to_ox(o))
 
     def from_ox(self, term: Any) -> Node:
         """A pyoxigraph term as an rdflib term (``xsd:string`` literals as simple literals)."""

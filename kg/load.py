@@ -364,8 +364,8 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     (:class:`kg.cache.ArticleCache`; off with ``use_cache=False`` or ``KG_CACHE_DIR=""``), and taken from there
     while the article's files, the reference data and the code are unchanged. With ``feed_store``, a store of
     the graphs is made while they load (:meth:`GraphSet.feed_store`; take it with :meth:`GraphSet.fed_store`).
-    Articles not in the cache are assembled in ``jobs`` worker processes (None: :func:`default_jobs`; 1: in
-    this process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them; a script that asks for
+    Articles not in the cache are assembled in ``jobs`` worker processes (:func:`jobs_setting`; 1: in this
+    process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them; a script that asks for
     workers needs multiprocessing's ``if __name__ == "__main__":`` guard. What the user should know about how
     the load went (workers that died) is appended to ``notes``.
     """
@@ -542,8 +542,8 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
 
 def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,
                    cache: ArticleCache) -> tuple[set[Any], bytes]:
-    """Assemble an article in this process (:func:`_assembled`), keep it in ``cache``, and give its triples
-    (``pyoxigraph.Triple``) and their N-Triples."""
+    """Assemble an article in the calling process (:func:`_assembled`), keep it in ``cache``, and give its
+    triples (``pyoxigraph.Triple``) and their N-Triples."""
     import pyoxigraph as ox
 
     convert = terms.triple_to_ox
@@ -596,20 +596,24 @@ about a second, which about 30 articles assembled on a second core win back (ben
 JOBS_ENV = "KG_JOBS"
 
 
-def default_jobs() -> int:
-    """How many processes assemble articles when the caller does not say: ``KG_JOBS``, else 1. (``kg build``
-    asks for one per CPU it may use, :func:`available_cpus`.) Raises :class:`InputError` for a setting that is
-    not a whole number of at least 1."""
+def jobs_setting(jobs: int | None = None) -> int:
+    """How many processes assemble articles: ``jobs`` when given, else ``KG_JOBS``, else 1. (``kg build`` asks
+    for one per CPU it may use, :func:`available_cpus`.) Raises :class:`InputError` for fewer than 1, or a
+    setting that is not a whole number."""
+    if jobs is not None:
+        if jobs < 1:
+            raise InputError(f"jobs={jobs}: give 1 or more processes")
+        return jobs
     raw = os.environ.get(JOBS_ENV)
     if raw is None or raw == "":
         return 1
     try:
-        jobs = int(raw)
+        chosen = int(raw)
     except ValueError:
-        jobs = 0
-    if jobs < 1:
+        chosen = 0
+    if chosen < 1:
         raise InputError(f"{JOBS_ENV}={raw!r}: give a whole number of processes, 1 or more")
-    return jobs
+    return chosen
 
 
 def available_cpus() -> int:
@@ -651,10 +655,10 @@ class _Assembly:
     @classmethod
     def start(cls, todo: list[_ArticleInput], reference_files: list[tuple[str, bytes]], cache: ArticleCache,
               jobs: int | None, note: Progress, notes: list[str]) -> _Assembly | None:
-        """Worker processes assembling ``todo``, or None when one process is asked for (``jobs``; None:
-        :func:`default_jobs`), there are fewer than :data:`PARALLEL_MIN_ARTICLES` articles, or the main module
+        """Worker processes assembling ``todo``, or None when one process is asked for (``jobs``, see
+        :func:`jobs_setting`), there are fewer than :data:`PARALLEL_MIN_ARTICLES` articles, or the main module
         cannot be imported by a worker."""
-        workers = min(default_jobs() if jobs is None else jobs, len(todo))
+        workers = min(jobs_setting(jobs), len(todo))
         if workers < 2 or len(todo) < PARALLEL_MIN_ARTICLES:
             return None
         if not _main_can_be_imported():
@@ -752,15 +756,10 @@ def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | No
 
 
 def _worker_assemble(item: _ArticleInput) -> bytes:
-    """Assemble one article in a worker process; its N-Triples, also kept in the article cache."""
-    import pyoxigraph as ox
-
+    """Assemble one article in a worker process (:func:`_assemble_here`); its N-Triples."""
     assert _WORKER is not None, "_worker_start runs first"
     reference, cache, terms = _WORKER
-    built = _assembled(reference, item)
-    data = ox.serialize([terms.triple_to_ox(t) for t in built], format=ox.RdfFormat.N_TRIPLES)
-    cache.put(item.key, data)
-    return data
+    return _assemble_here(reference, item, terms, cache)[1]
 
 
 def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
@@ -778,6 +777,6 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "default_jobs", "graph_names",
-           "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into", "rdf_format",
-           "union_graph"]
+__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "graph_names",
+           "jobs_setting", "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into",
+           "rdf_format", "union_graph"]

@@ -361,7 +361,7 @@ def validate_reference(data: Graph, asserted: AssertedStore) -> ValidationReport
     :func:`run_pyshacl`), and the packaged violation queries on ``asserted`` (the same triples in the build's
     shared store)."""
     conforms, report = run_pyshacl(data, shapes_graph())
-    return _report(report, asserted, conforms)
+    return _report(report, asserted, conforms, query_violations(asserted))
 
 
 VALIDATION_THREADS = 2
@@ -386,13 +386,10 @@ def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]
     return _report(report, asserted, report.conforms, found), notes
 
 
-def _report(report: Graph, asserted: AssertedStore, conforms: bool,
-            found: list[Violation] | None = None) -> ValidationReport:
-    """The validation report from a SHACL report graph and the violation queries' rows (``found``: run now
-    when not given)."""
+def _report(report: Graph, asserted: AssertedStore, conforms: bool, found: list[Violation]) -> ValidationReport:
+    """The validation report from a SHACL report graph and the violation queries' rows (``found``)."""
     bind_prefixes(report)
-    violations = sorted(_violations(report, asserted) + (query_violations(asserted) if found is None else found),
-                        key=_order)
+    violations = sorted(_violations(report, asserted) + found, key=_order)
     return ValidationReport(conforms=conforms and not violations, violations=violations, graph=report)
 
 

@@ -17,7 +17,7 @@ import pytest
 import kg.load
 from kg import errors
 from kg.errors import KGError, QuoteError
-from kg.load import PARALLEL_MIN_ARTICLES, default_jobs, load_graphs
+from kg.load import PARALLEL_MIN_ARTICLES, jobs_setting, load_graphs
 
 from .conftest import KG_EXE
 
@@ -102,9 +102,9 @@ def test_kg_jobs_sets_the_default(monkeypatch, value, jobs):
         monkeypatch.setenv("KG_JOBS", value)
     if jobs is None:
         with pytest.raises(errors.InputError, match=f"KG_JOBS={value!r}: give a whole number"):
-            default_jobs()
+            jobs_setting()
     else:
-        assert default_jobs() == jobs
+        assert jobs_setting() == jobs
 
 
 def _break(folder: Path, article: str, old: str, new: str) -> None:
