@@ -122,7 +122,9 @@ class _StoreFeed:
 
 
 class GraphSet:
-    """Named graphs (rdflib ``URIRef`` names) of ``pyoxigraph.Triple`` sets: the dataset of one build."""
+    """Named graphs (rdflib ``URIRef`` names) of sets of pyoxigraph triples: the dataset of one build. A set
+    holds ``pyoxigraph.Triple`` objects, or the default-graph ``pyoxigraph.Quad`` objects pyoxigraph's parser
+    gives (both have ``subject``, ``predicate`` and ``object``; ask membership with :meth:`holds`)."""
 
     def __init__(self) -> None:
         self._graphs: dict[URIRef, set[Any]] = {}
@@ -142,6 +144,15 @@ class GraphSet:
     def triples(self, name: URIRef) -> set[Any]:
         """The triples of graph ``name`` (empty when there is no such graph); do not change the set."""
         return self._graphs.get(URIRef(name), set())
+
+    def holds(self, name: URIRef, triple: Any) -> bool:
+        """Whether graph ``name`` holds ``triple`` (a ``pyoxigraph.Triple``). A graph's set holds triples as they
+        were made: ``pyoxigraph.Triple``, or the default-graph ``pyoxigraph.Quad`` that pyoxigraph's parser gives
+        (an article read from the cache or a worker), which compare unequal; both are asked for."""
+        import pyoxigraph as ox
+
+        triples = self.triples(name)
+        return triple in triples or ox.Quad(triple.subject, triple.predicate, triple.object) in triples
 
     def __len__(self) -> int:
         """The number of triples, counted once per graph that holds them."""

@@ -205,6 +205,24 @@ def test_a_same_name_different_spelling_person_is_built_not_refused(fm: Knowledg
     assert said == Counter({("Ahmad Hanandeh", str(article_iri("fm-4-ar-stalled"))): 1})
 
 
+def test_the_near_duplicate_warning_says_where_each_spelling_is_typed(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path):
+    """person:ahmad-hanandeh is typed kg:Person in fm-4-ar-stalled/article.ttl, person:ahmed-al-hanandeh in the
+    reference data: the warning says so, whether the article graphs were just assembled, taken from the article
+    cache (pyoxigraph's parser gives quads, not triples), or held in an rdflib dataset."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    expected = [(str(ID["person/ahmad-hanandeh"]), ("fm-4-ar-stalled",),
+                 str(ID["person/ahmed-al-hanandeh"]), ("reference",))]
+    assembled = KnowledgeGraph.build(DATA, reason=False, validate=False)
+    cached = KnowledgeGraph.build(DATA, reason=False, validate=False)
+    as_rdflib = KnowledgeGraph.build(DATA, reason=False, validate=False)
+    as_rdflib.dataset  # the rdflib dataset becomes the master copy
+    assert not as_rdflib.graphs_are_master
+    for kg in (assembled, cached, as_rdflib):
+        found = [(w.first, w.first_sources, w.second, w.second_sources) for w in kg.duplicates]
+        assert found == expected
+
+
 # --- authoring errors are refused with file and line ------------------------------------------------------------
 
 @pytest.fixture()

@@ -8,8 +8,8 @@ tokens, or scores "same" by :func:`kg.ingest.normalise.name_score` (≥ 0.90 wit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -43,12 +43,20 @@ class DuplicateWarning:
         return asdict(self)
 
 
-def _sources(ds: Any) -> dict[str, set[str]]:
-    """For each subject with an rdf:type, the graphs that type it: ``reference`` or an article id."""
-    from rdflib import RDF
+Sources = Callable[[Iterable[str]], dict[str, set[str]]]
+"""Where entities are described: from IRIs, for each IRI with an rdf:type, the graphs that type it (as
+:func:`typed_sources` names them)."""
 
-    return typed_sources((str(s), getattr(g, "identifier", g)) for s, _p, _o, g in ds.quads((None, RDF.type, None,
-                                                                                             None)))
+
+def dataset_sources(ds: Any) -> Sources:
+    """:data:`Sources` over an rdflib ``Dataset``: each IRI's typings looked up by subject."""
+    from rdflib import RDF, URIRef
+
+    def where(iris: Iterable[str]) -> dict[str, set[str]]:
+        return typed_sources((iri, getattr(g, "identifier", g)) for iri in iris
+                             for _s, _p, _o, g in ds.quads((URIRef(iri), RDF.type, None, None)))
+
+    return where
 
 
 def typed_sources(typed: Iterable[tuple[str, Any]]) -> dict[str, set[str]]:
@@ -63,7 +71,7 @@ def typed_sources(typed: Iterable[tuple[str, Any]]) -> dict[str, set[str]]:
             return str(name).rsplit("/", 1)[-1]
         return None
 
-    places: dict[Any, str | None] = {}  # each graph named once (a build types half a million subjects)
+    places: dict[Any, str | None] = {}  # each graph named once
     out: dict[str, set[str]] = {}
     for subject, name in typed:
         where = places[name] if name in places else places.setdefault(name, place(name))
@@ -94,9 +102,10 @@ def _candidate_pairs(names: list[tuple[int, str, tuple[str, ...]]]) -> set[tuple
 
 
 def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = None,
-                    sources: dict[str, set[str]] | None = None) -> list[DuplicateWarning]:
+                    sources: Sources | None = None) -> list[DuplicateWarning]:
     """Near-duplicate people and organisations of a dataset (``graph``: its union, or ``index``: its lookup
-    index, if already made; ``ds`` tells where each entity is described).
+    index, if already made; ``sources``, else ``ds``, tells where each entity is described: asked only of the
+    entities of a warning).
 
     Names are compared when their keys are equal or they share a word (its skeleton) that at most
     :data:`BLOCK_LIMIT` names hold, so the cost grows with the number of names, not its square.
@@ -105,8 +114,6 @@ def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = No
 
     if index is None:
         index = build_index(graph if graph is not None else union_graph(ds, inferred=False))
-    if sources is None:
-        sources = _sources(ds)
     found: dict[tuple[str, str], DuplicateWarning] = {}
     for type_ in CHECKED_TYPES:
         ents = [e for e in index.entities if e.type == type_]
@@ -124,7 +131,10 @@ def find_duplicates(ds: Any, graph: Any | None = None, *, index: Any | None = No
             pair = (first.iri, second.iri)
             if pair in found and (found[pair].score, found[pair].first_name) >= (score, text_a):
                 continue
-            found[pair] = DuplicateWarning(type_, first.iri, second.iri, text_a, text_b, score,
-                                           tuple(sorted(sources.get(first.iri, ()))),
-                                           tuple(sorted(sources.get(second.iri, ()))))
-    return sorted(found.values(), key=lambda w: (w.type, w.first, w.second))
+            found[pair] = DuplicateWarning(type_, first.iri, second.iri, text_a, text_b, score, (), ())
+    if not found:
+        return []
+    where = (sources or dataset_sources(ds))({iri for pair in found for iri in pair})
+    return sorted((replace(w, first_sources=tuple(sorted(where.get(w.first, ()))),
+                           second_sources=tuple(sorted(where.get(w.second, ())))) for w in found.values()),
+                  key=lambda w: (w.type, w.first, w.second))
