@@ -265,7 +265,7 @@ def build(
             err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
         raise typer.Exit(EXIT_NONCONFORMANT)
     if not quiet:
-        _print_stats(kg.stats(), domains=False)
+        _print_stats(kg.stats(domains=False), domains=False)
         _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
 
 

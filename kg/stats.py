@@ -6,6 +6,7 @@ The counting is done by SPARQL, so it runs unchanged on any rdflib store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -74,6 +75,21 @@ def _local(iri: URIRef | str) -> str:
 def graph_sizes(ds: Dataset) -> dict[str, int]:
     """Triples per named graph of ``ds``."""
     return {str(name): len(ds.graph(name)) for name in graph_names(ds)}
+
+
+def class_counts(store: Any) -> dict[str, int]:
+    """Entities per class (IRI, as :class:`Stats` counts them) in the default graph of a ``pyoxigraph.Store``."""
+    return {row[0].value: int(row[1].value) for row in store.query(_PER_CLASS)}
+
+
+def summed_classes(*counts: dict[str, int]) -> dict[str, int]:
+    """Per-class counts (from :func:`class_counts`) of graphs that share no typing, added up and ordered as
+    :func:`compute` orders them (most entities first, then by class IRI)."""
+    total: dict[str, int] = {}
+    for part in counts:
+        for iri, n in part.items():
+            total[iri] = total.get(iri, 0) + n
+    return {_local(iri): n for iri, n in sorted(total.items(), key=lambda item: (-item[1], item[0]))}
 
 
 def compute(ds: Dataset | dict[str, int], union: Graph) -> Stats:

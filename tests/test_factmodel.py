@@ -223,6 +223,23 @@ def test_the_near_duplicate_warning_says_where_each_spelling_is_typed(monkeypatc
         assert found == expected
 
 
+def test_the_build_table_counts_classes_as_a_query_over_the_union_does(tmp_path: Path):
+    """``kg build``'s table counts entities per class from the build's asserted store and the inferred graph
+    (:attr:`KnowledgeGraph.asserted_classes`): the same counts, in the same order, as the counting query over
+    the union of every graph, inferences included."""
+    from kg.stats import compute, summed_classes
+
+    kg, written = KnowledgeGraph.build_to(tmp_path / "out", DATA)
+    assert written is not None
+    assert "asserted_classes" in kg.__dict__ and "asserted_store" not in kg.__dict__  # counted, store let go of
+    quick = kg.stats(domains=False)
+    assert quick.domains == [] and quick.graphs == kg.graphs.sizes()
+    union = compute(kg.graphs.sizes(), kg.query_graph)
+    assert list(quick.classes.items()) == list(union.classes.items())
+    assert summed_classes(kg.asserted_classes) != quick.classes  # the inferred typings are counted too
+    assert kg.stats().classes == union.classes and kg.stats().domains == union.domains
+
+
 # --- authoring errors are refused with file and line ------------------------------------------------------------
 
 @pytest.fixture()
