@@ -612,7 +612,7 @@ class KnowledgeGraph:
 
         def where(iris: Iterable[str]) -> dict[str, set[str]]:
             # each entity's classes from the shared store, then the graphs that hold each typing: a scan of every
-            # typing of a build (half a million at 1,000 articles) took 3 s, for warnings that are few
+            # typing of a build (half a million at 1,000 articles) took 2–3 s, for warnings that are few
             names = graphs.asserted_names()
             typed = []
             for iri in iris:
