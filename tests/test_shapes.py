@@ -140,3 +140,18 @@ def test_one_english_message_per_constraint_and_its_arabic_in_the_translation_fi
 def test_what_the_text_does_not_say_is_not_forced(update: str, asserted: Graph):
     report = validate_graph(broken_copy(asserted, update))
     assert report.conforms, report.to_text()
+
+
+def test_the_report_as_turtle_is_the_same_text_for_the_same_violations(asserted: Graph):
+    """Every fact of the seed article loses its quotations: one result per fact, each a blank node with a new
+    label at each validation. The Turtle written (``validation.ttl`` of a build) is the same text both times, and
+    the same graph as the report."""
+    from rdflib.compare import isomorphic
+
+    broken = broken_copy(asserted, "DELETE WHERE { ?fact <https://w3id.org/ict-coop-kg/ontology#evidence> ?q }")
+    first, second = validate_graph(broken), validate_graph(broken)
+    assert len(first.violations) > 10
+    assert set(first.graph.subjects(RDF.type, SH.ValidationResult)).isdisjoint(
+        second.graph.subjects(RDF.type, SH.ValidationResult))  # each validation labels its own blank nodes
+    assert first.to_turtle() == second.to_turtle()
+    assert isomorphic(Graph().parse(data=first.to_turtle(), format="turtle"), first.graph)
