@@ -348,6 +348,34 @@ def test_the_shape_queries_in_two_threads_give_the_report_of_one(core_shapes: Gr
     assert two.queries == one.queries
 
 
+def test_a_class_looked_up_by_two_threads_at_once_is_queried_once(monkeypatch: pytest.MonkeyPatch,
+                                                                    core_shapes: Graph, core_data: Graph):
+    """The shape jobs of one run share its subclass look-ups: two threads that ask for the same class at the same
+    moment (the look-up made slow here) send one query between them, and get the same answer."""
+    import threading
+    import time
+
+    import kg.engine.shacl as shacl
+
+    run = shacl._Run(store_from_graph(core_data), compile_shapes(core_shapes))
+    column = shacl._Run.column
+
+    def slow(self: Any, query: str) -> set[Any]:
+        time.sleep(0.2)
+        return column(self, query)
+
+    monkeypatch.setattr(shacl._Run, "column", slow)
+    cls = URIRef("https://w3id.org/ict-coop-kg/ontology#Agent")
+    answers: list[Any] = []
+    threads = [threading.Thread(target=lambda: answers.append(run.subclasses(cls))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert run.queries == 1
+    assert answers[0] == answers[1] and answers[0] is not None
+
+
 # --- the reference engine's pySHACL run (queries parsed once) is plain pySHACL's -------------------------------
 
 def _plain_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:

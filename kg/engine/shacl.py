@@ -464,6 +464,7 @@ class _Run:
         self.graph = None if graph is None else to_ox(graph)
         self._var = itertools.count(1)
         self._subclasses: dict[Any, list[str] | None] = {}
+        self._looking_up = threading.Lock()  # a class's subclasses are looked up by one thread, once
         self.queries = 0
         self._counting = threading.Lock()  # several threads may run queries of one run
 
@@ -501,11 +502,12 @@ class _Run:
         """``cls`` and its subclasses in the data (``rdfs:subClassOf*``), in SPARQL; ``None`` if one is a blank
         node. Looked up once per run, so class checks test an instance's types against a list instead of
         walking the hierarchy for every value."""
-        if cls not in self._subclasses:
-            found = self.column(f"SELECT DISTINCT ?c WHERE {{ ?c {_SUBCLASS}* {_sparql_term(cls)} }}") | {cls}
-            self._subclasses[cls] = (None if any(isinstance(c, BNode) for c in found)
-                                     else [_sparql_term(c) for c in sorted(found, key=str)])
-        return self._subclasses[cls]
+        with self._looking_up:  # two threads that both missed would both query
+            if cls not in self._subclasses:
+                found = self.column(f"SELECT DISTINCT ?c WHERE {{ ?c {_SUBCLASS}* {_sparql_term(cls)} }}") | {cls}
+                self._subclasses[cls] = (None if any(isinstance(c, BNode) for c in found)
+                                         else [_sparql_term(c) for c in sorted(found, key=str)])
+            return self._subclasses[cls]
 
     def instances(self, var: str, cls: Any) -> str:
         """A pattern: ``var`` is an instance of ``cls`` (``rdf:type/rdfs:subClassOf*``)."""
