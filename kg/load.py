@@ -27,7 +27,9 @@ import json
 import math
 import os
 import re
+import shutil
 import stat
+import tempfile
 import xml.sax
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -636,21 +638,30 @@ def _main_can_be_imported() -> bool:
 class _Assembly:
     """Articles assembled in worker processes while the building process takes their graphs in order.
 
-    Each worker parses the reference data once, then assembles the articles it is given (:func:`_assembled`),
-    keeps each in the article cache, and hands back its N-Triples, which the building process parses as it
-    would a cache entry: a build is the same whichever process assembled an article. An article's error is
-    raised when the load reaches that article, where a load one by one would have raised it (workers may have
-    cached articles after it). If the workers die (killed, out of memory), the articles left are assembled in
-    the building process, and ``notes`` says so. When the load ends, well or not, the workers are killed, not
-    waited for: an interrupted build ends at once (their cache files are written atomically).
+    Each worker parses the reference data once, then assembles the articles it is given (:func:`_assembled`)
+    and keeps each in the article cache — a temporary one of this load's when caching is off — where the
+    building process takes it as it takes any cache entry: a build is the same whichever process assembled an
+    article. Through its pipe a worker hands back nothing but its errors: a result of hundreds of kilobytes,
+    cut short by a worker killed while it wrote it, left CPython's pool waiting for the rest for ever (the build
+    hung). An article a worker could not keep (a full disk) is assembled in the building process. An
+    article's error is raised when the load reaches that article, where a load one by one would have raised it
+    (workers may have cached articles after it). If the workers die (killed, out of memory), the articles left
+    are assembled in the building process, and ``notes`` says so. When the load ends, well or not, the workers
+    are killed, not waited for: an interrupted build ends at once (their cache files are written atomically).
     """
 
-    def __init__(self, executor: Any, futures: dict[str, Any], cache: ArticleCache, notes: list[str]) -> None:
+    def __init__(self, executor: Any, futures: dict[str, Any], cache: ArticleCache, notes: list[str],
+                 kept: ArticleCache, scratch: Path | None) -> None:
         self._executor = executor
         self._futures = futures
         self._cache = cache
         self._notes = notes
         self._broken = False
+        self._kept = kept
+        """Where the workers keep the articles (the cache's folder, or ``scratch``), read apart from ``cache``,
+        whose counts say what was unchanged."""
+        self._scratch = scratch
+        """The temporary folder the workers keep articles in when caching is off; removed by :meth:`stop`."""
 
     @classmethod
     def start(cls, todo: list[_ArticleInput], reference_files: list[tuple[str, bytes]], cache: ArticleCache,
@@ -678,12 +689,16 @@ class _Assembly:
         stop = {signal.SIGINT, signal.SIGTERM}
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
         assembly = None
+        scratch = None
+        if cache.root is None:
+            _remove_stale_scratch()
+            scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
+        root = cache.root if cache.root is not None else scratch
         try:
             executor = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
-                initargs=(reference_files, None if cache.root is None else str(cache.root), os.getpid(),
-                          logging.getLogger("rdflib").level))
-            assembly = cls(executor, {}, cache, notes)
+                initargs=(reference_files, str(root), os.getpid(), logging.getLogger("rdflib").level))
+            assembly = cls(executor, {}, cache, notes, ArticleCache(root), scratch)
             signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # multiprocessing's resource tracker, just started,
             # unblocks them (CPython's resource_tracker.ensure_running), and the workers start with the submits
             assembly._futures = {item.key: executor.submit(_worker_assemble, item) for item in todo}
@@ -693,28 +708,31 @@ class _Assembly:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             if assembly is not None:
                 assembly.stop()
+            elif scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
             raise
         return assembly
 
     def result(self, key: str) -> tuple[set[Any], bytes] | None:
         """The triples of the article kept under ``key`` and their N-Triples, once a worker has assembled it, or
-        None when no worker was given it or the workers died; raises the article's :class:`InputError`."""
-        import pyoxigraph as ox
+        None when no worker was given it, the workers died or the worker could not keep it; raises the
+        article's :class:`InputError`."""
         from concurrent.futures.process import BrokenProcessPool
 
         future = self._futures.pop(key, None)
         if future is None or self._broken:
             return None
         try:
-            data = future.result()
+            future.result()
         except BrokenProcessPool:
             self._broken = True
             self._notes.append("a worker process assembling articles stopped (killed, or out of memory); the "
                                "articles left were assembled in the building process")
             return None
-        if self._cache.folder is not None:
-            self._cache.used.add(key)  # the worker kept it
-        return set(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)), data
+        kept = self._kept.get(key)
+        if kept is not None and self._cache.folder is not None:
+            self._cache.used.add(key)  # the worker kept it there
+        return kept
 
     def stop(self) -> None:
         """End the workers, then the pool's own thread; articles not assembled yet are dropped (the load is over
@@ -726,6 +744,28 @@ class _Assembly:
         # the pool's thread sees them gone and ends; waited for here, it is not still closing its pipes when the
         # interpreter exits (a race that prints an ignored exception)
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+_SCRATCH_PREFIX = "kg-assembly-"
+"""The temporary folders of loads whose workers keep articles with caching off: ``kg-assembly-<pid>-…``."""
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the temporary folders (:data:`_SCRATCH_PREFIX`) that loads killed without a chance to clean up
+    (``kill -9``) left behind: this user's, whose process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            info = folder.lstat()
+            if not pid.isdigit() or info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+                continue
+            os.kill(int(pid), 0)  # the process is still there (or another now has its number): left alone
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # not ours to signal, or gone meanwhile
+            continue
 
 
 _WORKER: tuple[Graph, ArticleCache, TermCache] | None = None
@@ -755,11 +795,12 @@ def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | No
     _WORKER = (reference, ArticleCache(Path(cache_root) if cache_root is not None else None), TermCache())
 
 
-def _worker_assemble(item: _ArticleInput) -> bytes:
-    """Assemble one article in a worker process (:func:`_assemble_here`); its N-Triples."""
+def _worker_assemble(item: _ArticleInput) -> None:
+    """Assemble one article in a worker process and keep it in the workers' cache (:func:`_assemble_here`);
+    nothing is handed back but an error (see :class:`_Assembly`)."""
     assert _WORKER is not None, "_worker_start runs first"
     reference, cache, terms = _WORKER
-    return _assemble_here(reference, item, terms, cache)[1]
+    _assemble_here(reference, item, terms, cache)
 
 
 def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:

@@ -9,6 +9,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -193,11 +194,14 @@ def _alive(pid: int) -> bool:
 
 
 def _paused_in_assembly(data: Path, folder: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``kg build`` with caching off, paused while its workers assemble; its temporary folders in
+    ``folder/tmp``."""
     marker = folder / "assembling"
+    (folder / "tmp").mkdir()
     proc = subprocess.Popen([str(KG_EXE), "build", "--data", str(data), "--quiet", "--jobs", "2"],
                             cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, "KG_CACHE_DIR": "", "KG_FAULT_PAUSE": f"assemble:{marker}",
-                                 **(env or {})})
+                                 "TMPDIR": str(folder / "tmp"), **(env or {})})
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
@@ -233,6 +237,64 @@ def test_the_workers_end_with_the_build(generated_full: Path, tmp_path: Path, ho
     while any(_alive(pid) for pid in workers):
         assert time.monotonic() < deadline, [pid for pid in workers if _alive(pid)]
         time.sleep(0.05)
+    # where the workers kept the articles (caching is off): removed, unless the build had no chance to
+    left = [p.name for p in (tmp_path / "tmp").glob("kg-assembly-*")]
+    if how == "kill":
+        assert len(left) == 1 and left[0].startswith(f"kg-assembly-{proc.pid}-"), left
+    else:
+        assert left == [], left
+
+
+def test_a_killed_loads_temporary_folder_is_removed_by_the_next_load(generated: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """With caching off, workers keep the articles in a temporary folder named after the building process; a
+    load removes those of processes that are gone (killed with ``kill -9``), and its own when it ends."""
+    monkeypatch.setenv("KG_CACHE_DIR", "")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    stale = tmp_path / f"kg-assembly-{int(gone.stdout)}-x1"
+    (stale / "articles").mkdir(parents=True)
+    running = tmp_path / f"kg-assembly-{os.getpid()}-x2"  # a process that is still there: left alone
+    running.mkdir()
+    notes: list[str] = []
+    load_graphs(generated, jobs=2, progress=notes.append)
+    assert any("assembling" in n for n in notes)  # the workers ran
+    assert sorted(p.name for p in tmp_path.glob("kg-assembly-*")) == [running.name]
+
+
+def test_workers_killed_while_they_hand_back_articles_never_hang_the_load(generated: Path):
+    """Workers killed in the middle of a load, again and again (in a child process, under a time limit): each
+    load ends. A worker once handed back an article's N-Triples through its pipe, and one killed halfway
+    through writing them left CPython's pool waiting for the rest for ever; now it hands back nothing."""
+    # the killing waits, holding Python's interpreter lock, so that the pool's thread cannot read what the
+    # workers hand back: a worker that finished an article meanwhile is killed in the middle of handing it back
+    program = f"""
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+import kg.load
+kg.load.PARALLEL_MIN_ARTICLES = 8
+os.environ["KG_CACHE_DIR"] = ""
+for _ in range(3):
+    def kill(note):
+        if note == "article bench_00001":
+            sys.setswitchinterval(5)
+            start = time.monotonic()
+            while time.monotonic() - start < 0.5:
+                pass
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+            sys.setswitchinterval(0.005)
+    notes = []
+    kg.load.load_graphs(Path({str(generated)!r}), jobs=2, progress=kill, notes=notes)
+    assert len(notes) == 1, notes
+print("ended")
+"""
+    try:
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a load whose workers were killed did not end")
+    assert done.returncode == 0 and done.stdout.strip() == "ended", done.stderr[-2000:]
 
 
 def test_a_workers_rdflib_messages_stay_quiet_like_the_builders(generated_full: Path, tmp_path: Path):
