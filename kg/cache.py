@@ -17,6 +17,7 @@ are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -151,6 +152,17 @@ class ArticleCache:
         self.used.add(key)
         self.hits += 1
         return triples, body
+
+    def usable(self) -> bool:
+        """Whether entries can be kept here and read back (a file written as an entry is, and is trusted)."""
+        if self.folder is None:
+            return False
+        probe = self.folder / f".probe-{os.getpid()}"
+        try:
+            return write_atomic(probe, b"probe") and read_trusted(probe) == b"probe"
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
 
     def put(self, key: str, ntriples: bytes) -> None:
         """Keep a graph given as N-Triples under ``key`` (skipped when it cannot be written)."""

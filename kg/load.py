@@ -657,6 +657,7 @@ class _Assembly:
         self._cache = cache
         self._notes = notes
         self._broken = False
+        self._unkept = 0
         self._kept = kept
         """Where the workers keep the articles (the cache's folder, or ``scratch``), read apart from ``cache``,
         whose counts say what was unchanged."""
@@ -681,6 +682,18 @@ class _Assembly:
         import signal
         from concurrent.futures import ProcessPoolExecutor
 
+        # where the workers keep the articles: the cache, if entries can be kept and read back there, else a
+        # temporary folder of this load's (caching off, a full or untrusted cache folder)
+        scratch = None
+        if not cache.usable():
+            try:
+                _remove_stale_scratch()
+                scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
+            except OSError as exc:
+                notes.append("articles assembled in one process: no folder for worker processes to keep them in "
+                             f"({exc.strerror or exc})")
+                return None
+        root = scratch if scratch is not None else cache.root
         note(f"assembling {len(todo)} article(s) in {workers} processes")
         # spawned, not forked: the building process already runs threads (the store feed), which a fork copies
         # in whatever state they are in. SIGINT / SIGTERM are blocked meanwhile, so that the workers and the
@@ -689,11 +702,6 @@ class _Assembly:
         stop = {signal.SIGINT, signal.SIGTERM}
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
         assembly = None
-        scratch = None
-        if cache.root is None:
-            _remove_stale_scratch()
-            scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
-        root = cache.root if cache.root is not None else scratch
         try:
             executor = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
@@ -730,8 +738,14 @@ class _Assembly:
                                "articles left were assembled in the building process")
             return None
         kept = self._kept.get(key)
-        if kept is not None and self._cache.folder is not None:
-            self._cache.used.add(key)  # the worker kept it there
+        if kept is None:
+            if not self._unkept:
+                self._notes.append("an article a worker process assembled could not be read back from "
+                                   f"{self._kept.folder} (a full disk?); such articles were assembled again in the "
+                                   "building process")
+            self._unkept += 1
+        elif self._scratch is None and self._cache.folder is not None:
+            self._cache.used.add(key)  # the worker kept it in the cache
         return kept
 
     def stop(self) -> None:
@@ -743,23 +757,38 @@ class _Assembly:
             process.kill()  # ProcessPoolExecutor has no public way to end its workers before Python 3.14
         # the pool's thread sees them gone and ends; waited for here, it is not still closing its pipes when the
         # interpreter exits (a race that prints an ignored exception)
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        try:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        finally:  # also when a second Ctrl-C interrupts the wait
+            if self._scratch is not None:
+                shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 _SCRATCH_PREFIX = "kg-assembly-"
 """The temporary folders of loads whose workers keep articles with caching off: ``kg-assembly-<pid>-…``."""
 
 
-def _remove_stale_scratch() -> None:
+SCRATCH_STALE_SECONDS = 3600
+"""A temporary folder of a load whose process is gone is removed once nothing was written in it for this long:
+a process in another PID namespace that shares the temporary folder (a container) looks gone from here."""
+
+
+def _remove_stale_scratch(now: float | None = None) -> None:
     """Remove the temporary folders (:data:`_SCRATCH_PREFIX`) that loads killed without a chance to clean up
-    (``kill -9``) left behind: this user's, whose process is gone."""
+    (``kill -9``) left behind: this user's, whose process is gone and which nothing was written in for
+    :data:`SCRATCH_STALE_SECONDS`."""
+    import time
+
+    now = time.time() if now is None else now
     for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
         pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
         try:
             info = folder.lstat()
             if not pid.isdigit() or info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+                continue
+            articles = folder / "articles"
+            written = max(info.st_mtime, articles.lstat().st_mtime if articles.is_dir() else 0)
+            if now - written < SCRATCH_STALE_SECONDS:
                 continue
             os.kill(int(pid), 0)  # the process is still there (or another now has its number): left alone
         except ProcessLookupError:

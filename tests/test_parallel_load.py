@@ -248,19 +248,64 @@ def test_the_workers_end_with_the_build(generated_full: Path, tmp_path: Path, ho
 def test_a_killed_loads_temporary_folder_is_removed_by_the_next_load(generated: Path, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch):
     """With caching off, workers keep the articles in a temporary folder named after the building process; a
-    load removes those of processes that are gone (killed with ``kill -9``), and its own when it ends."""
+    load removes those of processes that are gone (killed with ``kill -9``) once nothing was written in them for
+    an hour (a process in another PID namespace looks gone), and its own when it ends."""
     monkeypatch.setenv("KG_CACHE_DIR", "")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
-    stale = tmp_path / f"kg-assembly-{int(gone.stdout)}-x1"
-    (stale / "articles").mkdir(parents=True)
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True).stdout)
+    stale, recent = tmp_path / f"kg-assembly-{gone}-x1", tmp_path / f"kg-assembly-{gone}-x3"
+    for folder in (stale, recent):
+        (folder / "articles").mkdir(parents=True)
+    hours_ago = time.time() - 2 * 3600
+    for path in (stale / "articles", stale):
+        os.utime(path, (hours_ago, hours_ago))
     running = tmp_path / f"kg-assembly-{os.getpid()}-x2"  # a process that is still there: left alone
     running.mkdir()
+    os.utime(running, (hours_ago, hours_ago))
     notes: list[str] = []
     load_graphs(generated, jobs=2, progress=notes.append)
     assert any("assembling" in n for n in notes)  # the workers ran
-    assert sorted(p.name for p in tmp_path.glob("kg-assembly-*")) == [running.name]
+    assert sorted(p.name for p in tmp_path.glob("kg-assembly-*")) == sorted([running.name, recent.name])
+
+
+def test_without_a_temporary_folder_the_load_runs_in_one_process(generated: Path, in_one_process,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Caching off and no temporary folder to be had (a full disk): one process, said in a note, with Ctrl-C and
+    SIGTERM as they were."""
+    monkeypatch.setenv("KG_CACHE_DIR", "")
+
+    def full(*_args: object, **_kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    notes: list[str] = []
+    graphs, _articles = load_graphs(generated, jobs=2, notes=notes)
+    assert notes == ["articles assembled in one process: no folder for worker processes to keep them in "
+                     "(No space left on device)"]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+    assert _canonical(graphs) == in_one_process
+
+
+def test_an_untrusted_cache_folder_is_not_where_workers_keep_articles(generated: Path, in_one_process,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """A cache folder others may write to is not trusted, so nothing kept there could be read back: the workers
+    keep the articles in a temporary folder instead, and the building process assembles none of them again."""
+    cache = tmp_path / "cache"
+    (cache / "articles").mkdir(parents=True)
+    (cache / "articles").chmod(0o777)
+    monkeypatch.setenv("KG_CACHE_DIR", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    here: list[str] = []
+    assemble = kg.load._assemble_here
+    monkeypatch.setattr(kg.load, "_assemble_here", lambda *args: here.append("one") or assemble(*args))
+    notes: list[str] = []
+    graphs, _articles = load_graphs(generated, jobs=2, notes=notes, progress=notes.append)
+    assert any("assembling" in n for n in notes) and here == []
+    assert _canonical(graphs) == in_one_process
+    assert list(tmp_path.glob("kg-assembly-*")) == []
 
 
 def test_workers_killed_while_they_hand_back_articles_never_hang_the_load(generated: Path):
