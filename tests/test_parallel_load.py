@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.cache
 import kg.load
 from kg import errors
 from kg.errors import KGError, QuoteError
@@ -317,6 +318,7 @@ def test_workers_killed_while_they_hand_back_articles_never_hang_the_load(genera
     program = f"""
 import multiprocessing, os, signal, sys, time
 from pathlib import Path
+import kg.cache
 import kg.load
 kg.load.PARALLEL_MIN_ARTICLES = 8
 os.environ["KG_CACHE_DIR"] = ""
@@ -396,3 +398,15 @@ def test_the_api_refuses_fewer_than_one_job():
 
     with pytest.raises(errors.InputError, match="jobs=0"):
         KnowledgeGraph.build(jobs=0)
+
+
+def test_an_article_a_worker_kept_that_cannot_be_read_back_is_assembled_here(generated: Path, in_one_process,
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    """The disk filled after the workers started: what they kept cannot be read back. Each such article is
+    assembled in the building process, the same graphs come out, and a note says so once."""
+    monkeypatch.setenv("KG_CACHE_DIR", "")
+    monkeypatch.setattr(kg.cache.ArticleCache, "get", lambda self, key: None)
+    notes: list[str] = []
+    graphs, _articles = load_graphs(generated, jobs=2, notes=notes)
+    assert len(notes) == 1 and notes[0].startswith("an article a worker process assembled could not be read back")
+    assert _canonical(graphs) == in_one_process
