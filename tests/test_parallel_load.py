@@ -318,7 +318,6 @@ def test_workers_killed_while_they_hand_back_articles_never_hang_the_load(genera
     program = f"""
 import multiprocessing, os, signal, sys, time
 from pathlib import Path
-import kg.cache
 import kg.load
 kg.load.PARALLEL_MIN_ARTICLES = 8
 os.environ["KG_CACHE_DIR"] = ""
