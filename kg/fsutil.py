@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -126,6 +127,31 @@ def process_alive(pid: int) -> bool:
     except PermissionError:  # someone else's live process
         return True
     return True
+
+
+def remove_dead_temp_folders(prefix: str, *, idle_seconds: float = 0, now: float | None = None) -> None:
+    """Remove the temporary folders ``<prefix><pid>-…`` (in :func:`tempfile.gettempdir`) that processes killed
+    without a chance to clean up (``kill -9``) left behind: this user's folders (not links), whose process is
+    gone, and in which (or in a folder directly inside) nothing was written for ``idle_seconds`` — a process in
+    another PID namespace that shares the temporary folder (a container) looks gone from here."""
+    import time
+
+    now = time.time() if now is None else now
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        try:
+            info = folder.lstat()
+            if not pid.isdigit() or info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+                continue
+            if idle_seconds:
+                inner = [entry.stat(follow_symlinks=False).st_mtime for entry in os.scandir(folder)
+                         if entry.is_dir(follow_symlinks=False)]
+                if now - max([info.st_mtime, *inner]) < idle_seconds:
+                    continue
+            if not process_alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # gone meanwhile, or unreadable
+            continue
 
 
 def _recover_locked(target: Path) -> None:

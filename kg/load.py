@@ -42,7 +42,7 @@ from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from kg import evidence, facts, resources
+from kg import evidence, facts, fsutil, resources
 from kg.cache import ArticleCache
 from kg.dataset import GraphSet, TermCache
 from kg.errors import DataError, InputError, Location, RDFSyntaxError
@@ -687,7 +687,7 @@ class _Assembly:
         scratch = None
         if not cache.usable():
             try:
-                _remove_stale_scratch()
+                fsutil.remove_dead_temp_folders(_SCRATCH_PREFIX, idle_seconds=SCRATCH_STALE_SECONDS)
                 scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
             except OSError as exc:
                 notes.append("articles assembled in one process: no folder for worker processes to keep them in "
@@ -769,38 +769,14 @@ _SCRATCH_PREFIX = "kg-assembly-"
 
 
 SCRATCH_STALE_SECONDS = 3600
-"""A temporary folder of a load whose process is gone is removed once nothing was written in it for this long:
-a process in another PID namespace that shares the temporary folder (a container) looks gone from here."""
-
-
-def _remove_stale_scratch(now: float | None = None) -> None:
-    """Remove the temporary folders (:data:`_SCRATCH_PREFIX`) that loads killed without a chance to clean up
-    (``kill -9``) left behind: this user's, whose process is gone and which nothing was written in for
-    :data:`SCRATCH_STALE_SECONDS`."""
-    import time
-
-    now = time.time() if now is None else now
-    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
-        try:
-            info = folder.lstat()
-            if not pid.isdigit() or info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
-                continue
-            articles = folder / "articles"
-            written = max(info.st_mtime, articles.lstat().st_mtime if articles.is_dir() else 0)
-            if now - written < SCRATCH_STALE_SECONDS:
-                continue
-            os.kill(int(pid), 0)  # the process is still there (or another now has its number): left alone
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except OSError:  # not ours to signal, or gone meanwhile
-            continue
+"""A temporary folder of a killed load is removed once nothing was written in it for this long (see
+:func:`kg.fsutil.remove_dead_temp_folders`)."""
 
 
 _WORKER: tuple[Graph, ArticleCache, TermCache] | None = None
 
 
-def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | None, builder: int,
+def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str, builder: int,
                   rdflib_log_level: int) -> None:
     """A worker process's set-up: it ends with the building process (pid ``builder``), even one killed with
     ``kill -9`` (Linux), and leaves Ctrl-C to it; rdflib logs as in the building process; the reference data
@@ -821,7 +797,7 @@ def _worker_start(reference_files: list[tuple[str, bytes]], cache_root: str | No
         for triple in parse_bytes(data, label=label, fmt=rdf_format(label)):
             reference.add(triple)
     global _WORKER
-    _WORKER = (reference, ArticleCache(Path(cache_root) if cache_root is not None else None), TermCache())
+    _WORKER = (reference, ArticleCache(Path(cache_root)), TermCache())
 
 
 def _worker_assemble(item: _ArticleInput) -> None:

@@ -34,8 +34,9 @@ START_TIMEOUT = 20.0
 
 
 STORE_PREFIX = "kg-oxigraph-"
-"""Temporary stores are ``kg-oxigraph-<pid>-…`` in the temporary folder; :func:`_remove_stale_stores` removes
-those of processes that no longer run (a ``kill -9``-ed ``kg serve``)."""
+"""Temporary stores are ``kg-oxigraph-<pid>-…`` in the temporary folder;
+:func:`kg.fsutil.remove_dead_temp_folders` removes those of processes that no longer run (a ``kill -9``-ed
+``kg serve``)."""
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -45,15 +46,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     end_with_parent(signal.SIGTERM)
-
-
-def _remove_stale_stores() -> None:
-    from kg.fsutil import process_alive
-
-    for folder in Path(tempfile.gettempdir()).glob(f"{STORE_PREFIX}*-*"):
-        pid = folder.name[len(STORE_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and folder.is_dir() and not process_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def oxigraph_binary() -> str:
@@ -134,7 +126,9 @@ class OxigraphServer:
         if port_in_use(self.port):
             raise self._taken()
         binary = oxigraph_binary()
-        _remove_stale_stores()
+        from kg.fsutil import remove_dead_temp_folders
+
+        remove_dead_temp_folders(STORE_PREFIX)
         self._folder = Path(tempfile.mkdtemp(prefix=f"{STORE_PREFIX}{os.getpid()}-"))
         try:
             args = [binary]
