@@ -111,6 +111,14 @@ def refuse_service(text: str, label: str = "query", *, allow: bool = False) -> N
     refuse(text, label, allow=allow)
 
 
+def query_store_setting(mode: str | None = None) -> str:
+    """Where ``kg query`` runs a local query: ``mode``, else ``KG_QUERY_STORE``, else ``auto`` (see
+    :meth:`KnowledgeGraph.load`); :class:`InputError` for anything else."""
+    from kg.querystore import mode_setting
+
+    return mode_setting(mode)
+
+
 def port_in_use(port: int) -> bool:
     """True if something already listens on ``port`` of 127.0.0.1."""
     from kg.remote.server import port_in_use as in_use
@@ -192,6 +200,12 @@ class KnowledgeGraph:
         self.notes: list[str] = []
         """What the user should know about how the build went (plain words): e.g. worker processes that died
         while assembling articles. The CLI prints them as notes."""
+        self._unread: Path | None = None
+        """A build's ``dataset.trig`` not read yet (:meth:`load` with the kept query store): read when the graphs
+        are first needed."""
+        self._kept_store_of: Path | None = None
+        """The build folder whose kept query store (:mod:`kg.querystore`) :attr:`query_store` opens, while the
+        graphs are still the build's."""
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
@@ -209,9 +223,9 @@ class KnowledgeGraph:
     def dataset(self) -> Dataset:
         """The named graphs as an rdflib ``Dataset`` (made on first use, then the master copy)."""
         if self._ds is None:
-            assert self._graphs is not None
-            self._ds = self._graphs.to_rdflib(self.store)
+            self._ds = self.graphs.to_rdflib(self.store)
             self._graphs = None
+            self._kept_store_of = None  # the rdflib dataset can be changed: queries read it from now on
         return self._ds
 
     @property
@@ -224,6 +238,9 @@ class KnowledgeGraph:
     def graphs(self) -> GraphSet:
         """The named graphs as a :class:`kg.dataset.GraphSet`; a fresh copy of :attr:`dataset` once that is the
         master copy."""
+        if self._unread is not None:
+            path, self._unread = self._unread, None
+            self._graphs = GraphSet.parse(path, label=str(path))
         if self._graphs is not None:
             return self._graphs
         return GraphSet.from_rdflib(self._ds)  # type: ignore[arg-type]
@@ -236,6 +253,7 @@ class KnowledgeGraph:
         """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph); the views
         and stores made from the graphs it changes are made again when next asked for."""
         views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
+        self._kept_store_of = None  # the build's files no longer hold these graphs
         for view in views:
             self.__dict__.pop(view, None)
         if self._ds is not None:
@@ -364,21 +382,37 @@ class KnowledgeGraph:
         return (Path(build_dir) / DATASET_FILE).is_file()
 
     @classmethod
-    def load(cls, build_dir: Path | str = DEFAULT_BUILD_DIR, *, store: str = "default") -> KnowledgeGraph:
+    def load(cls, build_dir: Path | str = DEFAULT_BUILD_DIR, *, store: str = "default",
+             query_store: str = "memory") -> KnowledgeGraph:
         """Load the dataset a previous build wrote to ``build_dir``.
 
-        Raises :class:`InputError` when there is no build there (after :meth:`has_build`'s repair).
+        ``query_store`` says where its queries run (:mod:`kg.querystore`): ``"memory"``, the build read into
+        memory (fastest for many queries); ``"disk"``, the on-disk store kept in the build folder, made on first
+        use and opened in milliseconds after that (the build itself is then read only if something other than a
+        query needs it); ``"auto"``, the kept store for a large build (what ``kg query`` does). The kept store
+        needs the in-memory rdflib ``store`` (``"default"``); ``"auto"`` reads the build into memory with any
+        other. Raises :class:`InputError` when there is no build there (after :meth:`has_build`'s repair), or
+        for a ``query_store`` that is none of these.
         """
+        from kg import querystore
+
+        mode = querystore.mode_setting(query_store)
         path = Path(build_dir) / DATASET_FILE
         if not cls.has_build(build_dir):
             raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build --out {build_dir}' "
                              "first")
         if store != "default":
+            if mode == "disk":
+                raise InputError(f"the kept query store works with the default store, not {store!r}")
             ds = new_dataset(store)
             parse_into(ds, path, fmt="trig")
             return cls(ds, store=store)
         check_input(path, str(path), limit=False)  # a regular file (never a FIFO or device); see check_input
-        return cls(graphs=GraphSet.parse(path, label=str(path)))
+        if not querystore.wanted(Path(build_dir), mode):
+            return cls(graphs=GraphSet.parse(path, label=str(path)))
+        kg = cls(graphs=GraphSet())
+        kg._unread, kg._kept_store_of = path, Path(build_dir)
+        return kg
 
     # -- views ------------------------------------------------------------
     @cached_property
@@ -423,8 +457,19 @@ class KnowledgeGraph:
     @cached_property
     def query_store(self) -> Any:
         """The pyoxigraph store behind :attr:`query_graph` in memory (every graph, each triple once, in its
-        default graph); None on the Oxigraph store plugin."""
-        return self.graphs.store() if self.store == "default" else None
+        default graph); None on the Oxigraph store plugin. For a build loaded with the kept query store, that
+        store, read-only; when it cannot be kept (a read-only or full disk), the build is read into memory, with
+        a note (:attr:`notes`)."""
+        if self.store != "default":
+            return None
+        if self._kept_store_of is not None:
+            from kg import querystore
+
+            try:
+                return querystore.open_store(self._kept_store_of)
+            except querystore.QueryStoreUnavailable as exc:
+                self.notes.append(f"{exc}; the build was read into memory instead")
+        return self.graphs.store()
 
     @property
     def inferred(self) -> Graph:

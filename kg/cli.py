@@ -323,13 +323,15 @@ def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path |
     return KnowledgeGraph.build(data, engine=engine)
 
 
-def _ensure_build(build_dir: Path | None, data: Path | None = None, store: str = "default"):  # type: ignore[no-untyped-def]
-    """The last build in ``build_dir``. An explicit ``--build`` folder without a build is an error (exit 2);
-    when the default ``./build`` is missing, the packaged data is built (and written) first, saying so."""
+def _ensure_build(build_dir: Path | None, data: Path | None = None, store: str = "default",  # type: ignore[no-untyped-def]
+                  query_store: str = "memory"):
+    """The last build in ``build_dir`` (its queries run where ``query_store`` says: see
+    :meth:`KnowledgeGraph.load`). An explicit ``--build`` folder without a build is an error (exit 2); when
+    the default ``./build`` is missing, the packaged data is built (and written) first, saying so."""
     from kg.api import KnowledgeGraph
 
     if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
-        return KnowledgeGraph.load(build_dir or DEFAULT_BUILD, store=store)
+        return KnowledgeGraph.load(build_dir or DEFAULT_BUILD, store=store, query_store=query_store)
     build_dir = DEFAULT_BUILD
     _stderr().print(f"kg: no build in {build_dir}/; building the packaged data into it first", markup=False)
     kg = KnowledgeGraph.build(data, store=store)
@@ -481,6 +483,13 @@ def query(
         bool, typer.Option("--allow-service", help="Let a --file query call other servers with SERVICE.")
     ] = False,
     store: StoreOpt = "default",
+    query_store: Annotated[
+        str | None,
+        typer.Option("--query-store", envvar="KG_QUERY_STORE", metavar="<auto|disk|memory>", show_default="auto",
+                     help="Where a local query runs: an on-disk store kept in the build folder, made on first use "
+                          "(disk), the build read into memory (memory), or the kept store for builds of 16 MiB "
+                          "or more (auto)."),
+    ] = None,
 ) -> None:
     """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only."""
     from kg import query as q
@@ -511,9 +520,12 @@ def query(
                                     allow_service=allow_service)
     else:
         api.refuse_service(packaged.text, packaged.name, allow=allow_service)  # before any build
-        kg = _ensure_build(build_dir, store=store)
+        mode = api.query_store_setting(query_store)  # a wrong value is exit 2 before anything is read
+        kg = _ensure_build(build_dir, store=store, query_store=mode)
         result = kg.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout,
                               allow_service=allow_service)
+        for note in kg.notes:  # e.g. a query store that could not be kept
+            _stderr().print(f"kg: note: {note}", markup=False)
     if result.boolean is not None:
         _emit(("yes" if result.boolean else "no") + "\n")
     elif result.graph is not None:

@@ -28,8 +28,9 @@ from kg.errors import InputError, OutputError
 from kg.signals import fault_point
 
 
-def _explain(exc: OSError, target: Path) -> OutputError:
-    reason = {
+def reason(exc: OSError) -> str:
+    """Why ``exc`` happened, in plain words (``no space left on the device``, ``permission denied`` …)."""
+    return {
         errno.ENOSPC: "no space left on the device",
         errno.EROFS: "the file system is read-only",
         errno.EACCES: "permission denied",
@@ -38,7 +39,10 @@ def _explain(exc: OSError, target: Path) -> OutputError:
         errno.ENOTDIR: "a part of the path is not a folder",
         errno.EDQUOT: "disk quota exceeded",
     }.get(exc.errno or 0, exc.strerror or str(exc))
-    return OutputError(f"cannot write {target}: {reason}; what was there before is unchanged")
+
+
+def _explain(exc: OSError, target: Path) -> OutputError:
+    return OutputError(f"cannot write {target}: {reason(exc)}; what was there before is unchanged")
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:
@@ -53,7 +57,7 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -68,14 +72,16 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
                 os.unlink(tmp_name)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file mode creation mask (read by setting it, then putting it back)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file) while in the block."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -178,7 +184,7 @@ def recover(target: Path) -> None:
     if not target.parent.is_dir():
         return
     try:
-        with _locked(target.parent):
+        with locked(target.parent):
             _recover_locked(target)
     except OSError:  # a read-only parent or one we may not lock: nothing we could repair anyway
         return
@@ -239,7 +245,7 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
         recover(target)
         staging = _sibling(target, "tmp")
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~umask())
     except OSError as exc:
         raise _explain(exc, target) from None
     if target.exists() and not target.is_dir():
@@ -255,7 +261,7 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
         # no SIGINT / SIGTERM during the swap: it completes or never starts
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            with _locked(parent):
+            with locked(parent):
                 if not target.exists():
                     os.rename(staging, target)
                 elif _exchange(staging, target):

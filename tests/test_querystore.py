@@ -1,0 +1,226 @@
+"""The query store kept in a build folder (kg.querystore): the same answers as the build read into memory, made
+once, made again when the build's files change, and never in the way when it cannot be kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from kg import querystore
+from kg.api import KnowledgeGraph
+from kg.dataset import GraphSet
+from kg.query import list_queries
+from tests.conftest import invoke
+
+JORDAN = "https://w3id.org/ict-coop-kg/id/country/JO"
+TALAAT = "https://w3id.org/ict-coop-kg/id/person/amr-talaat"
+REQUIRED = {"describe-entity": {"entity": JORDAN}, "fact-provenance": {"entity": TALAAT},
+            "mentions": {"article": "web-ar-aqaba"}}
+"""Values for the queries whose parameter is required (Jordan and Amr Talaat are named in both builds)."""
+
+
+@pytest.fixture()
+def build_copy(tmp_path: Path, web_build: Path) -> Path:
+    """A writable copy of the web fixture's build (two articles, Arabic and English)."""
+    target = tmp_path / "build"
+    shutil.copytree(web_build, target)
+    return target
+
+
+def _answers(kg: KnowledgeGraph) -> dict[str, list]:
+    out = {}
+    for q in list_queries():
+        params = dict(REQUIRED.get(q.name, {}))
+        for param in q.parameters:  # each country parameter once, so that the filtering paths run too
+            if param.type == "country" and not params:
+                params[param.name] = "JO"
+        for run in ({}, params) if params and q.name not in REQUIRED else (params,):
+            result = kg.query(q.name, **run)
+            key = f"{q.name} {sorted(run)}"
+            out[key] = sorted(sorted((k, "" if v is None else f"={v}") for k, v in r.items())
+                              for r in result.records())
+    return out
+
+
+@pytest.mark.parametrize("which", ["web_build", "build_dir"])
+def test_every_packaged_query_gives_the_rows_of_the_build_in_memory(which, request, tmp_path):
+    source = request.getfixturevalue(which)
+    folder = tmp_path / "build"
+    shutil.copytree(source, folder)
+    in_memory = _answers(KnowledgeGraph.load(folder, query_store="memory"))
+    on_disk = KnowledgeGraph.load(folder, query_store="disk")
+    kept = _answers(on_disk)
+    assert (folder / querystore.STORE_DIR / "db").is_dir()
+    assert on_disk.notes == []
+    assert sum(1 for rows in in_memory.values() if rows) >= 8  # the queries did find something to compare
+    for name in in_memory:
+        assert kept[name] == in_memory[name], name
+    # the ontology's labels are there (its graph is in neither asserted.ttl nor inferred.ttl)
+    labels = on_disk.sparql("SELECT ?l WHERE { <https://w3id.org/ict-coop-kg/ontology#Meeting> rdfs:label ?l }")
+    assert {str(r["l"]) for r in labels.rows} >= {"Meeting"}
+
+
+def test_the_store_holds_every_triple_of_the_build_once(build_copy):
+    kept = KnowledgeGraph.load(build_copy, query_store="disk").query_store
+    memory = KnowledgeGraph.load(build_copy, query_store="memory").query_store
+    assert len(kept) == len(memory) > 1000
+    assert set(kept) == set(memory)
+
+
+def test_a_query_on_the_kept_store_does_not_read_the_dataset(build_copy, monkeypatch):
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")  # made
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("dataset.trig was read")
+
+    monkeypatch.setattr(GraphSet, "parse", refuse)
+    monkeypatch.setattr(querystore, "_make", refuse)
+    result = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    assert len(result) > 0
+    with pytest.raises(AssertionError, match="dataset.trig was read"):
+        KnowledgeGraph.load(build_copy, query_store="memory")
+
+
+def test_other_uses_of_a_build_loaded_for_the_kept_store_read_the_dataset(build_copy):
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    expected = KnowledgeGraph.load(build_copy).graphs.sizes()
+    assert kg.graphs.sizes() == expected  # read when first needed
+
+
+def test_made_once_by_two_queries_at_the_same_time(build_copy, monkeypatch):
+    made = []
+    original = querystore._make
+    started = threading.Barrier(2)
+
+    def counting(*args):
+        made.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(querystore, "_make", counting)
+    results: list[int] = []
+
+    def ask() -> None:  # open_store itself: two processes (not a cached property's lock in one process)
+        started.wait()
+        results.append(len(querystore.open_store(build_copy)))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1
+    assert len(results) == 2 and results[0] == results[1] > 0
+
+
+def test_made_again_when_the_build_files_change(build_copy):
+    ask = "SELECT ?o WHERE { <https://example.org/added> <https://example.org/p> ?o }"
+    assert KnowledgeGraph.load(build_copy, query_store="disk").sparql(ask).rows == []
+    with (build_copy / "asserted.ttl").open("a", encoding="utf-8") as fh:
+        fh.write('\n<https://example.org/added> <https://example.org/p> "added" .\n')
+    rows = KnowledgeGraph.load(build_copy, query_store="disk").sparql(ask).rows
+    assert [str(r["o"]) for r in rows] == ["added"]
+    assert [p.name for p in build_copy.iterdir() if p.name.startswith(".query-store-")] == []
+
+
+def test_a_store_that_cannot_be_kept_leaves_the_query_to_memory_with_a_note(build_copy, monkeypatch):
+    import errno
+    import tempfile
+
+    real = tempfile.mkdtemp
+
+    def full(*args, **kwargs):
+        if kwargs.get("dir") == build_copy:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    assert kg.query("who-met-whom").records() == expected
+    assert kg.notes == [f"cannot keep a query store in {build_copy}: no space left on the device; the build was "
+                        "read into memory instead"]
+    assert not (build_copy / querystore.STORE_DIR).exists()
+
+
+def test_a_broken_source_file_leaves_nothing_behind(build_copy):
+    (build_copy / "inferred.ttl").write_text("this is not turtle <", encoding="utf-8")
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    assert len(kg.query("who-met-whom")) > 0  # from dataset.trig, in memory
+    assert len(kg.notes) == 1 and "not what a build writes" in kg.notes[0]
+    assert sorted(p.name for p in build_copy.iterdir() if "query-store" in p.name) == []
+
+
+def test_what_a_killed_maker_left_is_removed(build_copy):
+    left = build_copy / ".query-store-999999-abcd"
+    (left / "db").mkdir(parents=True)
+    (left / "db" / "000001.sst").write_bytes(b"half")
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    assert not left.exists()
+    assert (build_copy / querystore.STORE_DIR).is_dir()
+
+
+def test_a_changed_graph_is_queried_in_memory_not_in_the_kept_store(build_copy):
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    kg.query("who-met-whom")  # the kept store is open
+    graph = kg.graphs.rdflib_graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference"))
+    graph.add((URIRef("https://example.org/x"), URIRef("https://example.org/p"), Literal("changed")))
+    kg.replace_graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference"), graph)
+    rows = kg.sparql("SELECT ?o WHERE { <https://example.org/x> <https://example.org/p> ?o }").rows
+    assert [str(r["o"]) for r in rows] == ["changed"]
+
+
+def test_auto_keeps_a_store_for_large_builds_only(build_copy, monkeypatch):
+    size = sum((build_copy / name).stat().st_size for name in querystore.SOURCES)
+    monkeypatch.setattr(querystore, "AUTO_MIN_BYTES", size + 1)
+    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom")
+    assert not (build_copy / querystore.STORE_DIR).exists()
+    monkeypatch.setattr(querystore, "AUTO_MIN_BYTES", size)
+    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom")
+    assert (build_copy / querystore.STORE_DIR).is_dir()
+
+
+def test_kg_query_uses_the_kept_store_and_gives_the_same_output(build_copy, tmp_path):
+    memory = invoke("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "memory",
+                    cwd=tmp_path)
+    assert memory.code == 0 and not (build_copy / querystore.STORE_DIR).exists()
+    disk = invoke("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "disk", cwd=tmp_path)
+    assert disk.code == 0, disk.err
+    assert disk.stdout == memory.stdout and disk.stdout.count(b"\n") > 1
+    assert (build_copy / querystore.STORE_DIR).is_dir()
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_wrong_query_store_is_exit_2_before_anything_is_read(how, build_copy, tmp_path):
+    args = ["query", "who-met-whom", "--build", build_copy]
+    if how == "option":
+        result = invoke(*args, "--query-store", "ssd", cwd=tmp_path)
+    else:
+        result = invoke(*args, cwd=tmp_path, env={"KG_QUERY_STORE": "ssd"})
+    assert result.code == 2
+    assert "query store 'ssd': give one of auto, disk, memory (--query-store, KG_QUERY_STORE)" in result.err
+    assert "Traceback" not in result.err
+    assert not (build_copy / querystore.STORE_DIR).exists()
+
+
+def test_the_kept_store_needs_the_default_store(build_copy):
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="kept query store works with the default store"):
+        KnowledgeGraph.load(build_copy, store="Oxigraph", query_store="disk")
+
+
+def test_the_store_folder_is_readable_as_the_build_is(build_copy):
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    mode = (build_copy / querystore.STORE_DIR).stat().st_mode & 0o777
+    assert mode == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
