@@ -225,7 +225,7 @@ class KnowledgeGraph:
         if self._ds is None:
             self._ds = self.graphs.to_rdflib(self.store)
             self._graphs = None
-            self._kept_store_of = None  # the rdflib dataset can be changed: queries read it from now on
+            self._kept_store_of = None  # the rdflib dataset can be changed, and the build's files would not say so
         return self._ds
 
     @property

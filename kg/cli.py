@@ -488,11 +488,15 @@ def query(
         typer.Option("--query-store", envvar="KG_QUERY_STORE", metavar="<auto|disk|memory>", show_default="auto",
                      help="Where a local query runs: an on-disk store kept in the build folder, made on first use "
                           "(disk), the build read into memory (memory), or the kept store for builds of 16 MiB "
-                          "or more (auto)."),
+                          "or more (auto). A query with --timeout runs in memory."),
     ] = None,
 ) -> None:
-    """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only."""
+    """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only (the graph never changes;
+    on a large build the first query keeps a query store in the build folder)."""
     from kg import query as q
+    from kg import api
+
+    mode = api.query_store_setting(query_store)  # a wrong value is exit 2 before anything else
 
     if list_:
         if name or file:
@@ -512,15 +516,12 @@ def query(
     bindings = q.bind(packaged, _parse_params(param or []))
     if timeout is not None and not 0 < timeout < float("inf"):
         raise InputError(f"--timeout {timeout:g}: give a positive number of seconds")
-    from kg import api
-
     if endpoint:
         ep = api.remote_endpoint(endpoint, timeout=30.0 if timeout is None else timeout)
         result = api.query_endpoint(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name,
                                     allow_service=allow_service)
     else:
         api.refuse_service(packaged.text, packaged.name, allow=allow_service)  # before any build
-        mode = api.query_store_setting(query_store)  # a wrong value is exit 2 before anything is read
         kg = _ensure_build(build_dir, store=store, query_store=mode)
         result = kg.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout,
                               allow_service=allow_service)

@@ -117,14 +117,51 @@ def test_made_once_by_two_queries_at_the_same_time(build_copy, monkeypatch):
     assert len(results) == 2 and results[0] == results[1] > 0
 
 
-def test_made_again_when_the_build_files_change(build_copy):
-    ask = "SELECT ?o WHERE { <https://example.org/added> <https://example.org/p> ?o }"
-    assert KnowledgeGraph.load(build_copy, query_store="disk").sparql(ask).rows == []
-    with (build_copy / "asserted.ttl").open("a", encoding="utf-8") as fh:
-        fh.write('\n<https://example.org/added> <https://example.org/p> "added" .\n')
-    rows = KnowledgeGraph.load(build_copy, query_store="disk").sparql(ask).rows
-    assert [str(r["o"]) for r in rows] == ["added"]
+def test_made_again_when_the_build_files_change(build_copy, build_dir):
+    before = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
+    for name in querystore.SOURCES:  # another build's files copied over these (the packaged article's)
+        shutil.copyfile(build_dir / name, build_copy / name)
+    after = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    assert after == expected != before
     assert [p.name for p in build_copy.iterdir() if p.name.startswith(".query-store-")] == []
+
+
+def test_a_damaged_store_is_made_again(build_copy):
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    tables = sorted((build_copy / querystore.STORE_DIR / "db").glob("*.sst"), key=lambda p: p.stat().st_size)
+    tables[-1].unlink()  # what a half-finished copy of the folder leaves (RocksDB: "Corruption")
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    assert kg.query("who-met-whom").records() == expected
+    assert kg.notes == []
+    assert KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records() == expected
+
+
+def test_a_source_that_is_not_a_regular_file_is_never_opened(build_copy):
+    from tests.conftest import run_kg
+
+    (build_copy / "inferred.ttl").unlink()
+    os.mkfifo(build_copy / "inferred.ttl")  # reading it would block for ever
+    done = run_kg("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "disk",
+                  cwd=build_copy.parent, timeout=120)
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") > 1
+    assert f"kg: note: {build_copy / 'inferred.ttl'}: is not a regular file; the build was read into memory".encode() \
+        in done.stderr
+
+
+def test_a_disk_without_room_for_the_store_is_not_tried(build_copy, monkeypatch):
+    import collections
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10 * 2**20, 10 * 2**20 - 4096, 4096))
+    monkeypatch.setattr(querystore, "_make", lambda *_args: pytest.fail("a store was started"))
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    assert len(kg.query("who-met-whom")) > 0
+    assert len(kg.notes) == 1
+    assert kg.notes[0].startswith(f"cannot keep a query store in {build_copy}: it needs about ")
+    assert kg.notes[0].endswith(" MiB, and 0 MiB are free; the build was read into memory instead")
 
 
 def test_a_store_that_cannot_be_kept_leaves_the_query_to_memory_with_a_note(build_copy, monkeypatch):
@@ -194,11 +231,13 @@ def test_kg_query_uses_the_kept_store_and_gives_the_same_output(build_copy, tmp_
     assert (build_copy / querystore.STORE_DIR).is_dir()
 
 
-@pytest.mark.parametrize("how", ["option", "env"])
+@pytest.mark.parametrize("how", ["option", "env", "endpoint"])
 def test_a_wrong_query_store_is_exit_2_before_anything_is_read(how, build_copy, tmp_path):
     args = ["query", "who-met-whom", "--build", build_copy]
     if how == "option":
         result = invoke(*args, "--query-store", "ssd", cwd=tmp_path)
+    elif how == "endpoint":  # checked before the server is asked (which would be exit 3 here)
+        result = invoke(*args, "--endpoint", "http://127.0.0.1:9/sparql", "--query-store", "ssd", cwd=tmp_path)
     else:
         result = invoke(*args, cwd=tmp_path, env={"KG_QUERY_STORE": "ssd"})
     assert result.code == 2
