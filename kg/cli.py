@@ -332,13 +332,30 @@ def _ensure_build(build_dir: Path | None, data: Path | None = None, store: str =
 
     if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
         return KnowledgeGraph.load(build_dir or DEFAULT_BUILD, store=store, query_store=query_store)
-    build_dir = DEFAULT_BUILD
-    _stderr().print(f"kg: no build in {build_dir}/; building the packaged data into it first", markup=False)
+    return _build_default(data, store)
+
+
+def _ensure_build_folder(build_dir: Path | None) -> Path:
+    """The folder of the last build (``build_dir``, else ``./build``, where the packaged data is built first when
+    there is none, as :func:`_ensure_build` does), for a command that hands the build's files to another program."""
+    from kg.api import KnowledgeGraph
+
+    if build_dir is not None or KnowledgeGraph.has_build(DEFAULT_BUILD):
+        return build_dir or DEFAULT_BUILD
+    _build_default(None, "default")
+    return DEFAULT_BUILD
+
+
+def _build_default(data: Path | None, store: str):  # type: ignore[no-untyped-def]
+    """Build the packaged data (or ``data``) into ``./build``, saying so; the knowledge graph built."""
+    from kg.api import KnowledgeGraph
+
+    _stderr().print(f"kg: no build in {DEFAULT_BUILD}/; building the packaged data into it first", markup=False)
     kg = KnowledgeGraph.build(data, store=store)
     report = kg.validate()
     if not report.conforms:
         raise InputError("the data does not conform, so there is nothing to export; run 'kg validate' for details")
-    kg.write(build_dir)
+    kg.write(DEFAULT_BUILD)
     return kg
 
 
@@ -609,8 +626,7 @@ def serve(
     if api.port_in_use(port):
         raise EndpointError(f"port {port} on 127.0.0.1 is already in use by another program; choose another "
                             "with --port (nothing was started or sent)")
-    kg = _ensure_build(build_dir)
-    server = kg.serve(port, writable=writable)
+    server = api.serve_build(_ensure_build_folder(build_dir), port, writable=writable)
     try:
         ep = server.endpoint
         out = _stdout()

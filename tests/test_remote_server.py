@@ -205,3 +205,42 @@ def test_publish_keeps_each_blank_node_one_node_across_batches(protocol: str):
     assert list(Collection(remote, remote.value(head, URIRef("urn:x:items")))) == \
         [Literal(f"item {i}") for i in range(25)]
     assert isomorphic(remote, graph)
+
+
+PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def test_serve_build_hands_the_build_file_to_oxigraph_without_reading_it(build_folder: Path, monkeypatch):
+    from kg import api
+    from kg.dataset import GraphSet
+
+    expected = {str(name): size for name, size in KnowledgeGraph.load(build_folder).graphs.sizes().items()}
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the build was read into this process")
+
+    monkeypatch.setattr(GraphSet, "parse", refuse)
+    server = api.serve_build(build_folder, free_port())
+    try:
+        rows = remote_query(server.endpoint, PER_GRAPH, graphs=[]).rows
+        assert {str(r["g"]): int(r["n"]) for r in rows} == expected  # every graph, inferences included
+        assert len(expected) >= 4
+    finally:
+        server.stop()
+
+
+def test_serve_of_a_broken_build_is_exit_2_and_leaves_no_store(build_folder: Path, tmp_path: Path):
+    import shutil
+    import tempfile
+
+    broken = tmp_path / "build"
+    shutil.copytree(build_folder, broken)
+    with (broken / "dataset.trig").open("a", encoding="utf-8") as fh:
+        fh.write("\n<https://example.org/g> { <https://example.org/s> <https://example.org/p> \n")
+    before = set(Path(tempfile.gettempdir()).glob("kg-oxigraph-*"))
+    done = run_kg("serve", "--port", str(free_port()), "--build", broken, cwd=tmp_path)
+    assert done.returncode == 2
+    err = done.stderr.decode()
+    assert f"oxigraph could not load {broken / 'dataset.trig'}: Error while loading file " in err
+    assert "Parser error at line " in err and "Traceback" not in err and "backtrace" not in err
+    assert set(Path(tempfile.gettempdir()).glob("kg-oxigraph-*")) <= before

@@ -48,6 +48,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     end_with_parent(signal.SIGTERM)
 
 
+def _load_error(stderr: bytes) -> str:
+    """What ``oxigraph load`` said was wrong: its ``Error while loading …`` lines (which name the file, line and
+    column), without its advice on ``--lenient`` and without a backtrace; else the end of what it printed."""
+    lines = stderr.decode("utf-8", "replace").splitlines()
+    found = [line.strip() for line in lines if line.startswith("Error while loading")]
+    return "; ".join(found)[:500] if found else " ".join(lines).strip()[-500:]
+
+
 def oxigraph_binary() -> str:
     """The ``oxigraph`` server binary installed by the PyPI package ``oxigraph``."""
     beside = Path(sys.executable).with_name("oxigraph")
@@ -136,10 +144,10 @@ class OxigraphServer:
                 store = self._folder / "store"
                 loaded = subprocess.run([binary, "load", "--location", str(store),
                                          *[a for f in self.data for a in ("--file", str(f))]],
-                                        capture_output=True, check=False)
-                if loaded.returncode != 0:
-                    detail = loaded.stderr.decode("utf-8", "replace").strip()[-500:]
-                    raise EndpointError(f"oxigraph could not load the data: {detail}")
+                                        capture_output=True, check=False, env={**os.environ, "RUST_BACKTRACE": "0"})
+                if loaded.returncode != 0:  # the data given is what is wrong: an input error
+                    raise InputError(f"oxigraph could not load {', '.join(map(str, self.data))}: "
+                                     f"{_load_error(loaded.stderr)}")
                 args += ["serve" if self.writable else "serve-read-only", "--location", str(store)]
             else:
                 args += ["serve"]
