@@ -244,3 +244,69 @@ def test_serve_of_a_broken_build_is_exit_2_and_leaves_no_store(build_folder: Pat
     assert f"oxigraph could not load {broken / 'dataset.trig'}: Error while loading file " in err
     assert "Parser error at line " in err and "Traceback" not in err and "backtrace" not in err
     assert set(Path(tempfile.gettempdir()).glob("kg-oxigraph-*")) <= before
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is ``pid``, with their command lines (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _open_files(pid: int) -> list[str]:
+    """What process ``pid`` has open (read from /proc; a file closed meanwhile is left out)."""
+    import os
+
+    found = []
+    try:
+        for link in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                found.append(os.readlink(link))
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_kill_9_during_the_load_takes_oxigraph_load_with_it(tmp_path: Path):
+    import os
+    import sys
+
+    fifo = tmp_path / "data.nq"
+    os.mkfifo(fifo)  # oxigraph load waits on it for ever, as it works for minutes on a large build
+    script = "import sys\nfrom kg.remote.server import OxigraphServer\nOxigraphServer(None, data=[sys.argv[1]]).start()"
+    proc = subprocess.Popen([sys.executable, "-c", script, str(fifo)])
+    try:
+        deadline = time.monotonic() + 30
+        while not (loads := [p for p, cmd in _children(proc.pid) if " load " in cmd]) or not any(
+                target.endswith("/store/LOCK") for target in _open_files(loads[0])):
+            assert proc.poll() is None and time.monotonic() < deadline, "oxigraph load never opened its store"
+            time.sleep(0.05)
+        # it has opened its store and now waits on the FIFO; its first line (advice on --lenient) is written by
+        # then: a child killed later by the parent's closed pipe (SIGPIPE at its next write) would pass this test
+        time.sleep(0.5)
+    finally:
+        proc.kill()  # SIGKILL: no cleanup in the parent at all
+        proc.wait(timeout=20)
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{loads[0]}").exists() and "Z" not in Path(f"/proc/{loads[0]}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "oxigraph load outlived kill -9 of its parent"
+        time.sleep(0.05)
+    import tempfile
+
+    from kg.remote.server import STORE_PREFIX, OxigraphServer
+
+    left = list(Path(tempfile.gettempdir()).glob(f"{STORE_PREFIX}{proc.pid}-*"))
+    assert left, "the killed process's temporary store"
+    OxigraphServer(None).start().stop()  # the next start removes it
+    assert not any(folder.exists() for folder in left)

@@ -144,7 +144,8 @@ class OxigraphServer:
                 store = self._folder / "store"
                 loaded = subprocess.run([binary, "load", "--location", str(store),
                                          *[a for f in self.data for a in ("--file", str(f))]],
-                                        capture_output=True, check=False, env={**os.environ, "RUST_BACKTRACE": "0"})
+                                        capture_output=True, check=False, env={**os.environ, "RUST_BACKTRACE": "0"},
+                                        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
                 if loaded.returncode != 0:  # the data given is what is wrong: an input error
                     raise InputError(f"oxigraph could not load {', '.join(map(str, self.data))}: "
                                      f"{_load_error(loaded.stderr)}")
