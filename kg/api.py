@@ -126,7 +126,7 @@ def serve_build(build_dir: Path | str = DEFAULT_BUILD_DIR, port: int | None = No
                 writable: bool = False) -> Any:
     """Start a local Oxigraph server on 127.0.0.1 holding every graph of the build in ``build_dir`` (inferences
     included), read-only unless ``writable``: Oxigraph loads the build's ``dataset.trig`` itself, so the build is
-    never read into this process (on 1,000 articles, ready in about 26 s instead of 55 s, and this process stays
+    never read into this process (on 1,000 articles, ready in about 28 s instead of 55 s, and this process stays
     small instead of peaking at 3.3 GB). Returns the started :class:`kg.remote.server.OxigraphServer`; stop it
     when done. :class:`InputError` when there is no build there, or Oxigraph cannot read it."""
     from kg.remote.server import OxigraphServer

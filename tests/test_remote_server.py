@@ -241,8 +241,8 @@ def test_serve_of_a_broken_build_is_exit_2_and_leaves_no_store(build_folder: Pat
     done = run_kg("serve", "--port", str(free_port()), "--build", broken, cwd=tmp_path)
     assert done.returncode == 2
     err = done.stderr.decode()
-    assert f"oxigraph could not load {broken / 'dataset.trig'}: Error while loading file " in err
-    assert "Parser error at line " in err and "Traceback" not in err and "backtrace" not in err
+    assert f"kg: error: {broken / 'dataset.trig'}: could not be read by Oxigraph: Parser error at line " in err
+    assert "Traceback" not in err and "backtrace" not in err and "--lenient" not in err
     assert set(Path(tempfile.gettempdir()).glob("kg-oxigraph-*")) <= before
 
 
@@ -310,3 +310,42 @@ def test_kill_9_during_the_load_takes_oxigraph_load_with_it(tmp_path: Path):
     assert left, "the killed process's temporary store"
     OxigraphServer(None).start().stop()  # the next start removes it
     assert not any(folder.exists() for folder in left)
+
+
+LENIENT = b"Some files like Wikidata dumps contain invalid IRIs or language tags. If you want to load them anyway use " \
+          b"the `--lenient` option.\n"
+"""The line ``oxigraph load`` always prints first."""
+
+
+@pytest.mark.parametrize(("returncode", "stderr", "kind", "code", "message"), [
+    (1, LENIENT + b"Error while loading file /b/dataset.trig: Parser error at line 7 column 1: Unexpected end\n"
+     b"Error: One or more files failed to load\n", "InputError", 2,
+     "/b/dataset.trig: could not be read by Oxigraph: Parser error at line 7 column 1: Unexpected end"),
+    (1, LENIENT + b"Failed to save triples: IO error: No space left on device: While appending to file: "
+     b"/t/kg-oxigraph-1-x/store/000012.sst: No space left on device\n", "OutputError", 4,
+     "cannot load /b/dataset.trig into a temporary store in /t: no space left on the device"),
+    (-9, LENIENT, "EndpointError", 3,
+     "oxigraph load was stopped by signal 9 (killed, or out of memory) while it read /b/dataset.trig"),
+    (1, LENIENT + b"Error: something else\n", "EndpointError", 3,
+     "oxigraph could not load /b/dataset.trig: Error: something else"),
+])
+def test_a_failed_load_is_told_by_its_cause(returncode, stderr, kind, code, message):
+    from kg.remote.server import load_failure
+
+    error = load_failure(returncode, stderr, [Path("/b/dataset.trig")], Path("/t/kg-oxigraph-1-x"))
+    assert type(error).__name__ == kind and error.exit_code == code
+    assert str(error).startswith(message) and "--lenient" not in str(error)
+
+
+def test_serve_build_of_a_folder_named_like_an_option(build_folder: Path, tmp_path: Path, monkeypatch):
+    import shutil
+
+    from kg import api
+
+    shutil.copytree(build_folder, tmp_path / "-b")
+    monkeypatch.chdir(tmp_path)
+    server = api.serve_build(Path("-b"), free_port())  # "-b/dataset.trig" handed to oxigraph load as it is is an option
+    try:
+        assert _count(server.port) > 0
+    finally:
+        server.stop()

@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from kg.errors import EndpointError, InputError
+from kg.errors import EndpointError, InputError, KGError, OutputError
 from kg.remote.client import Endpoint
 
 HOST = "127.0.0.1"
@@ -48,12 +48,27 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     end_with_parent(signal.SIGTERM)
 
 
-def _load_error(stderr: bytes) -> str:
-    """What ``oxigraph load`` said was wrong: its ``Error while loading …`` lines (which name the file, line and
-    column), without its advice on ``--lenient`` and without a backtrace; else the end of what it printed."""
-    lines = stderr.decode("utf-8", "replace").splitlines()
-    found = [line.strip() for line in lines if line.startswith("Error while loading")]
-    return "; ".join(found)[:500] if found else " ".join(lines).strip()[-500:]
+def load_failure(returncode: int, stderr: bytes, files: Sequence[Path | str], folder: Path) -> KGError:
+    """The error for an ``oxigraph load`` of ``files`` into ``folder`` that failed: a file Oxigraph cannot read is
+    an :class:`InputError` naming it (exit 2); a full disk an :class:`OutputError` (exit 4); a load killed (the
+    out-of-memory killer) or anything else an :class:`EndpointError` (exit 3). Oxigraph's advice on its own
+    ``--lenient`` option, which ``kg`` does not offer, is left out."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
+             if line.strip() and not line.startswith("Some files like Wikidata dumps")]
+    text = " ".join(lines)
+    names = ", ".join(str(f) for f in files)
+    if returncode < 0:
+        return EndpointError(f"oxigraph load was stopped by signal {-returncode} (killed, or out of memory) while it "
+                             f"read {names}")
+    if "No space left on device" in text:
+        return OutputError(f"cannot load {names} into a temporary store in {folder.parent}: no space left on the "
+                           "device (the store takes about twice the size of the data; TMPDIR chooses the folder)")
+    prefix = "Error while loading file "
+    for line in lines:
+        for name in map(str, files):
+            if line.startswith(f"{prefix}{name}: "):
+                return InputError(f"{name}: could not be read by Oxigraph: {line[len(prefix) + len(name) + 2:]}")
+    return EndpointError(f"oxigraph could not load {names}: {text[-500:]}")
 
 
 def oxigraph_binary() -> str:
@@ -142,13 +157,13 @@ class OxigraphServer:
             args = [binary]
             if self.data:
                 store = self._folder / "store"
+                files = [Path(f).absolute() for f in self.data]  # never taken for an option (a path "-b/…")
                 loaded = subprocess.run([binary, "load", "--location", str(store),
-                                         *[a for f in self.data for a in ("--file", str(f))]],
+                                         *[a for f in files for a in ("--file", str(f))]],
                                         capture_output=True, check=False, env={**os.environ, "RUST_BACKTRACE": "0"},
                                         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-                if loaded.returncode != 0:  # the data given is what is wrong: an input error
-                    raise InputError(f"oxigraph could not load {', '.join(map(str, self.data))}: "
-                                     f"{_load_error(loaded.stderr)}")
+                if loaded.returncode != 0:
+                    raise load_failure(loaded.returncode, loaded.stderr, files, self._folder)
                 args += ["serve" if self.writable else "serve-read-only", "--location", str(store)]
             else:
                 args += ["serve"]
