@@ -80,9 +80,10 @@ def umask() -> int:
 
 
 @contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file) while in the block."""
-    fd = os.open(folder, os.O_RDONLY)
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``, a folder or a file (``flock`` on it: no lock file), while in the
+    block."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

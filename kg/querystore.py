@@ -9,11 +9,11 @@ them — and opened read-only, in milliseconds, by every later query. Queries ar
 (bench/README.md), so a process that asks many questions (the web app, the Python API by default) still reads
 the build into memory.
 
-The store is made in a temporary folder inside the build folder and renamed into place, under a lock on the
-build folder, so that it appears whole or not at all and two first queries make it once. It records the size
-and modification time of the files it was made from (and the pyoxigraph version that wrote it); when they
-differ it is made again. A new build replaces the build folder whole, store included. What a process killed
-while making it leaves (``.query-store-<pid>-…``) is removed by the next one that makes a store there.
+The store is made in a staging folder beside it and swapped into place whole (:func:`kg.fsutil.staged_dir`, as a
+build folder is), under a lock on the build's ``dataset.trig``, so that two first queries make it once. It records
+the size and modification time of the files it was made from (and the pyoxigraph version that wrote it); when they
+differ it is made again. A new build replaces the build folder whole, store included. What a process killed while
+making it leaves (``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from kg.errors import InputError, KGError
+from kg.errors import InputError, KGError, OutputError
 from kg.namespaces import ONTOLOGY_GRAPH
 
 STORE_DIR = "query-store"
@@ -54,7 +53,6 @@ AUTO_MIN_BYTES = 16 * 2**20
 ``kg query who-met-whom`` took 1.8 s reading the build into memory, 2.1 s making the store and 0.75 s once it
 was made (bench/README.md)."""
 
-_TEMP_PREFIX = ".query-store-"
 
 
 class QueryStoreUnavailable(KGError):
@@ -92,17 +90,19 @@ def open_store(build_dir: Path | str) -> Any:
         key = _key(build_dir, ox.__version__)
     except OSError as exc:
         raise QueryStoreUnavailable(f"{build_dir}: cannot read {exc.filename}: {exc.strerror}") from None
+    fsutil.recover(build_dir / STORE_DIR)  # what a maker killed meanwhile left, as every reader of a build does
     found = _open_if_current(build_dir / STORE_DIR, key)
     if found is not None:
         return found
     try:
-        with fsutil.locked(build_dir):
+        # one maker at a time: a lock on the build's dataset (the swap itself locks the build folder)
+        with fsutil.locked(build_dir / SOURCES[2]):
             found = _open_if_current(build_dir / STORE_DIR, key)  # made by another process meanwhile
             if found is None:
                 _check_space(build_dir, key)
                 _make(build_dir, key)
                 found = _open_if_current(build_dir / STORE_DIR, key)
-    except (OSError, RuntimeError) as exc:  # RuntimeError: what RocksDB reports, a full disk among others
+    except (OSError, RuntimeError, OutputError) as exc:  # RuntimeError: what RocksDB reports, a full disk too
         raise QueryStoreUnavailable(f"cannot keep a query store in {build_dir}: {_reason(exc)}") from None
     if found is None:
         raise QueryStoreUnavailable(f"{build_dir / STORE_DIR}: made, but it cannot be opened")
@@ -131,19 +131,13 @@ def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
 
 
 def _make(build_dir: Path, key: dict[str, Any]) -> None:
-    """Make the store in a temporary folder in ``build_dir`` and rename it into place (the caller holds the
-    build folder's lock)."""
+    """Make the store in a staging folder beside :data:`STORE_DIR` and swap it into place whole
+    (:func:`kg.fsutil.staged_dir`, which also removes what a killed maker left)."""
     import pyoxigraph as ox
 
     from kg import fsutil
 
-    for left in build_dir.glob(f"{_TEMP_PREFIX}*"):  # a killed maker's: under the lock, no other maker is at work
-        if left.is_dir() and not left.is_symlink():
-            shutil.rmtree(left, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=build_dir))
-    os.chmod(staging, 0o777 & ~fsutil.umask())  # readable as the build's other files are
-    old = None
-    try:
+    with fsutil.staged_dir(build_dir / STORE_DIR, marker=False) as staging:
         store = ox.Store(str(staging / "db"))
         ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
         failed: list[BaseException] = []
@@ -152,7 +146,7 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
             try:
                 for name in SOURCES[:2]:
                     into.bulk_load(path=str(build_dir / name), format=ox.RdfFormat.TURTLE,
-                                    to_graph=ox.DefaultGraph())
+                                   to_graph=ox.DefaultGraph())
             except BaseException as exc:  # noqa: BLE001  raised by the thread that waits
                 failed.append(exc)
 
@@ -179,15 +173,6 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
         store.flush()
         del store  # closed: the folder is complete on disk
         (staging / KEY_FILE).write_text(json.dumps(key) + "\n", encoding="utf-8")
-        target = build_dir / STORE_DIR
-        if target.exists() or target.is_symlink():
-            old = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=build_dir))
-            os.rename(target, old / "previous")  # a reader that has it open goes on reading it
-        os.rename(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _check_space(build_dir: Path, key: dict[str, Any]) -> None:
@@ -204,6 +189,8 @@ def _check_space(build_dir: Path, key: dict[str, Any]) -> None:
 def _reason(exc: BaseException) -> str:
     from kg.fsutil import reason
 
+    if isinstance(exc, OutputError) and isinstance(exc.__context__, OSError):
+        exc = exc.__context__  # staged_dir's message names its folder; the note says why alone
     if isinstance(exc, OSError) and exc.errno:
         return reason(exc)
     text = str(exc)

@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 from kg import querystore
 from kg.api import KnowledgeGraph
 from kg.dataset import GraphSet
+from kg.fsutil import umask
 from kg.query import list_queries
 from tests.conftest import invoke
 
@@ -124,7 +125,7 @@ def test_made_again_when_the_build_files_change(build_copy, build_dir):
     after = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
     expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
     assert after == expected != before
-    assert [p.name for p in build_copy.iterdir() if p.name.startswith(".query-store-")] == []
+    assert [p.name for p in build_copy.iterdir() if p.name.startswith(f".{querystore.STORE_DIR}.")] == []
 
 
 def test_a_damaged_store_is_made_again(build_copy):
@@ -192,8 +193,16 @@ def test_a_broken_source_file_leaves_nothing_behind(build_copy):
     assert sorted(p.name for p in build_copy.iterdir() if "query-store" in p.name) == []
 
 
+def test_what_a_killed_maker_left_is_removed_by_the_next_query(build_copy):
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")  # made: the next query opens it
+    left = build_copy / f".{querystore.STORE_DIR}.999999.abcd.tmp"
+    (left / "db").mkdir(parents=True)
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    assert not left.exists()
+
+
 def test_what_a_killed_maker_left_is_removed(build_copy):
-    left = build_copy / ".query-store-999999-abcd"
+    left = build_copy / f".{querystore.STORE_DIR}.999999.abcd.tmp"  # a staging folder of a process now gone
     (left / "db").mkdir(parents=True)
     (left / "db" / "000001.sst").write_bytes(b"half")
     KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
@@ -256,10 +265,4 @@ def test_the_kept_store_needs_the_default_store(build_copy):
 def test_the_store_folder_is_readable_as_the_build_is(build_copy):
     KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
     mode = (build_copy / querystore.STORE_DIR).stat().st_mode & 0o777
-    assert mode == 0o777 & ~_umask()
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    assert mode == 0o777 & ~umask()
