@@ -269,6 +269,12 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 REFERENCE_GRAPH = GRAPH["reference"]
 INFERRED_GRAPH = GRAPH["inferred"]
 
+SERVED_UNION_MARK = URIRef(BASE + "served/default-graph-is-union")
+"""The named graph ``kg serve`` puts beside a build's graphs (:func:`kg.api.serve_build`) to say that the
+server's default graph holds the union of those graphs, each triple once: a client that finds it queries the
+default graph instead of naming every graph (:func:`kg.remote.client.remote_query`). Not under :data:`GRAPH`:
+it is not one of the build's graphs."""
+
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 VANN = Namespace("http://purl.org/vocab/vann/")

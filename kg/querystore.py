@@ -36,6 +36,10 @@ SOURCES = ("asserted.ttl", "inferred.ttl", "dataset.trig")
 """The build's files it is made from: every asserted triple of the data, the inferences (which hold no asserted
 one), and the dataset, of which only the ontology's graph is read (the two others leave it out)."""
 
+UNION_FILES = SOURCES[:2]
+"""The build's files that hold, with its ontology's graph, every triple of the build once (what a query without
+``GRAPH`` reads; :func:`kg.api.serve_build` serves the same union)."""
+
 KEY_FILE = "made-from.json"
 """What the store was made from, inside :data:`STORE_DIR` beside the database folder ``db``."""
 
@@ -144,7 +148,7 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
 
         def load_data(into: Any) -> None:
             try:
-                for name in SOURCES[:2]:
+                for name in UNION_FILES:
                     into.bulk_load(path=str(build_dir / name), format=ox.RdfFormat.TURTLE,
                                    to_graph=ox.DefaultGraph())
             except BaseException as exc:  # noqa: BLE001  raised by the thread that waits

@@ -17,13 +17,18 @@ from pathlib import Path
 import pytest
 
 from kg.api import KnowledgeGraph
+from kg.namespaces import SERVED_UNION_MARK
 from kg.remote import Endpoint, free_port, remote_query
 
 from .conftest import KG_EXE, run_kg
 
 pytestmark = pytest.mark.server
 
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+         "FILTER(STRSTARTS(STR(?g), \"https://w3id.org/ict-coop-kg/graph/\")) }")
+"""Quads in the build's graphs (not the mark of a served union, which is not one of them)."""
+DEFAULT_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+ALL_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +79,8 @@ def _writes(port: int) -> dict[str, int]:
     }
 
 
-def _count(port: int) -> int:
-    return int(remote_query(Endpoint(f"http://127.0.0.1:{port}/query", timeout=10), COUNT, graphs=[]).rows[0]["n"])
+def _count(port: int, query: str = COUNT) -> int:
+    return int(remote_query(Endpoint(f"http://127.0.0.1:{port}/query", timeout=10), query, graphs=[]).rows[0]["n"])
 
 
 def test_serve_is_read_only_by_default(build_folder: Path, built: KnowledgeGraph):
@@ -102,7 +107,7 @@ def test_serve_writable_accepts_writes_and_says_so(build_folder: Path):
         statuses = _writes(port)
         assert all(200 <= code < 300 for code in statuses.values()), statuses
         # DROP ALL emptied the store; then one triple went to the default graph and one into <urn:x>
-        assert before > 0 and _count(port) == 1
+        assert before > 0 and _count(port, ALL_QUADS) == 1
 
 
 def test_serve_on_a_port_in_use_exits_3_and_sends_nothing(build_folder: Path, tmp_path: Path):
@@ -223,7 +228,8 @@ def test_serve_build_hands_the_build_file_to_oxigraph_without_reading_it(build_f
     server = api.serve_build(build_folder, free_port())
     try:
         rows = remote_query(server.endpoint, PER_GRAPH, graphs=[]).rows
-        assert {str(r["g"]): int(r["n"]) for r in rows} == expected  # every graph, inferences included
+        # every graph, inferences included, and the mark that the default graph is their union
+        assert {str(r["g"]): int(r["n"]) for r in rows} == {**expected, str(SERVED_UNION_MARK): 1}
         assert len(expected) >= 4
     finally:
         server.stop()
@@ -349,3 +355,116 @@ def test_serve_build_of_a_folder_named_like_an_option(build_folder: Path, tmp_pa
         assert _count(server.port) > 0
     finally:
         server.stop()
+
+
+def _sent_default_graphs(monkeypatch) -> list[list[str]]:
+    """The ``default-graph-uri`` lists of every query the client sends from now on."""
+    from kg.remote import client
+
+    sent: list[list[str]] = []
+    real = client._query_request
+
+    def spy(endpoint, text, default_graphs):  # type: ignore[no-untyped-def]
+        sent.append(list(default_graphs))
+        return real(endpoint, text, default_graphs)
+
+    monkeypatch.setattr(client, "_query_request", spy)
+    return sent
+
+
+def test_a_served_build_answers_every_query_from_its_union_default_graph(web_build: Path, monkeypatch):
+    """Read-only, the default graph is the union of the build's graphs, each triple once, and marked so: the
+    client queries it as it is instead of naming every graph (Oxigraph took minutes so on 45 articles), with the
+    same rows, in the same order, as the build answers locally."""
+    from kg import api
+    from kg.query import list_queries
+
+    local = KnowledgeGraph.load(web_build)
+    server = api.serve_build(web_build, free_port())
+    try:
+        sent = _sent_default_graphs(monkeypatch)
+        asked = 0
+        for query in list_queries():
+            if query.is_violation_check or any(p.required for p in query.parameters):
+                continue
+            expected = local.query(query.name)
+            assert local.query(query.name, endpoint=server.endpoint.query_url).rows == expected.rows, query.name
+            asked += 1
+        assert asked >= 15
+        # the graph listing names no graph; every query after it names none either
+        assert sent and all(graphs == [] for graphs in sent)
+        assert _count(server.port, DEFAULT_COUNT) == len(local.query_graph)  # the ontology's graph included
+    finally:
+        server.stop()
+
+
+def test_the_served_union_holds_a_triple_of_two_graphs_once(tmp_path: Path):
+    from kg import api
+
+    graph = "https://w3id.org/ict-coop-kg/graph/"
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "dataset.trig").write_text(
+        f"<{graph}ontology> {{ <urn:x:onto> a <http://www.w3.org/2002/07/owl#Ontology> . }}\n"
+        f"<{graph}article/a> {{ <urn:x:s> <urn:x:p> <urn:x:o> . }}\n"
+        f"<{graph}article/b> {{ <urn:x:s> <urn:x:p> <urn:x:o> , <urn:x:o2> . }}\n"
+        f"<{graph}inferred> {{ <urn:x:s> a <urn:x:C> . }}\n", encoding="utf-8")
+    (build / "asserted.ttl").write_text("<urn:x:s> <urn:x:p> <urn:x:o> , <urn:x:o2> .\n", encoding="utf-8")
+    (build / "inferred.ttl").write_text("<urn:x:s> a <urn:x:C> .\n", encoding="utf-8")
+    server = api.serve_build(build, free_port())
+    try:
+        assert _count(server.port) == 5  # the quads of the four graphs
+        assert _count(server.port, DEFAULT_COUNT) == 4  # the shared triple once, the ontology's triple too
+    finally:
+        server.stop()
+
+
+def test_a_writable_server_keeps_oxigraphs_union_and_no_mark(build_folder: Path, monkeypatch):
+    """Writes would leave a copied union behind: a writable server's default graph is Oxigraph's union of its
+    graphs, and the client names the graphs, as with any server."""
+    from kg import api
+    from kg.remote.client import _server_graphs
+
+    server = api.serve_build(build_folder, free_port(), writable=True)
+    try:
+        graphs, union = _server_graphs(server.endpoint)
+        assert graphs and not union
+        sent = _sent_default_graphs(monkeypatch)
+        assert KnowledgeGraph.load(build_folder).query("agreements").rows == \
+            KnowledgeGraph.load(build_folder).query("agreements", endpoint=server.endpoint.query_url).rows
+        assert sent[-1] == graphs
+        assert _count(server.port, DEFAULT_COUNT) == _count(server.port)  # a triple once per graph
+    finally:
+        server.stop()
+
+
+def test_a_build_folder_without_its_turtle_files_is_served_as_before(build_folder: Path, tmp_path: Path):
+    import shutil
+
+    from kg import api
+    from kg.remote.client import _server_graphs
+
+    partial = tmp_path / "build"
+    shutil.copytree(build_folder, partial)
+    (partial / "inferred.ttl").unlink()
+    server = api.serve_build(partial, free_port())
+    try:
+        graphs, union = _server_graphs(server.endpoint)
+        assert graphs and not union  # no union without every file that holds it
+        assert _count(server.port, DEFAULT_COUNT) == _count(server.port)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(("returncode", "stderr", "kind", "code", "message"), [
+    (1, b"Failed: IO error: No space left on device: While appending to file: /t/x/store/000012.sst\n",
+     "OutputError", 4, "cannot change the temporary store in /t: no space left on the device"),
+    (-9, b"", "EndpointError", 3, "oxigraph update was stopped by signal 9 (killed, or out of memory)"),
+    (1, b"Error: something else\n", "EndpointError", 3, "oxigraph could not change the loaded store: Error: something"),
+])
+def test_a_failed_update_of_the_served_store_is_told_by_its_cause(returncode, stderr, kind, code, message):
+    from kg.remote.server import update_failure
+
+    error = update_failure(returncode, stderr, Path("/t/x"))
+    assert type(error).__name__ == kind and error.exit_code == code
+    assert str(error).startswith(message)

@@ -3,7 +3,9 @@
 * :func:`remote_query` runs a packaged (or ad-hoc) query against a SPARQL 1.1
   endpoint and returns the same :class:`~kg.query.QueryResult` as a local run.
   The project's named graphs form the default graph through the protocol's
-  ``default-graph-uri`` parameters, so the same query text works everywhere.
+  ``default-graph-uri`` parameters, so the same query text works everywhere —
+  except on a server whose default graph is marked as their union already
+  (``kg serve``), which is queried as it is.
   SPARQLWrapper builds the request; this module sends it.
 * Every call has **one deadline** (``Endpoint.timeout`` seconds): connecting,
   waiting, reading the answer and any retries all fit inside it. A watchdog
@@ -44,7 +46,7 @@ from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.term import Node
 
 from kg.errors import EndpointError, InputError, QueryError
-from kg.namespaces import GRAPH
+from kg.namespaces import GRAPH, SERVED_UNION_MARK
 from kg.query import QueryResult, ensure_read_only, with_values
 from kg.terms import canonical_term
 
@@ -443,14 +445,20 @@ def _select(endpoint: Endpoint, text: str, default_graphs: list[str], deadline: 
 
 def project_graphs(endpoint: Endpoint, *, deadline: float | None = None) -> list[str]:
     """The project's named graphs (``…/graph/…``) the server holds."""
+    return _server_graphs(endpoint, deadline)[0]
+
+
+def _server_graphs(endpoint: Endpoint, deadline: float | None = None) -> tuple[list[str], bool]:
+    """:func:`project_graphs`, and whether the server marks its default graph as their union
+    (:data:`~kg.namespaces.SERVED_UNION_MARK`, put there by ``kg serve``)."""
     end = time.monotonic() + endpoint.timeout if deadline is None else deadline
     for query in (GRAPHS_QUERY, GRAPHS_SCAN_QUERY):
         result = _select(endpoint, query, [], end)
-        found = sorted(str(r["g"]) for r in result.rows
-                       if r.get("g") is not None and str(r["g"]).startswith(str(GRAPH)))
+        listed = [str(r["g"]) for r in result.rows if r.get("g") is not None]
+        found = sorted(g for g in listed if g.startswith(str(GRAPH)))
         if found:
-            return found
-    return []
+            return found, str(SERVED_UNION_MARK) in listed
+    return [], False
 
 
 def service_iris(text: str) -> list[str]:
@@ -494,15 +502,19 @@ def remote_query(endpoint: Endpoint, text: str, bindings: Mapping[str, Node] | N
                  allow_service: bool = False) -> QueryResult:
     """Run a read-only query on a server; parameters go in as a ``VALUES`` block of RDF terms.
 
-    The default graph is the union of ``graphs`` (default: every project graph on the server). The whole
-    call — listing the graphs, the query, retries — must finish within ``endpoint.timeout`` seconds.
+    The default graph is the union of ``graphs`` (default: every project graph on the server; on a server that
+    marks its own default graph as that union, ``kg serve``'s, that graph, each triple once — naming a thousand
+    graphs made Oxigraph many times slower). The whole call — listing the graphs, the query, retries — must
+    finish within ``endpoint.timeout`` seconds.
     """
     ensure_read_only(text, label)
     refuse_service(text, label, allow=allow_service)
     deadline = time.monotonic() + endpoint.timeout
     if graphs is None:
-        graphs = project_graphs(endpoint, deadline=deadline)
+        graphs, union = _server_graphs(endpoint, deadline)
         if not graphs:
             raise EndpointError(f"{mask_url(endpoint.query_url)}: the server holds none of the project's graphs; "
                                 "run 'kg publish' first")
+        if union:
+            graphs = []  # no default-graph-uri: the server's default graph
     return _select(endpoint, with_values(text, bindings or {}), graphs, deadline)

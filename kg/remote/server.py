@@ -71,6 +71,18 @@ def load_failure(returncode: int, stderr: bytes, files: Sequence[Path | str], fo
     return EndpointError(f"oxigraph could not load {names}: {text[-500:]}")
 
 
+def update_failure(returncode: int, stderr: bytes, folder: Path) -> KGError:
+    """The error for an ``oxigraph update`` of the loaded store in ``folder`` that failed: a full disk is an
+    :class:`OutputError` (exit 4), anything else (killed, out of memory) an :class:`EndpointError` (exit 3)."""
+    text = " ".join(line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip())
+    if returncode < 0:
+        return EndpointError(f"oxigraph update was stopped by signal {-returncode} (killed, or out of memory)")
+    if "No space left on device" in text:
+        return OutputError(f"cannot change the temporary store in {folder.parent}: no space left on the device "
+                           "(TMPDIR chooses the folder)")
+    return EndpointError(f"oxigraph could not change the loaded store: {text[-500:]}")
+
+
 def oxigraph_binary() -> str:
     """The ``oxigraph`` server binary installed by the PyPI package ``oxigraph``."""
     beside = Path(sys.executable).with_name("oxigraph")
@@ -101,8 +113,9 @@ def port_in_use(port: int) -> bool:
 class OxigraphServer:
     """An Oxigraph server on 127.0.0.1, started and stopped with the object.
 
-    ``data``: RDF files (N-Quads, TriG…) to load before serving; the server is then read-only unless
-    ``writable``. Without ``data``: an empty in-memory store, always writable.
+    ``data``: RDF files to load before serving (N-Quads and TriG keep their graphs; triple formats go to the
+    default graph), then ``updates`` (SPARQL Update texts) are run on the loaded store; the server is then
+    read-only unless ``writable``. Without ``data``: an empty in-memory store, always writable.
 
     >>> with OxigraphServer(data=[Path("dataset.nq")]) as server:   # doctest: +SKIP
     ...     server.endpoint.query_url
@@ -110,9 +123,10 @@ class OxigraphServer:
     """
 
     def __init__(self, port: int | None = None, *, data: Sequence[Path] | None = None, writable: bool | None = None,
-                 timeout: float = 30.0, union_default_graph: bool = False) -> None:
+                 timeout: float = 30.0, union_default_graph: bool = False, updates: Sequence[str] = ()) -> None:
         self.port = port or free_port()
         self.data = list(data or [])
+        self.updates = list(updates)
         self.writable = (not self.data) if writable is None else writable
         if not self.writable and not self.data:
             raise InputError("a read-only Oxigraph server needs data to serve")
@@ -164,6 +178,14 @@ class OxigraphServer:
                                         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
                 if loaded.returncode != 0:
                     raise load_failure(loaded.returncode, loaded.stderr, files, self._folder)
+                for text in self.updates:
+                    changed = subprocess.run([binary, "update", "--location", str(store), "--update", text],
+                                             capture_output=True, check=False,
+                                             env={**os.environ, "RUST_BACKTRACE": "0"},
+                                             preexec_fn=_die_with_parent if sys.platform.startswith("linux")
+                                             else None)
+                    if changed.returncode != 0:
+                        raise update_failure(changed.returncode, changed.stderr, self._folder)
                 args += ["serve" if self.writable else "serve-read-only", "--location", str(store)]
             else:
                 args += ["serve"]
