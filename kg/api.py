@@ -131,16 +131,17 @@ def serve_build(build_dir: Path | str = DEFAULT_BUILD_DIR, port: int | None = No
     Read-only, the server's default graph is the union of the build's graphs, each triple once, loaded from the
     files that hold it (:data:`kg.querystore.UNION_FILES` and the ontology's graph), and a mark says so
     (:data:`~kg.namespaces.SERVED_UNION_MARK`): :func:`kg.remote.client.remote_query` then queries that graph
-    instead of naming every graph, which on Oxigraph is many times slower (bench/README.md). Writable, or
-    without those files, queries without ``GRAPH`` see Oxigraph's union of the graphs, which writes keep current.
+    instead of naming every graph, which on Oxigraph is many times slower (bench/README.md). Writable, or when
+    those files cannot be read or are not the size the build wrote them (:func:`kg.querystore.union_files`),
+    queries without ``GRAPH`` see Oxigraph's union of the graphs (which writes keep current).
     Returns the started :class:`kg.remote.server.OxigraphServer`; stop it when done. :class:`InputError` when
     there is no build there, or Oxigraph cannot read it."""
-    from kg.querystore import UNION_FILES
+    from kg.querystore import union_files
     from kg.remote.server import OxigraphServer
 
     dataset = _build_dataset(build_dir)
-    union = [dataset.parent / name for name in UNION_FILES]
-    if writable or not all(path.is_file() for path in union):
+    union = None if writable else union_files(dataset.parent)
+    if union is None:
         return OxigraphServer(port, data=[dataset], writable=writable, union_default_graph=True).start()
     return OxigraphServer(port, data=[dataset, *union], updates=[_served_union_update()]).start()
 
@@ -746,8 +747,10 @@ class KnowledgeGraph:
             with fsutil.staged_dir(Path(out_dir)) as staging:
                 # each large file written as soon as it is made, not held until all three are
                 serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
+                sizes: dict[str, int] = {}
                 for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
                     (staging / name).write_bytes(data)
+                    sizes[name] = len(data)
                     del data
                 report = self._validated()
                 if only_if_conforms and report is not None and not report.conforms:
@@ -768,6 +771,9 @@ class KnowledgeGraph:
                     "graphs": graphs.sizes(),
                     "files": outputs,
                     "warnings": warnings,
+                    # what each file was written as: a kept query store and kg serve trust the Turtle files only
+                    # while they still are (kg.querystore.recorded_sizes)
+                    "sizes": dict(sorted({**sizes, **{name: len(data) for name, data in small.items()}}.items())),
                 }
                 small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
                 for name, data in small.items():

@@ -90,10 +90,7 @@ def open_store(build_dir: Path | str) -> Any:
     from kg import fsutil
 
     build_dir = Path(build_dir)
-    try:
-        key = _key(build_dir, ox.__version__)
-    except OSError as exc:
-        raise QueryStoreUnavailable(f"{build_dir}: cannot read {exc.filename}: {exc.strerror}") from None
+    key = _key(build_dir, ox.__version__)
     fsutil.recover(build_dir / STORE_DIR)  # what a maker killed meanwhile left, as every reader of a build does
     found = _open_if_current(build_dir / STORE_DIR, key)
     if found is not None:
@@ -114,13 +111,51 @@ def open_store(build_dir: Path | str) -> Any:
 
 
 def _key(build_dir: Path, version: str) -> dict[str, Any]:
+    recorded = recorded_sizes(build_dir)
     sources = []
     for name in SOURCES:
-        info = (build_dir / name).stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the loading, a device never end it
-            raise QueryStoreUnavailable(f"{build_dir / name}: is not a regular file")
+        info = _source(build_dir, name, recorded)
         sources.append([name, info.st_size, info.st_mtime_ns])
     return {"format": FORMAT, "pyoxigraph": version, "sources": sources}
+
+
+def recorded_sizes(build_dir: Path) -> dict[str, int]:
+    """The size of each file as the build wrote it (``sizes`` in its ``manifest.json``); empty when the manifest
+    records none (a build from before it did) or cannot be read."""
+    try:
+        sizes = json.loads((Path(build_dir) / "manifest.json").read_text(encoding="utf-8")).get("sizes")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): v for k, v in sizes.items() if isinstance(v, int)} if isinstance(sizes, dict) else {}
+
+
+def _source(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
+    """The status of the build's file ``name``; :class:`QueryStoreUnavailable` when it cannot be read, is not a
+    regular file, or is not the size the build wrote (changed since: its triples would not be the build's)."""
+    path = build_dir / name
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise QueryStoreUnavailable(f"{build_dir}: cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the loading, a device never end it
+        raise QueryStoreUnavailable(f"{path}: is not a regular file")
+    if name in recorded and recorded[name] != info.st_size:
+        raise QueryStoreUnavailable(f"{path}: {info.st_size:,} bytes, where the build wrote {recorded[name]:,} "
+                                    "(changed since the build)")
+    return info
+
+
+def union_files(build_dir: Path | str) -> list[Path] | None:
+    """The files of :data:`UNION_FILES` in ``build_dir``, or None when one cannot be read, is not a regular file
+    or is not what the build wrote (see :func:`recorded_sizes`): then only ``dataset.trig`` is to be trusted."""
+    build_dir = Path(build_dir)
+    recorded = recorded_sizes(build_dir)
+    try:
+        for name in UNION_FILES:
+            _source(build_dir, name, recorded)
+    except QueryStoreUnavailable:
+        return None
+    return [build_dir / name for name in UNION_FILES]
 
 
 def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
@@ -203,5 +238,5 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["AUTO_MIN_BYTES", "ENV", "MODES", "QueryStoreUnavailable", "STORE_DIR", "mode_setting", "open_store",
-           "wanted"]
+__all__ = ["AUTO_MIN_BYTES", "ENV", "MODES", "UNION_FILES", "QueryStoreUnavailable", "STORE_DIR", "mode_setting",
+           "open_store", "recorded_sizes", "union_files", "wanted"]

@@ -120,8 +120,8 @@ def test_made_once_by_two_queries_at_the_same_time(build_copy, monkeypatch):
 
 def test_made_again_when_the_build_files_change(build_copy, build_dir):
     before = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
-    for name in querystore.SOURCES:  # another build's files copied over these (the packaged article's)
-        shutil.copyfile(build_dir / name, build_copy / name)
+    for name in [*querystore.SOURCES, "manifest.json"]:  # another build's files copied over these (the packaged
+        shutil.copyfile(build_dir / name, build_copy / name)  # article's)
     after = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
     expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
     assert after == expected != before
@@ -185,12 +185,63 @@ def test_a_store_that_cannot_be_kept_leaves_the_query_to_memory_with_a_note(buil
     assert not (build_copy / querystore.STORE_DIR).exists()
 
 
+def _forget_sizes(build: Path) -> None:
+    """The build's manifest without the sizes of its files, as a build wrote it before it recorded them."""
+    import json
+
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["sizes"]
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 def test_a_broken_source_file_leaves_nothing_behind(build_copy):
+    _forget_sizes(build_copy)  # else it is refused for its size before it is read (the next test)
     (build_copy / "inferred.ttl").write_text("this is not turtle <", encoding="utf-8")
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
     assert len(kg.query("who-met-whom")) > 0  # from dataset.trig, in memory
     assert len(kg.notes) == 1 and "not what a build writes" in kg.notes[0]
     assert sorted(p.name for p in build_copy.iterdir() if "query-store" in p.name) == []
+
+
+@pytest.mark.parametrize("change", ["emptied", "another build's"])
+def test_a_turtle_file_changed_since_the_build_is_not_trusted(change, build_copy, build_dir):
+    """The kept store is made from the Turtle files, the build in memory from dataset.trig: a Turtle file that is
+    not the size the build wrote would give other answers, so the query reads dataset.trig, and says why."""
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    target = build_copy / "inferred.ttl"
+    if change == "emptied":
+        target.write_bytes(b"")
+    else:
+        shutil.copyfile(build_dir / "inferred.ttl", target)
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    assert kg.query("who-met-whom").records() == expected
+    assert len(kg.notes) == 1
+    assert kg.notes[0].startswith(f"{target}: {target.stat().st_size:,} bytes, where the build wrote ")
+    assert kg.notes[0].endswith(" (changed since the build); the build was read into memory instead")
+    assert not (build_copy / querystore.STORE_DIR).exists()
+    assert querystore.union_files(build_copy) is None
+
+
+def test_a_turtle_file_that_cannot_be_read_is_not_trusted(build_copy, monkeypatch):
+    real = Path.stat
+
+    def refused(self, *args, **kwargs):  # what root cannot be refused: the file of a folder only its owner reads
+        if self.name == "asserted.ttl":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", refused)
+    assert querystore.union_files(build_copy) is None
+
+
+def test_the_build_records_the_size_of_every_file_it_wrote(build_copy):
+    import json
+
+    manifest = json.loads((build_copy / "manifest.json").read_text(encoding="utf-8"))
+    sizes = manifest["sizes"]
+    written = {name: (build_copy / name).stat().st_size for name in manifest["files"] if name != "manifest.json"}
+    assert sizes == written and len(written) >= 7
+    assert querystore.union_files(build_copy) == [build_copy / name for name in querystore.UNION_FILES]
 
 
 def test_what_a_killed_maker_left_is_removed_by_the_next_query(build_copy):

@@ -438,7 +438,11 @@ def test_a_writable_server_keeps_oxigraphs_union_and_no_mark(build_folder: Path,
         server.stop()
 
 
-def test_a_build_folder_without_its_turtle_files_is_served_as_before(build_folder: Path, tmp_path: Path):
+@pytest.mark.parametrize("change", ["removed", "emptied"])
+def test_a_build_folder_without_its_turtle_files_is_served_as_before(change: str, build_folder: Path,
+                                                                      tmp_path: Path):
+    """The union is loaded from the Turtle files only while they are what the build wrote (their sizes in its
+    manifest): else from dataset.trig alone, with Oxigraph's union as the default graph, and no mark."""
     import shutil
 
     from kg import api
@@ -446,7 +450,10 @@ def test_a_build_folder_without_its_turtle_files_is_served_as_before(build_folde
 
     partial = tmp_path / "build"
     shutil.copytree(build_folder, partial)
-    (partial / "inferred.ttl").unlink()
+    if change == "removed":
+        (partial / "inferred.ttl").unlink()
+    else:
+        (partial / "inferred.ttl").write_bytes(b"")
     server = api.serve_build(partial, free_port())
     try:
         graphs, union = _server_graphs(server.endpoint)
@@ -468,3 +475,27 @@ def test_a_failed_update_of_the_served_store_is_told_by_its_cause(returncode, st
     error = update_failure(returncode, stderr, Path("/t/x"))
     assert type(error).__name__ == kind and error.exit_code == code
     assert str(error).startswith(message)
+
+
+def test_publishing_to_a_server_takes_its_union_mark_away(build_folder: Path, built: KnowledgeGraph, tmp_path: Path):
+    """A dump of a served build loaded into a writable server keeps the mark; once a graph is published there, its
+    default graph is no longer the union of its graphs, and the client must name them again."""
+    from kg import api
+    from kg.remote.client import _server_graphs
+    from kg.remote.server import OxigraphServer
+
+    served = api.serve_build(build_folder, free_port())
+    try:
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{served.base_url}/store", headers={"Accept": "application/n-quads"}), timeout=30) as answer:
+            dump = answer.read()
+    finally:
+        served.stop()
+    copy = tmp_path / "dump.nq"
+    copy.write_bytes(dump)
+    with OxigraphServer(None, data=[copy], writable=True) as server:
+        assert _server_graphs(server.endpoint)[1]  # the mark came with the dump
+        built.publish(server.endpoint, graphs=[str(KnowledgeGraph.load(build_folder).graphs.names()[0])],
+                      replace=True)
+        graphs, union = _server_graphs(server.endpoint)
+        assert graphs and not union

@@ -21,7 +21,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 
 from kg.errors import EndpointError, InputError
 from kg.load import graph_names
-from kg.namespaces import GRAPH
+from kg.namespaces import GRAPH, SERVED_UNION_MARK
 from kg.remote.client import Endpoint, post, project_graphs, update
 
 __all__ = ["PublishReport", "project_graphs", "publish", "update"]
@@ -62,6 +62,16 @@ def _store_url(endpoint: Endpoint, graph: str) -> str:
     return endpoint.store_url + ("&" if "?" in endpoint.store_url else "?") + urllib.parse.urlencode({"graph": graph})
 
 
+def _stopped(err: EndpointError, report: PublishReport, names: list[str]) -> EndpointError:
+    """``err`` with what a publish that it stopped wrote and left: each graph is whole on the server, old or new."""
+    done = ", ".join(report.graphs) or "none"
+    left = ", ".join(n for n in names if n not in report.graphs)
+    err.message = (f"{err.message}\npublish stopped: graphs written completely: {done}; not written "
+                   f"(left as they were on the server): {left}")
+    err.args = (err.message,)
+    return err
+
+
 def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None, replace: bool = False,
             batch_size: int = 50_000, progress: Callable[[str], None] | None = None) -> PublishReport:
     """Upload the named graphs of ``ds`` (or only ``graphs``) to the server, each as its own named graph.
@@ -78,6 +88,12 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
             raise InputError(f"--graph: the build has no graph {', '.join(unknown)}; it has: {', '.join(names)}")
         names = [n for n in names if n in graphs]
     report = PublishReport(protocol="graph-store" if endpoint.store_url else "update")
+    # a server whose default graph was a copy of the union of its graphs (kg serve's, or a dump of one) no longer
+    # has that union once a graph changes: the mark that says so goes first, so that clients name the graphs
+    try:
+        update(endpoint, f"DROP SILENT GRAPH {SERVED_UNION_MARK.n3()}")
+    except EndpointError as err:
+        raise _stopped(err, report, names) from None
     for name in names:
         target = URIRef(name).n3()
         staging_iri = f"{name}/staging-{uuid.uuid4().hex}"
@@ -102,12 +118,7 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
                 update(endpoint, f"DROP SILENT GRAPH {staging}")
             except EndpointError:
                 pass
-            done = ", ".join(report.graphs) or "none"
-            left = ", ".join(n for n in names if n not in report.graphs)
-            err.message = (f"{err.message}\npublish stopped: graphs written completely: {done}; not written "
-                           f"(left as they were on the server): {left}")
-            err.args = (err.message,)
-            raise
+            raise _stopped(err, report, names) from None
         report.graphs.append(name)
         report.triples += sent
     return report
