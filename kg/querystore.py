@@ -12,7 +12,10 @@ the build into memory.
 The store is made in a staging folder beside it and swapped into place whole (:func:`kg.fsutil.staged_dir`, as a
 build folder is), under a lock on the build's ``dataset.trig``, so that two first queries make it once. It records
 the size and modification time of the files it was made from (and the pyoxigraph version that wrote it); when they
-differ it is made again. A new build replaces the build folder whole, store included. What a process killed while
+differ it is made again. The Turtle files are used only while they are the size the build wrote them
+(:func:`recorded_sizes`, from its ``manifest.json``): a file emptied or copied from another build would give other
+answers than ``dataset.trig``, so the query then reads the build into memory. A new build replaces the build
+folder whole, store included. What a process killed while
 making it leaves (``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
 """
 
