@@ -499,3 +499,20 @@ def test_publishing_to_a_server_takes_its_union_mark_away(build_folder: Path, bu
                       replace=True)
         graphs, union = _server_graphs(server.endpoint)
         assert graphs and not union
+
+
+def test_a_port_taken_after_the_check_is_told_as_taken_not_served(monkeypatch):
+    """Another program may take the port between the check and the server's start (a large build loads for a
+    minute in between): a connection to that program is not our server ready."""
+    from kg.errors import EndpointError
+    from kg.remote import server as srv
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        monkeypatch.setattr(srv, "port_in_use", lambda _port: False)  # it was free when checked
+        started = srv.OxigraphServer(port)
+        with pytest.raises(EndpointError, match=f"port {port} on 127.0.0.1 is already in use"):
+            started.start()
+        assert started.process is not None and started.process.poll() is not None

@@ -150,9 +150,10 @@ class OxigraphServer:
         return Endpoint(f"{self.base_url}/query", f"{self.base_url}/update", f"{self.base_url}/store",
                         timeout=self.timeout, retries=2)
 
-    def _log(self) -> str:
+    def _log(self, whole: bool = False) -> str:
         log = self._folder / "oxigraph.log" if self._folder else None
-        return log.read_text(encoding="utf-8", errors="replace").strip()[-500:] if log and log.exists() else ""
+        text = log.read_text(encoding="utf-8", errors="replace").strip() if log and log.exists() else ""
+        return text if whole else text[-500:]
 
     def _taken(self) -> EndpointError:
         return EndpointError(f"port {self.port} on {HOST} is already in use by another program; "
@@ -194,6 +195,7 @@ class OxigraphServer:
                 args.append("--union-default-graph")
             with open(self._folder / "oxigraph.log", "wb") as log:
                 self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                                env={**os.environ, "RUST_BACKTRACE": "0"},  # its error, not its stack
                                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux")
                                                 else None)
             self._wait_until_ready()
@@ -203,14 +205,21 @@ class OxigraphServer:
         return self
 
     def _wait_until_ready(self) -> None:
+        """Wait until our server says it listens (its first line) and takes a connection. A connection alone could
+        reach another program that took the port after :func:`port_in_use` (a large build loads for a minute
+        before the server starts): our server then fails, with ``Address already in use``."""
         assert self.process is not None
         deadline = time.monotonic() + START_TIMEOUT
+        listening = f"Listening for requests at http://{HOST}:{self.port}"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = self._log()
-                if "in use" in log.lower():
+                if "address already in use" in self._log(whole=True).lower():
                     raise self._taken()
                 raise EndpointError(f"oxigraph could not start on port {self.port}: {log}")
+            if listening not in self._log(whole=True):
+                time.sleep(0.05)
+                continue
             try:
                 with socket.create_connection((HOST, self.port), timeout=0.5):
                     pass
