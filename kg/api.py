@@ -132,17 +132,24 @@ def serve_build(build_dir: Path | str = DEFAULT_BUILD_DIR, port: int | None = No
     files that hold it (:data:`kg.querystore.UNION_FILES` and the ontology's graph), and a mark says so
     (:data:`~kg.namespaces.SERVED_UNION_MARK`): :func:`kg.remote.client.remote_query` then queries that graph
     instead of naming every graph, which on Oxigraph is many times slower (bench/README.md). Writable, or when
-    those files cannot be read or are not the size the build wrote them (:func:`kg.querystore.union_files`),
-    queries without ``GRAPH`` see Oxigraph's union of the graphs (which writes keep current).
+    the build's files are not vouched for by its manifest (:func:`kg.querystore.union_files`; the server's
+    ``notes`` then say why), queries without ``GRAPH`` see Oxigraph's union of the graphs (which writes keep
+    current).
     Returns the started :class:`kg.remote.server.OxigraphServer`; stop it when done. :class:`InputError` when
     there is no build there, or Oxigraph cannot read it."""
-    from kg.querystore import union_files
+    from kg.querystore import QueryStoreUnavailable, union_files
     from kg.remote.server import OxigraphServer
 
     dataset = _build_dataset(build_dir)
-    union = None if writable else union_files(dataset.parent)
-    if union is None:
-        return OxigraphServer(port, data=[dataset], writable=writable, union_default_graph=True).start()
+    if writable:
+        return OxigraphServer(port, data=[dataset], writable=True, union_default_graph=True).start()
+    try:
+        union = union_files(dataset.parent)
+    except QueryStoreUnavailable as why:
+        server = OxigraphServer(port, data=[dataset], union_default_graph=True)
+        server.notes.append(f"{why}; the default graph is Oxigraph's union of the graphs, and a query without "
+                            "GRAPH names them all (slower on a large build; a new build gives the faster union)")
+        return server.start()
     return OxigraphServer(port, data=[dataset, *union], updates=[_served_union_update()]).start()
 
 

@@ -639,6 +639,8 @@ def serve(
             out.print(f"  read-only: updates and Graph Store writes are refused; graph store (read): {ep.store_url}",
                       markup=False)
         out.print("  Ctrl-C stops the server", markup=False)
+        for note in server.notes:
+            _stderr().print(f"kg: note: {note}", markup=False)
         sys.stdout.flush()
         code = server.wait()
         raise EndpointError(f"the Oxigraph server stopped by itself (exit status {code})")

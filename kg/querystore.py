@@ -12,9 +12,10 @@ the build into memory.
 The store is made in a staging folder beside it and swapped into place whole (:func:`kg.fsutil.staged_dir`, as a
 build folder is), under a lock on the build's ``dataset.trig``, so that two first queries make it once. It records
 the size and modification time of the files it was made from (and the pyoxigraph version that wrote it); when they
-differ it is made again. The Turtle files are used only while they are the size the build wrote them
+differ it is made again. The files are used only while they are the size the build wrote them
 (:func:`recorded_sizes`, from its ``manifest.json``): a file emptied or copied from another build would give other
-answers than ``dataset.trig``, so the query then reads the build into memory. A new build replaces the build
+answers than ``dataset.trig``, so the query then reads the build into memory. A build that records no sizes (from
+an older ``kg``) is trusted here, as before; ``kg serve`` wants every size (:func:`union_files`). A new build replaces the build
 folder whole, store included. What a process killed while
 making it leaves (``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
 """
@@ -122,14 +123,25 @@ def _key(build_dir: Path, version: str) -> dict[str, Any]:
     return {"format": FORMAT, "pyoxigraph": version, "sources": sources}
 
 
+MANIFEST_LIMIT = 64 * 2**20
+"""A ``manifest.json`` larger than this is not read for sizes (a build of 10,000 articles writes about 2 MB)."""
+
+
 def recorded_sizes(build_dir: Path) -> dict[str, int]:
     """The size of each file as the build wrote it (``sizes`` in its ``manifest.json``); empty when the manifest
-    records none (a build from before it did) or cannot be read."""
+    records none (a build from before it did) or is not a regular file of JSON that a build writes."""
+    path = Path(build_dir) / "manifest.json"
     try:
-        sizes = json.loads((Path(build_dir) / "manifest.json").read_text(encoding="utf-8")).get("sizes")
-    except (OSError, ValueError, AttributeError):
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_LIMIT:  # never wait on a FIFO
+            return {}
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
-    return {str(k): v for k, v in sizes.items() if isinstance(v, int)} if isinstance(sizes, dict) else {}
+    sizes = manifest.get("sizes") if isinstance(manifest, dict) else None
+    if not isinstance(sizes, dict):
+        return {}
+    return {str(name): size for name, size in sizes.items() if type(size) is int}
 
 
 def _source(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
@@ -148,16 +160,19 @@ def _source(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_res
     return info
 
 
-def union_files(build_dir: Path | str) -> list[Path] | None:
-    """The files of :data:`UNION_FILES` in ``build_dir``, or None when one cannot be read, is not a regular file
-    or is not what the build wrote (see :func:`recorded_sizes`): then only ``dataset.trig`` is to be trusted."""
+def union_files(build_dir: Path | str) -> list[Path]:
+    """The files of :data:`UNION_FILES` in ``build_dir``, checked to be what the build wrote: each of
+    :data:`SOURCES` (``dataset.trig`` too, whose graphs are served beside them) a regular file of the size its
+    ``manifest.json`` records. Raises :class:`QueryStoreUnavailable` saying why not — also for a build that
+    records no sizes (one from before they were recorded), whose Turtle files nothing vouches for."""
     build_dir = Path(build_dir)
     recorded = recorded_sizes(build_dir)
-    try:
-        for name in UNION_FILES:
-            _source(build_dir, name, recorded)
-    except QueryStoreUnavailable:
-        return None
+    missing = [name for name in SOURCES if name not in recorded]
+    if missing:
+        raise QueryStoreUnavailable(f"{build_dir / 'manifest.json'} records no size of {', '.join(missing)} (a "
+                                    "build from an older kg?)")
+    for name in SOURCES:
+        _source(build_dir, name, recorded)
     return [build_dir / name for name in UNION_FILES]
 
 

@@ -219,7 +219,8 @@ def test_a_turtle_file_changed_since_the_build_is_not_trusted(change, build_copy
     assert kg.notes[0].startswith(f"{target}: {target.stat().st_size:,} bytes, where the build wrote ")
     assert kg.notes[0].endswith(" (changed since the build); the build was read into memory instead")
     assert not (build_copy / querystore.STORE_DIR).exists()
-    assert querystore.union_files(build_copy) is None
+    with pytest.raises(querystore.QueryStoreUnavailable, match="changed since the build"):
+        querystore.union_files(build_copy)
 
 
 def test_a_turtle_file_that_cannot_be_read_is_not_trusted(build_copy, monkeypatch):
@@ -231,7 +232,8 @@ def test_a_turtle_file_that_cannot_be_read_is_not_trusted(build_copy, monkeypatc
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "stat", refused)
-    assert querystore.union_files(build_copy) is None
+    with pytest.raises(querystore.QueryStoreUnavailable, match="Permission denied"):
+        querystore.union_files(build_copy)
 
 
 def test_the_build_records_the_size_of_every_file_it_wrote(build_copy):
@@ -242,6 +244,42 @@ def test_the_build_records_the_size_of_every_file_it_wrote(build_copy):
     written = {name: (build_copy / name).stat().st_size for name in manifest["files"] if name != "manifest.json"}
     assert sizes == written and len(written) >= 7
     assert querystore.union_files(build_copy) == [build_copy / name for name in querystore.UNION_FILES]
+
+
+def test_the_union_files_are_vouched_for_by_every_recorded_size(build_copy, build_dir):
+    """The served union is only used for the build that wrote all three files: not for one that records no sizes
+    (an older build), nor when dataset.trig, whose graphs are served beside the union, is another build's."""
+    assert querystore.union_files(build_copy)
+    shutil.copyfile(build_dir / "dataset.trig", build_copy / "dataset.trig")
+    with pytest.raises(querystore.QueryStoreUnavailable, match="dataset.trig: .* bytes, where the build wrote"):
+        querystore.union_files(build_copy)
+    _forget_sizes(build_copy)
+    with pytest.raises(querystore.QueryStoreUnavailable, match="records no size of asserted.ttl, inferred.ttl, "
+                                                               "dataset.trig"):
+        querystore.union_files(build_copy)
+
+
+@pytest.mark.parametrize("manifest", ["fifo", "deep", "list", "boolean", "directory"])
+def test_an_odd_manifest_records_no_sizes(manifest, build_copy):
+    import json
+
+    path = build_copy / "manifest.json"
+    real = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    if manifest == "fifo":
+        os.mkfifo(path)  # reading it would wait for ever
+    elif manifest == "deep":
+        path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")  # the JSON parser's recursion limit
+    elif manifest == "list":
+        path.write_text("[1, 2]", encoding="utf-8")
+    elif manifest == "boolean":
+        path.write_text(json.dumps({**real, "sizes": {**real["sizes"], "asserted.ttl": True}}), encoding="utf-8")
+    else:
+        path.mkdir()
+    sizes = querystore.recorded_sizes(build_copy)
+    assert sizes == ({k: v for k, v in real["sizes"].items() if k != "asserted.ttl"} if manifest == "boolean" else {})
+    kg = KnowledgeGraph.load(build_copy, query_store="disk")
+    assert len(kg.query("who-met-whom")) > 0 and kg.notes == []  # the kept store, as for an older build
 
 
 def test_what_a_killed_maker_left_is_removed_by_the_next_query(build_copy):

@@ -399,6 +399,8 @@ def test_a_served_build_answers_every_query_from_its_union_default_graph(web_bui
 
 
 def test_the_served_union_holds_a_triple_of_two_graphs_once(tmp_path: Path):
+    import json
+
     from kg import api
 
     graph = "https://w3id.org/ict-coop-kg/graph/"
@@ -411,6 +413,8 @@ def test_the_served_union_holds_a_triple_of_two_graphs_once(tmp_path: Path):
         f"<{graph}inferred> {{ <urn:x:s> a <urn:x:C> . }}\n", encoding="utf-8")
     (build / "asserted.ttl").write_text("<urn:x:s> <urn:x:p> <urn:x:o> , <urn:x:o2> .\n", encoding="utf-8")
     (build / "inferred.ttl").write_text("<urn:x:s> a <urn:x:C> .\n", encoding="utf-8")
+    sizes = {name: (build / name).stat().st_size for name in ("asserted.ttl", "dataset.trig", "inferred.ttl")}
+    (build / "manifest.json").write_text(json.dumps({"sizes": sizes}), encoding="utf-8")  # as a build records them
     server = api.serve_build(build, free_port())
     try:
         assert _count(server.port) == 5  # the quads of the four graphs
@@ -438,11 +442,13 @@ def test_a_writable_server_keeps_oxigraphs_union_and_no_mark(build_folder: Path,
         server.stop()
 
 
-@pytest.mark.parametrize("change", ["removed", "emptied"])
-def test_a_build_folder_without_its_turtle_files_is_served_as_before(change: str, build_folder: Path,
+@pytest.mark.parametrize(("change", "why"), [
+    ("removed", "cannot read"), ("emptied", "changed since the build"), ("sizes not recorded", "records no size")])
+def test_a_build_folder_without_its_turtle_files_is_served_as_before(change: str, why: str, build_folder: Path,
                                                                       tmp_path: Path):
-    """The union is loaded from the Turtle files only while they are what the build wrote (their sizes in its
-    manifest): else from dataset.trig alone, with Oxigraph's union as the default graph, and no mark."""
+    """The union is loaded from the Turtle files only while the build's manifest vouches for them (the sizes it
+    wrote): else from dataset.trig alone, with Oxigraph's union as the default graph, no mark, and a note."""
+    import json
     import shutil
 
     from kg import api
@@ -452,12 +458,17 @@ def test_a_build_folder_without_its_turtle_files_is_served_as_before(change: str
     shutil.copytree(build_folder, partial)
     if change == "removed":
         (partial / "inferred.ttl").unlink()
-    else:
+    elif change == "emptied":
         (partial / "inferred.ttl").write_bytes(b"")
+    else:  # a build from an older kg
+        manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
+        del manifest["sizes"]
+        (partial / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     server = api.serve_build(partial, free_port())
     try:
         graphs, union = _server_graphs(server.endpoint)
         assert graphs and not union  # no union without every file that holds it
+        assert len(server.notes) == 1 and why in server.notes[0] and "Oxigraph's union" in server.notes[0]
         assert _count(server.port, DEFAULT_COUNT) == _count(server.port)
     finally:
         server.stop()

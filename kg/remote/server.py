@@ -48,6 +48,12 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     end_with_parent(signal.SIGTERM)
 
 
+def _quiet_env() -> dict[str, str]:
+    """The environment for an ``oxigraph`` command: its errors without a Rust backtrace (a user's
+    ``RUST_BACKTRACE`` / ``RUST_LIB_BACKTRACE`` would add one, and cut the error out of kg's message)."""
+    return {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+
+
 def load_failure(returncode: int, stderr: bytes, files: Sequence[Path | str], folder: Path) -> KGError:
     """The error for an ``oxigraph load`` of ``files`` into ``folder`` that failed: a file Oxigraph cannot read is
     an :class:`InputError` naming it (exit 2); a full disk an :class:`OutputError` (exit 4); a load killed (the
@@ -134,6 +140,8 @@ class OxigraphServer:
         self.union_default_graph = union_default_graph
         self.process: subprocess.Popen[bytes] | None = None
         self._folder: Path | None = None
+        self.notes: list[str] = []
+        """What the caller chose for this server that its user should know (plain words)."""
 
     @property
     def base_url(self) -> str:
@@ -175,14 +183,14 @@ class OxigraphServer:
                 files = [Path(f).absolute() for f in self.data]  # never taken for an option (a path "-b/…")
                 loaded = subprocess.run([binary, "load", "--location", str(store),
                                          *[a for f in files for a in ("--file", str(f))]],
-                                        capture_output=True, check=False, env={**os.environ, "RUST_BACKTRACE": "0"},
+                                        capture_output=True, check=False, env=_quiet_env(),
                                         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
                 if loaded.returncode != 0:
                     raise load_failure(loaded.returncode, loaded.stderr, files, self._folder)
                 for text in self.updates:
                     changed = subprocess.run([binary, "update", "--location", str(store), "--update", text],
                                              capture_output=True, check=False,
-                                             env={**os.environ, "RUST_BACKTRACE": "0"},
+                                             env=_quiet_env(),
                                              preexec_fn=_die_with_parent if sys.platform.startswith("linux")
                                              else None)
                     if changed.returncode != 0:
@@ -195,7 +203,7 @@ class OxigraphServer:
                 args.append("--union-default-graph")
             with open(self._folder / "oxigraph.log", "wb") as log:
                 self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                                env={**os.environ, "RUST_BACKTRACE": "0"},  # its error, not its stack
+                                                env=_quiet_env(),  # its error, not its stack
                                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux")
                                                 else None)
             self._wait_until_ready()
