@@ -55,38 +55,49 @@ def _quiet_env() -> dict[str, str]:
 
 
 def load_failure(returncode: int, stderr: bytes, files: Sequence[Path | str], folder: Path) -> KGError:
-    """The error for an ``oxigraph load`` of ``files`` into ``folder`` that failed: a file Oxigraph cannot read is
-    an :class:`InputError` naming it (exit 2); a full disk an :class:`OutputError` (exit 4); a load killed (the
-    out-of-memory killer) or anything else an :class:`EndpointError` (exit 3). Oxigraph's advice on its own
-    ``--lenient`` option, which ``kg`` does not offer, is left out."""
+    """The error for an ``oxigraph load`` of ``files`` into ``folder`` that failed (see :func:`_step_failure`)."""
+    return _step_failure("load", returncode, stderr, folder, files)
+
+
+def update_failure(returncode: int, stderr: bytes, folder: Path) -> KGError:
+    """The error for an ``oxigraph update`` of the loaded store in ``folder`` that failed (see
+    :func:`_step_failure`)."""
+    return _step_failure("update", returncode, stderr, folder)
+
+
+def _step_failure(step: str, returncode: int, stderr: bytes, folder: Path, files: Sequence[Path | str] = ()
+                  ) -> KGError:
+    """The error for an ``oxigraph`` command (``step``: ``load`` of ``files``, or ``update``) on the store in
+    ``folder`` that failed: a file Oxigraph cannot read is an :class:`InputError` naming it (exit 2); a full disk
+    an :class:`OutputError` (exit 4); a command killed (the out-of-memory killer) or anything else an
+    :class:`EndpointError` (exit 3). Oxigraph's advice on its own ``--lenient`` option, which ``kg`` does not
+    offer, is left out."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
              if line.strip() and not line.startswith("Some files like Wikidata dumps")]
     text = " ".join(lines)
     names = ", ".join(str(f) for f in files)
     if returncode < 0:
-        return EndpointError(f"oxigraph load was stopped by signal {-returncode} (killed, or out of memory) while it "
-                             f"read {names}")
+        reading = f" while it read {names}" if files else ""
+        return EndpointError(f"oxigraph {step} was stopped by signal {-returncode} (killed, or out of memory)"
+                             f"{reading}")
     if "No space left on device" in text:
-        return OutputError(f"cannot load {names} into a temporary store in {folder.parent}: no space left on the "
-                           "device (the store takes about twice the size of the data; TMPDIR chooses the folder)")
+        doing = f"load {names} into a temporary store" if files else "change the temporary store"
+        size = "the store takes about twice the size of the data; " if files else ""
+        return OutputError(f"cannot {doing} in {folder.parent}: no space left on the device ({size}TMPDIR chooses "
+                           "the folder)")
     prefix = "Error while loading file "
     for line in lines:
         for name in map(str, files):
             if line.startswith(f"{prefix}{name}: "):
                 return InputError(f"{name}: could not be read by Oxigraph: {line[len(prefix) + len(name) + 2:]}")
-    return EndpointError(f"oxigraph could not load {names}: {text[-500:]}")
+    what = f"load {names}" if files else "change the loaded store"
+    return EndpointError(f"oxigraph could not {what}: {text[-500:]}")
 
 
-def update_failure(returncode: int, stderr: bytes, folder: Path) -> KGError:
-    """The error for an ``oxigraph update`` of the loaded store in ``folder`` that failed: a full disk is an
-    :class:`OutputError` (exit 4), anything else (killed, out of memory) an :class:`EndpointError` (exit 3)."""
-    text = " ".join(line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip())
-    if returncode < 0:
-        return EndpointError(f"oxigraph update was stopped by signal {-returncode} (killed, or out of memory)")
-    if "No space left on device" in text:
-        return OutputError(f"cannot change the temporary store in {folder.parent}: no space left on the device "
-                           "(TMPDIR chooses the folder)")
-    return EndpointError(f"oxigraph could not change the loaded store: {text[-500:]}")
+def _run_step(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """Run an ``oxigraph`` command to its end: its output kept, without a backtrace, ended with ``kg``."""
+    return subprocess.run(args, capture_output=True, check=False, env=_quiet_env(),
+                          preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
 
 def oxigraph_binary() -> str:
@@ -181,18 +192,12 @@ class OxigraphServer:
             if self.data:
                 store = self._folder / "store"
                 files = [Path(f).absolute() for f in self.data]  # never taken for an option (a path "-b/…")
-                loaded = subprocess.run([binary, "load", "--location", str(store),
-                                         *[a for f in files for a in ("--file", str(f))]],
-                                        capture_output=True, check=False, env=_quiet_env(),
-                                        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                loaded = _run_step([binary, "load", "--location", str(store),
+                                    *[a for f in files for a in ("--file", str(f))]])
                 if loaded.returncode != 0:
                     raise load_failure(loaded.returncode, loaded.stderr, files, self._folder)
                 for text in self.updates:
-                    changed = subprocess.run([binary, "update", "--location", str(store), "--update", text],
-                                             capture_output=True, check=False,
-                                             env=_quiet_env(),
-                                             preexec_fn=_die_with_parent if sys.platform.startswith("linux")
-                                             else None)
+                    changed = _run_step([binary, "update", "--location", str(store), "--update", text])
                     if changed.returncode != 0:
                         raise update_failure(changed.returncode, changed.stderr, self._folder)
                 args += ["serve" if self.writable else "serve-read-only", "--location", str(store)]
