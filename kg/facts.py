@@ -32,17 +32,20 @@ organisation or its country, a person holding a post or speaking, an operator, a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 from rdflib.term import Node
 
 from kg import evidence
+from kg.dataset import TermCache
 from kg.errors import DataError, Location, QuoteError
 from kg.namespaces import ID, KG, KGC, OA, PREFIXES, SCHEMA
 
@@ -157,7 +160,7 @@ def refuse_declarations(graph: Graph, sources: dict[str, bytes]) -> None:
     def refused(triple: tuple[Node, Node, Node]) -> bool:
         s, p, o = triple
         return (isinstance(s, URIRef) and str(s).startswith(OWN_NAMESPACES)) or p in DECLARING_PREDICATES or (
-            p == RDF.type and o in DECLARING_TYPES)
+            p == _TYPE and o in DECLARING_TYPES)
 
     # the first refused triple in sorted order is the one named, whatever order the graph gives; only the
     # refused ones are sorted (sorting every triple of every article cost about a millisecond an article)
@@ -188,13 +191,21 @@ def _local(term: Node) -> str:
 
 def fact_iri(article: URIRef, triple: tuple[Node, Node, Node]) -> URIRef:
     """The deterministic IRI of one article's fact: a digest of the triple, under the article."""
+    return URIRef(_fact_iri_text(article, triple))
+
+
+def _fact_iri_text(article: URIRef, triple: tuple[Node, Node, Node]) -> str:
     digest = hashlib.sha1(" ".join(t.n3() for t in triple).encode("utf-8")).hexdigest()[:16]
-    return URIRef(f"{article}/fact/{digest}")
+    return f"{article}/fact/{digest}"
 
 
 def quotation_iri(article: URIRef, span: evidence.Span) -> URIRef:
     """The IRI of the quotation at ``span`` of an article (one per distinct passage)."""
-    return URIRef(f"{article}/quotation/{span.start}-{span.end}")
+    return URIRef(_quotation_iri_text(article, span))
+
+
+def _quotation_iri_text(article: URIRef, span: evidence.Span) -> str:
+    return f"{article}/quotation/{span.start}-{span.end}"
 
 
 def holding_iri(post: Node, person: Node, article_id: str) -> URIRef:
@@ -218,9 +229,9 @@ def _names(known: Graph, term: Node, *, family: bool) -> set[str]:
 
 
 def _accepted_names(known: Graph, predicate: Node, named: Node) -> set[str]:
-    person = (named, RDF.type, KG.Person) in known
+    person = (named, _TYPE, _PERSON) in known
     names = _names(known, named, family=person)
-    if predicate == KG.postIn:
+    if predicate == _POST_IN:
         for country in known.objects(named, KG.homeCountry):
             names |= _names(known, country, family=False)
     return names
@@ -235,7 +246,7 @@ class ArticleFacts:
     """The expansion of one article's authored triples into its named graph (see the module docstring)."""
 
     def __init__(self, authored: Graph, *, article: URIRef, article_id: str, text: str, text_file: str,
-                 sources: dict[str, bytes], known: Graph) -> None:
+                 sources: dict[str, bytes], known: Graph, terms: TermCache | None = None) -> None:
         self.authored = authored
         self.article = article
         self.article_id = article_id
@@ -244,6 +255,8 @@ class ArticleFacts:
         self.sources = sources
         self.known = known
         """Labels and types the support check reads: the reference data and this article."""
+        self.terms = terms if terms is not None else TermCache()
+        """Converts the authored terms the graph repeats to pyoxigraph terms (each IRI once; one per process)."""
 
     # -- reading the authored form ------------------------------------------------------------
 
@@ -300,9 +313,10 @@ class ArticleFacts:
 
     # -- the expansion ----------------------------------------------------------------------------
 
-    def build(self) -> set[tuple[Node, Node, Node]]:
-        """The triples of the article's named graph: its asserted triples, quotations, facts, holdings. Raises
-        :class:`DataError` / :class:`QuoteError` for the authoring errors in the module docstring."""
+    def build(self) -> set[Any]:
+        """The triples of the article's named graph (``pyoxigraph.Triple``): its asserted triples, quotations,
+        facts, holdings. Raises :class:`DataError` / :class:`QuoteError` for the authoring errors in the module
+        docstring."""
         g = self.authored
         blocks = self._blocks()
         node_quotes: dict[Node, list[_Quote]] = defaultdict(list)
@@ -368,43 +382,54 @@ class ArticleFacts:
             raise DataError("\n".join(problems))
 
     def _emit(self, facts: list[tuple[Node, Node, Node]], support: dict[tuple[Node, Node, Node], list[_Quote]],
-              dated: dict[tuple[Node, Node, Node], _Block]) -> set[tuple[Node, Node, Node]]:
+              dated: dict[tuple[Node, Node, Node], _Block]) -> set[Any]:
+        # the graph is made of pyoxigraph terms (what a build holds, kg.dataset): the nodes minted here (facts,
+        # quotations, selectors, their literals) are made as such, never as rdflib terms converted afterwards,
+        # which cost about a third of an article's assembly
+        import pyoxigraph as ox
+
+        v = _ox_vocabulary()
         g = self.authored
-        out: set[tuple[Node, Node, Node]] = set()  # a set, not a Graph: an rdflib add costs ~15 µs
+        to_ox = self.terms.to_ox
+        triple_of = ox.Triple
+        named = ox.NamedNode
+        out: set[Any] = set()  # a set, not a Graph: an rdflib add costs ~15 µs
         add = out.add
         blocks = set(g.subjects(_FOR_SUBJECT, None))
         for s, p, o in g:
             if s not in blocks and p not in AUTHORING:
-                add((s, p, o))
+                add(triple_of(to_ox(s), to_ox(p), to_ox(o)))
         published = _article_date(g, self.article)
-        quotations: dict[tuple[int, int], URIRef] = {}
+        published_ox = to_ox(published) if published is not None else None
+        quotations: dict[tuple[int, int], Any] = {}
         for quotes in support.values():
             for q in quotes:
                 assert q.span is not None
                 key = (q.span.start, q.span.end)
                 if key not in quotations:
-                    quotations[key] = self._add_quotation(out, q.span)
+                    quotations[key] = self._add_quotation(out, q.span, v)
         article = self.article
+        article_ox = to_ox(article)
 
         def add_fact(triple: tuple[Node, Node, Node], quotes: Iterable[_Quote], block: _Block | None) -> None:
-            fact = fact_iri(article, triple)
-            add((fact, _TYPE, _STATEMENT))
-            add((fact, _TYPE, _FACT))
-            add((fact, _SUBJECT, triple[0]))
-            add((fact, _PREDICATE, triple[1]))
-            add((fact, _OBJECT, triple[2]))
-            add((fact, _DERIVED_FROM, article))
+            fact = named(_fact_iri_text(article, triple))
+            add(triple_of(fact, v.type, v.statement))
+            add(triple_of(fact, v.type, v.fact))
+            add(triple_of(fact, v.subject, to_ox(triple[0])))
+            add(triple_of(fact, v.predicate, to_ox(triple[1])))
+            add(triple_of(fact, v.object, to_ox(triple[2])))
+            add(triple_of(fact, v.derived_from, article_ox))
             for q in quotes:
                 assert q.span is not None
-                add((fact, _EVIDENCE, quotations[(q.span.start, q.span.end)]))
-            as_of = block.as_of if block is not None and block.as_of is not None else None
+                add(triple_of(fact, v.evidence, quotations[(q.span.start, q.span.end)]))
+            as_of = to_ox(block.as_of) if block is not None and block.as_of is not None else None
             if triple[1] == _STATUS:
-                add((fact, _TYPE, _STATUS_ASSERTION))
-                as_of = as_of if as_of is not None else published
+                add(triple_of(fact, v.type, v.status_assertion))
+                as_of = as_of if as_of is not None else published_ox
             if as_of is not None:
-                add((fact, _AS_OF, as_of))
+                add(triple_of(fact, v.as_of, as_of))
             if block is not None and block.precision is not None:
-                add((fact, _DATE_PRECISION, block.precision))
+                add(triple_of(fact, v.date_precision, to_ox(block.precision)))
 
         for triple in facts:
             add_fact(triple, support[triple], dated.get(triple))
@@ -413,9 +438,9 @@ class ArticleFacts:
         explicit = {(g.value(h, KG.heldPost), g.value(h, KG.holder)) for h in g.subjects(RDF.type, KG.PostHolding)}
         reports: dict[tuple[Node, Node], list[_Quote]] = defaultdict(list)
         for s, p, o in facts:
-            if p == KG.heldBy:
+            if p == _HELD_BY:
                 reports[(s, o)].extend(support[(s, p, o)])
-            elif p == KG.holds:
+            elif p == _HOLDS:
                 reports[(o, s)].extend(support[(s, p, o)])
         for (post, person), quotes in sorted(reports.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
             if (post, person) in explicit:
@@ -425,37 +450,76 @@ class ArticleFacts:
             if published is not None:
                 derived.append((holding, KG.reportedOn, published))
             unique = list({(q.span.start, q.span.end): q for q in quotes if q.span}.values())
+            holding_ox = named(holding)
             for triple in derived:
-                add(triple)
+                add(triple_of(holding_ox, to_ox(triple[1]), to_ox(triple[2])))
                 add_fact(triple, unique, None)
         return out
 
-    def _add_quotation(self, out: set[tuple[Node, Node, Node]], span: evidence.Span) -> URIRef:
-        node = quotation_iri(self.article, span)
-        quote_sel, position_sel = URIRef(f"{node}/quote"), URIRef(f"{node}/position")
+    def _add_quotation(self, out: set[Any], span: evidence.Span, v: _OxVocabulary) -> Any:
+        import pyoxigraph as ox
+
+        text = _quotation_iri_text(self.article, span)
+        node, quote_sel, position_sel = ox.NamedNode(text), ox.NamedNode(f"{text}/quote"), ox.NamedNode(f"{text}/position")
+        triple_of, literal = ox.Triple, ox.Literal
         out.update((
-            (node, _TYPE, _QUOTATION),
-            (node, _HAS_SOURCE, self.article),
-            (node, _HAS_SELECTOR, quote_sel),
-            (node, _HAS_SELECTOR, position_sel),
-            (quote_sel, _TYPE, _QUOTE_SELECTOR),
-            (quote_sel, _EXACT, Literal(span.exact)),
-            (quote_sel, _PREFIX, Literal(span.prefix)),
-            (quote_sel, _SUFFIX, Literal(span.suffix)),
-            (position_sel, _TYPE, _POSITION_SELECTOR),
-            (position_sel, _START, Literal(span.start, datatype=XSD.nonNegativeInteger)),
-            (position_sel, _END, Literal(span.end, datatype=XSD.nonNegativeInteger)),
+            triple_of(node, v.type, v.quotation),
+            triple_of(node, v.has_source, self.terms.to_ox(self.article)),
+            triple_of(node, v.has_selector, quote_sel),
+            triple_of(node, v.has_selector, position_sel),
+            triple_of(quote_sel, v.type, v.quote_selector),
+            triple_of(quote_sel, v.exact, literal(span.exact)),
+            triple_of(quote_sel, v.prefix, literal(span.prefix)),
+            triple_of(quote_sel, v.suffix, literal(span.suffix)),
+            triple_of(position_sel, v.type, v.position_selector),
+            triple_of(position_sel, v.start, literal(str(span.start), datatype=v.non_negative_integer)),
+            triple_of(position_sel, v.end, literal(str(span.end), datatype=v.non_negative_integer)),
         ))
         return node
 
 
-# terms the expansion writes for every fact and quotation, looked up once (a DefinedNamespace lookup costs µs)
-_TYPE, _STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = RDF.type, RDF.Statement, RDF.subject, RDF.predicate, RDF.object
-_FACT, _EVIDENCE, _STATUS, _STATUS_ASSERTION, _AS_OF = KG.Fact, KG.evidence, KG.status, KG.StatusAssertion, KG.asOf
-_DATE_PRECISION, _QUOTATION, _FOR_SUBJECT = KG.datePrecision, KG.Quotation, KG.forSubject
-_DERIVED_FROM = PROV.wasDerivedFrom
-_HAS_SOURCE, _HAS_SELECTOR, _EXACT, _PREFIX, _SUFFIX = OA.hasSource, OA.hasSelector, OA.exact, OA.prefix, OA.suffix
-_START, _END, _QUOTE_SELECTOR, _POSITION_SELECTOR = OA.start, OA.end, OA.TextQuoteSelector, OA.TextPositionSelector
+@dataclass(frozen=True)
+class _OxVocabulary:
+    """The terms the expansion writes for every fact and quotation, as pyoxigraph terms (made once)."""
+
+    type: Any
+    statement: Any
+    fact: Any
+    subject: Any
+    predicate: Any
+    object: Any
+    derived_from: Any
+    evidence: Any
+    status_assertion: Any
+    as_of: Any
+    date_precision: Any
+    quotation: Any
+    has_source: Any
+    has_selector: Any
+    quote_selector: Any
+    exact: Any
+    prefix: Any
+    suffix: Any
+    position_selector: Any
+    start: Any
+    end: Any
+    non_negative_integer: Any
+
+
+@functools.cache
+def _ox_vocabulary() -> _OxVocabulary:
+    import pyoxigraph as ox
+
+    return _OxVocabulary(*(ox.NamedNode(term) for term in (
+        RDF.type, RDF.Statement, KG.Fact, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, KG.evidence,
+        KG.StatusAssertion, KG.asOf, KG.datePrecision, KG.Quotation, OA.hasSource, OA.hasSelector,
+        OA.TextQuoteSelector, OA.exact, OA.prefix, OA.suffix, OA.TextPositionSelector, OA.start, OA.end,
+        XSD.nonNegativeInteger)))
+
+
+# rdflib terms the expansion compares with for every fact, looked up once (a DefinedNamespace lookup costs µs)
+_TYPE, _STATUS, _FOR_SUBJECT, _PERSON = RDF.type, KG.status, KG.forSubject, KG.Person
+_POST_IN, _HELD_BY, _HOLDS = KG.postIn, KG.heldBy, KG.holds
 
 
 __all__ = ["ArticleFacts", "fact_iri", "holding_iri", "locate_term", "quotation_iri", "refuse_declarations"]

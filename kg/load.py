@@ -212,9 +212,10 @@ def parse_file(source: Source, *, label: str | None = None, fmt: str | None = No
     return parse_bytes(data, label=label, fmt=fmt or rdf_format(source.name), dataset=dataset), data
 
 
-def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False) -> Graph:
+def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, terms: TermCache | None = None) -> Graph:
     """Parse the bytes of the RDF file ``label`` into a new Graph (a Dataset with ``dataset``). Raises
-    :class:`RDFSyntaxError` naming the file and, where the parser tells, the line and column."""
+    :class:`RDFSyntaxError` naming the file and, where the parser tells, the line and column. ``terms``, when
+    given, makes the IRIs (a process that parses many files gives its own, so that they share their IRIs)."""
     if not data.strip():
         raise RDFSyntaxError("the file is empty", Location(label))
     try:
@@ -225,7 +226,7 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False) -> 
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); RDF files must be saved as UTF-8", Location(label, line, column)
         ) from None
     fresh: Graph = Dataset() if dataset else Graph(store="SimpleMemory")
-    if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label)):
+    if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label), terms):
         _check_terms(fresh, data, label)
         return fresh
     fresh = Dataset() if dataset else Graph()
@@ -252,19 +253,18 @@ _OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
 """Triple formats parsed with pyoxigraph (a Turtle file in about a tenth of rdflib's time)."""
 
 
-def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str) -> bool:
+def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache | None = None) -> bool:
     """Parse ``data`` with pyoxigraph into ``graph`` as rdflib terms; False (``graph`` then holds a part) when
     pyoxigraph refuses it: rdflib's parser then reads it again, so that an error reads as it always has, and
     what rdflib accepts is still accepted. Literals are made by rdflib from their lexical form and datatype, as
     its own parser makes them (so ill-typed values are still found by :func:`_check_terms`)."""
     import pyoxigraph as ox
 
-    from kg.dataset import TermCache
-
-    convert = TermCache().from_ox
+    convert = (terms or TermCache()).from_ox
+    add = graph.store.add  # the store's own add: the graph's checks each term's class, and these are terms
     try:
         for t in ox.parse(data, format=getattr(ox.RdfFormat, _OXIGRAPH_FORMATS[fmt]), base_iri=base):
-            graph.add((convert(t.subject), convert(t.predicate), convert(t.object)))
+            add((convert(t.subject), convert(t.predicate), convert(t.object)), graph, quoted=False)
     except (SyntaxError, ValueError):
         return False
     return True
@@ -548,8 +548,7 @@ def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,
     triples (``pyoxigraph.Triple``) and their N-Triples."""
     import pyoxigraph as ox
 
-    convert = terms.triple_to_ox
-    triples = {convert(t) for t in _assembled(reference, item)}
+    triples = _assembled(reference, item, terms)
     data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
     cache.put(item.key, data)
     # assembling left rdflib graphs behind, which hold reference cycles, and a build pauses the collector
@@ -559,11 +558,12 @@ def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,
     return triples, data
 
 
-def _assembled(reference: Graph, item: _ArticleInput) -> set[tuple[Node, Node, Node]]:
-    """The named graph of an article (see :mod:`kg.facts`) from its files as read; ``reference`` is the
-    reference data its quotations are checked against."""
+def _assembled(reference: Graph, item: _ArticleInput, terms: TermCache) -> set[Any]:
+    """The named graph of an article (see :mod:`kg.facts`), as ``pyoxigraph.Triple`` objects, from its files as
+    read; ``reference`` is the reference data its quotations are checked against, ``terms`` the process's
+    converter of terms."""
     art, label, sources = item.article, item.label, item.sources
-    parsed = [parse_bytes(data, label=flabel, fmt=rdf_format(flabel)) for flabel, data in sources.items()]
+    parsed = [parse_bytes(data, label=flabel, fmt=rdf_format(flabel), terms=terms) for flabel, data in sources.items()]
     authored = parsed[0]
     for graph in parsed[1:]:
         for triple in graph:
@@ -573,14 +573,15 @@ def _assembled(reference: Graph, item: _ArticleInput) -> set[tuple[Node, Node, N
             f"{label}: the facts must describe the article itself: <{art.iri}> a kg:NewsArticle "
             "(the IRI is made from the folder name)"
         )
-    built = _assemble_facts(reference, authored, art, sources)
-    built.add((art.iri, SCHEMA.text, Literal(art.text)))
-    built.add((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary)))
+    built = _assemble_facts(reference, authored, art, sources, terms)
+    convert = terms.triple_to_ox
+    built.add(convert((art.iri, SCHEMA.text, Literal(art.text))))
+    built.add(convert((art.iri, KG.sha256, Literal(art.sha256, datatype=XSD.hexBinary))))
     return built
 
 
-def _assemble_facts(reference: Graph, authored: Graph, art: Article,
-                    sources: dict[str, bytes]) -> set[tuple[Node, Node, Node]]:
+def _assemble_facts(reference: Graph, authored: Graph, art: Article, sources: dict[str, bytes],
+                    terms: TermCache) -> set[Any]:
     """The article's named graph from its authored triples (see :mod:`kg.facts`): declarations of terms are
     refused, every quote is located, every asserted triple becomes a sourced ``kg:Fact`` with its quotations."""
     from rdflib.graph import ReadOnlyGraphAggregate
@@ -588,7 +589,7 @@ def _assemble_facts(reference: Graph, authored: Graph, art: Article,
     facts.refuse_declarations(authored, sources)
     known = ReadOnlyGraphAggregate([reference, authored])
     return facts.ArticleFacts(authored, article=art.iri, article_id=art.id, text=art.text,
-                              text_file=art.text_file, sources=sources, known=known).build()
+                              text_file=art.text_file, sources=sources, known=known, terms=terms).build()
 
 
 PARALLEL_MIN_ARTICLES = 48
