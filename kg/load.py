@@ -57,7 +57,7 @@ from kg.namespaces import (
     bind_prefixes,
 )
 from kg.signals import fault_point
-from kg.terms import IRI_UNSAFE
+from kg.terms import IRI_UNSAFE, PARSER_LIMIT_MESSAGE, TERM_MAX_BYTES, too_long
 
 FORMAT_BY_SUFFIX = {
     ".ttl": "turtle",
@@ -74,10 +74,10 @@ FORMAT_BY_SUFFIX = {
 }
 QUAD_FORMATS = {"trig", "nquads"}
 DEFAULT_MAX_INPUT_MB = 50
-MAX_INPUT_MB_CAP = 1_048_576
-"""The largest ``KG_MAX_INPUT_MB`` accepted (1 TiB): beyond it the setting is surely a mistake."""
 """Files larger than this many MiB are refused before parsing (rdflib holds a parsed file in memory,
 several times its size); ``KG_MAX_INPUT_MB`` raises the limit. Bigger data belongs in a SPARQL server."""
+MAX_INPUT_MB_CAP = 1_048_576
+"""The largest ``KG_MAX_INPUT_MB`` accepted (1 TiB): beyond it the setting is surely a mistake."""
 
 
 def max_input_bytes() -> int:
@@ -226,7 +226,7 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, ter
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); RDF files must be saved as UTF-8", Location(label, line, column)
         ) from None
     fresh: Graph = Dataset() if dataset else Graph(store="SimpleMemory")
-    if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label), terms):
+    if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label), terms, label):
         _check_terms(fresh, data, label)
         return fresh
     fresh = Dataset() if dataset else Graph()
@@ -253,11 +253,13 @@ _OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
 """Triple formats parsed with pyoxigraph (a Turtle file in about a tenth of rdflib's time)."""
 
 
-def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache | None = None) -> bool:
+def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache | None = None,
+                label: str = "") -> bool:
     """Parse ``data`` with pyoxigraph into ``graph`` as rdflib terms; False (``graph`` then holds a part) when
     pyoxigraph refuses it: rdflib's parser then reads it again, so that an error reads as it always has, and
     what rdflib accepts is still accepted. Literals are made by rdflib from their lexical form and datatype, as
-    its own parser makes them (so ill-typed values are still found by :func:`_check_terms`)."""
+    its own parser makes them (so ill-typed values are still found by :func:`_check_terms`). A term too long for
+    pyoxigraph is refused (:class:`RDFSyntaxError`), not read by rdflib: a build holding it could not be read back."""
     import pyoxigraph as ox
 
     convert = (terms or TermCache()).from_ox
@@ -267,11 +269,24 @@ def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache
             add((convert(t.subject), convert(t.predicate), convert(t.object)), graph, quoted=False)
     except (SyntaxError, ValueError):
         return False
+    except MemoryError:  # pyoxigraph's limit on one term or line (its parser's buffer), not the machine's memory
+        raise RDFSyntaxError(f"{PARSER_LIMIT_MESSAGE}; {_term_limit_advice()}", Location(label)) from None
     return True
 
 
+def _term_limit_advice() -> str:
+    return f"a literal or IRI may hold at most {TERM_MAX_BYTES // 2**20} MiB (UTF-8): split or shorten it"
+
+
+def _too_long_error(text: str, what: str, data: bytes, label: str) -> RDFSyntaxError:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return RDFSyntaxError(f"{what} {text[:40]!r}… is {size / 2**20:.1f} MiB; {_term_limit_advice()} (a build "
+                          "holding it could not be read back)", Location(label, _line_containing(data, text[:200])))
+
+
 def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
-    """Refuse literals whose value does not fit their datatype, and IRIs with characters IRIs may not hold."""
+    """Refuse literals whose value does not fit their datatype, IRIs with characters IRIs may not hold, and
+    terms longer than :data:`kg.terms.TERM_MAX_BYTES`."""
     quads = parsed.quads((None, None, None, None)) if isinstance(parsed, Dataset) else (
         (s, p, o, None) for s, p, o in parsed)
     checked: set[Node] = set()  # a file names most of its IRIs many times
@@ -289,6 +304,8 @@ def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
                 raise RDFSyntaxError(f"the IRI <{term}> holds a character IRIs may not contain "
                                      "(space, <, >, \", {, }, |, ^, ` or \\); percent-encode it",
                                      Location(label, _line_containing(data, str(term))))
+            if isinstance(term, (URIRef, Literal)) and too_long(term):
+                raise _too_long_error(str(term), "the IRI" if isinstance(term, URIRef) else "the literal", data, label)
 
 
 def _line_containing(data: bytes, text: str) -> int | None:
@@ -525,6 +542,10 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
         raise DataError(f"{label}: no article.txt (the source text) in the article folder")
     raw = read_input(text_file, f"{label}/article.txt", root)
     text = evidence.canonical_text(raw, source=f"{label}/article.txt")
+    if too_long(text):
+        raise DataError(f"{label}/article.txt: {len(text.encode('utf-8')) / 2**20:.1f} MiB of text, more than the "
+                        f"{TERM_MAX_BYTES // 2**20} MiB (UTF-8) an article's text may hold (it is one literal of the "
+                        "article's graph, and a build holding a longer one could not be read back): split the article")
     art = Article(
         id=article_id,
         iri=article_iri(article_id),

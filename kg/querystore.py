@@ -31,6 +31,7 @@ from typing import Any
 
 from kg.errors import InputError, KGError, OutputError
 from kg.namespaces import ONTOLOGY_GRAPH
+from kg.terms import PARSER_LIMIT_MESSAGE
 
 STORE_DIR = "query-store"
 """The kept store's folder inside a build folder."""
@@ -215,12 +216,14 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
             ontology_quads = [ox.Quad(q.subject, q.predicate, q.object)
                               for q in ox.parse(path=str(build_dir / SOURCES[2]), format=ox.RdfFormat.TRIG)
                               if q.graph_name == ontology]
-        except (SyntaxError, OSError) as exc:
+        except (SyntaxError, OSError, MemoryError) as exc:
             failed.insert(0, exc)
         loader.join()  # not after a Ctrl-C: the folder is removed, and the process ends
         if failed:
             if isinstance(failed[0], SyntaxError):
                 raise QueryStoreUnavailable(f"{build_dir}: a file is not what a build writes: {failed[0]}")
+            if isinstance(failed[0], MemoryError):  # pyoxigraph's limit on one term (a build from an older kg)
+                raise QueryStoreUnavailable(f"{build_dir}: a file {PARSER_LIMIT_MESSAGE}")
             raise failed[0]
         store.bulk_extend(ontology_quads)
         # one compaction of the files the loads wrote: on 1,000 articles 6 s, and the queries then take half the

@@ -89,6 +89,27 @@ def test_a_file_over_a_lowered_limit_is_refused(asserted: str, tmp_path: Path):
     assert result.returncode == 2 and "larger than" in no_traceback(result)
 
 
+def test_a_literal_over_the_term_limit_is_refused_with_its_line(tmp_path: Path):
+    from kg.terms import TERM_MAX_BYTES
+
+    # Arabic letters are two bytes each: 1 character under the limit in characters, over it in bytes
+    (tmp_path / "long.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:b "x" .\nex:a ex:c "'
+                                       + "ب" * (TERM_MAX_BYTES // 2 + 1) + '" .\n', encoding="utf-8")
+    result = invoke("validate", "long.ttl", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2, err
+    assert re.search(r"long\.ttl:3: the literal 'ب{40}'… is 4\.0 MiB; a literal or IRI may hold at most 4 MiB", err), err
+
+
+def test_a_term_over_the_parsers_own_limit_is_refused_not_read_by_rdflib(tmp_path: Path):
+    # pyoxigraph refuses a term of 16 MiB (MemoryError); rdflib would read it, and the build could not be read back
+    (tmp_path / "huge.nt").write_bytes(b'<http://e/a> <http://e/b> "' + b"a" * (17 * 2**20) + b'" .\n')
+    result = invoke("validate", "huge.nt", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2, err
+    assert "huge.nt: holds a term (a literal or IRI) of more than 16 MiB" in err and "at most 4 MiB" in err, err
+
+
 # --- Articles ---------------------------------------------------------------------------
 
 
@@ -142,6 +163,45 @@ def test_article_that_is_not_utf8(tmp_path: Path):
     result = invoke("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2 and "article.txt: not UTF-8" in err
+
+
+def test_an_article_text_over_the_term_limit_is_refused_and_the_build_kept(tmp_path: Path):
+    from kg.terms import TERM_MAX_BYTES
+
+    data = _copy_data(tmp_path)
+    article = data / "articles" / ARTICLE_ID / "article.txt"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8"))), encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode != 0  # 1 byte over
+    article.write_text(text, encoding="utf-8")
+    assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode == 0
+    before = tree_snapshot(out)
+    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8"))), encoding="utf-8")
+    result = invoke("build", "--data", data, "--out", out, cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2, err
+    assert f"{ARTICLE_ID}/article.txt: 4.0 MiB of text, more than the 4 MiB (UTF-8) an article's text may hold" in err
+    assert tree_snapshot(out) == before
+    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8")) - 1), encoding="utf-8")
+    assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode == 0  # at the limit
+
+
+def test_a_build_holding_a_term_too_long_to_read_back_is_refused_clearly(work: Path, tmp_path: Path):
+    # what an older kg wrote for an article of 20 MiB: a literal pyoxigraph's parser cannot read in one piece
+    build = tmp_path / "build"
+    shutil.copytree(work / "build", build)
+    trig = (build / "dataset.trig").read_bytes()
+    (build / "dataset.trig").write_bytes(
+        trig + b'<https://e/g> {\n\t<https://e/a> <https://e/b> "' + b"a" * (17 * 2**20) + b'" .\n}\n')
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sizes"]["dataset.trig"] = (build / "dataset.trig").stat().st_size  # as that build recorded it
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for mode in ("memory", "disk"):
+        result = invoke("query", "who-met-whom", "--build", build, "--query-store", mode, cwd=tmp_path)
+        err = no_traceback(result)
+        assert result.returncode == 2, err
+        assert "dataset.trig: could not be read: it holds a term (a literal or IRI) of more than 16 MiB" in err, err
 
 
 def test_article_folder_name_must_be_iri_safe(tmp_path: Path):
