@@ -827,8 +827,9 @@ def _literal_forms(graphs: Iterable[Iterable[Any]]) -> dict[Any, Any] | None:
     import pyoxigraph as ox
 
     literal = ox.Literal
-    objects = {t.object for triples in graphs for t in triples}
-    typed = [o for o in objects if type(o) is literal and not o.language and o.datatype.value != _XSD_STRING]
+    # literals only go into the set: hashing every object of the graphs took a quarter longer
+    literals = {o for triples in graphs for t in triples if type(o := t.object) is literal}
+    typed = [o for o in literals if not o.language and o.datatype.value != _XSD_STRING]
     if not typed:
         return {}
     scratch = ox.Store()
