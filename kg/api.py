@@ -351,9 +351,11 @@ class KnowledgeGraph:
         note = progress or (lambda _stage: None)
         fault_point("load")
         source = Path(data) if isinstance(data, str) else data
-        # the store of asserted triples that reasoning and validation share is made while the articles load
+        # the store of asserted triples that reasoning and validation share is made while the articles load, and
+        # the engine makes its rules while worker processes assemble them
         notes: list[str] = []
-        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs, notes=notes)
+        graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs, notes=notes,
+                                       meanwhile=chosen.prepare if reason else None)
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
         kg.notes = notes

@@ -95,6 +95,37 @@ def test_one_process_is_used_below_the_threshold_or_when_asked(generated: Path, 
     assert f"assembling {N} article(s) in 2 processes" in notes
 
 
+def test_meanwhile_runs_once_while_workers_assemble_and_never_without_them(generated: Path, tmp_path: Path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    events: list[str] = []
+    load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda: events.append("meanwhile"))
+    assert events.count("meanwhile") == 1
+    started = events.index(f"assembling {N} article(s) in 2 processes")
+    first_taken = next(i for i, e in enumerate(events) if e.startswith("article "))
+    assert started < events.index("meanwhile") < first_taken  # while the workers assemble, before any is taken
+    events.clear()
+    load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda: events.append("meanwhile"))  # cached
+    load_graphs(generated, jobs=1, use_cache=False, meanwhile=lambda: events.append("meanwhile"))  # one process
+    assert "meanwhile" not in events
+
+
+def test_a_build_with_workers_makes_the_rules_while_they_assemble(generated: Path, tmp_path: Path, monkeypatch):
+    from kg import KnowledgeGraph
+    from kg.engine import rules
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))  # no cached rules
+    monkeypatch.setattr(rules, "_CACHE", {})
+    made: list[str] = []
+    generate = rules.RuleSet._generate.__func__
+    monkeypatch.setattr(rules.RuleSet, "_generate", classmethod(
+        lambda cls, ontology: made.append(stage[-1]) or generate(cls, ontology)))
+    stage: list[str] = ["before"]
+    kg = KnowledgeGraph.build(generated, jobs=2, progress=stage.append)
+    assert made == [f"assembling {N} article(s) in 2 processes"]  # once, during the load, not when reasoning
+    assert len(kg.graphs.triples(rules.INFERRED_GRAPH)) > 0
+
+
 @pytest.mark.parametrize(("value", "jobs"), [(None, 1), ("", 1), ("3", 3), ("0", None), ("-1", None),
                                              ("lots", None), ("2.5", None)])
 def test_kg_jobs_sets_the_default(monkeypatch, value, jobs):

@@ -711,6 +711,18 @@ def packaged_ontology() -> Graph:
     return graph
 
 
+def prepare_packaged_rules() -> None:
+    """Make the rules of the packaged ontology ahead of reasoning (:meth:`RuleSet.from_ontology` keeps them in
+    this process and on disk, where reasoning finds them: the digest of :func:`packaged_ontology` is that of the
+    ontology graph a build loads). A build runs it while worker processes assemble its articles (see
+    :meth:`kg.engine.store.FastEngine.prepare`). An error is not raised here: reasoning then makes the rules
+    itself and meets it where it is reported."""
+    try:
+        RuleSet.from_ontology(packaged_ontology())
+    except Exception:  # noqa: BLE001, S110  reasoning makes them again and reports what fails
+        return
+
+
 def load_store(graphs: Iterable[Graph], *, wrap: bool = True) -> tuple[Any, _Codec]:
     """A new in-memory pyoxigraph store holding the union of ``graphs`` in its default graph, and the codec
     that converted the terms (``wrap``: literals kept verbatim, see the module docstring)."""
@@ -885,4 +897,5 @@ def infer_dataset(ds: Dataset, *, report: Report | None = None) -> Graph:
     return inferred
 
 
-__all__ = ["Rule", "RuleSet", "infer_dataset", "infer_store", "infer_triples", "load_store", "packaged_ontology"]
+__all__ = ["Rule", "RuleSet", "infer_dataset", "infer_store", "infer_triples", "load_store", "packaged_ontology",
+           "prepare_packaged_rules"]

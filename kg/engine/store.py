@@ -199,6 +199,11 @@ class Engine:
     def __init__(self) -> None:
         self.fallbacks: list[str] = []
 
+    def prepare(self) -> None:
+        """Make ahead what reasoning on the packaged ontology needs; a build calls it while worker processes
+        assemble its articles (see :func:`kg.load.load_graphs`), when this process has time to spare. Nothing,
+        unless an engine has such work."""
+
     def infer(self, kg: Any) -> None:
         """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
         raise NotImplementedError
@@ -245,6 +250,14 @@ class FastEngine(Engine):
     """The OWL-RL rules and compiled shapes in Oxigraph (:mod:`kg.engine.rules`, :mod:`kg.engine.shacl`)."""
 
     name = "fast"
+
+    def prepare(self) -> None:
+        """Make the rules of the packaged ontology (:func:`kg.engine.rules.prepare_packaged_rules`): where no
+        cached rules are found, owlrl's closure of the ontology takes about 3 s, which reasoning would otherwise
+        spend after the load."""
+        from kg.engine.rules import prepare_packaged_rules
+
+        prepare_packaged_rules()
 
     def infer(self, kg: Any) -> None:
         """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
