@@ -547,10 +547,7 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
         raise DataError(f"{label}: no article.txt (the source text) in the article folder")
     raw = read_input(text_file, f"{label}/article.txt", root)
     text = evidence.canonical_text(raw, source=f"{label}/article.txt")
-    if too_long(text):
-        raise DataError(f"{label}/article.txt: {len(text.encode('utf-8')) / 2**20:.1f} MiB of text, more than the "
-                        f"{TERM_MAX_BYTES // 2**20} MiB (UTF-8) an article's text may hold (it is one literal of the "
-                        "article's graph, and a build holding a longer one could not be read back): split the article")
+    check_article_text(text, f"{label}/article.txt")
     art = Article(
         id=article_id,
         iri=article_iri(article_id),
@@ -566,6 +563,16 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
     key = cache.key(reference_digest, [(article_id, b""), ("article.txt", raw),
                                        *((f.name, data) for f, data in zip(ttl_files, sources.values()))])
     return _ArticleInput(art, label, sources, key)
+
+
+def check_article_text(text: str, label: str) -> None:
+    """Refuse (:class:`DataError`) an article text (canonical, see :func:`kg.evidence.canonical_text`) of more
+    than :data:`kg.terms.TERM_MAX_BYTES`: it becomes one literal of the article's graph. ``label`` names its
+    file."""
+    if too_long(text):
+        raise DataError(f"{label}: {len(text.encode('utf-8')) / 2**20:.1f} MiB of text, more than the "
+                        f"{TERM_MAX_BYTES // 2**20} MiB (UTF-8) an article's text may hold (it is one literal of the "
+                        "article's graph, and a build holding a longer one could not be read back): split the article")
 
 
 def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,
@@ -850,6 +857,6 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "graph_names",
+__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "check_article_text", "graph_names",
            "jobs_setting", "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into",
            "rdf_format", "union_graph"]

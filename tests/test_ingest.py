@@ -347,6 +347,18 @@ def test_bad_files(tmp_path: Path, ingested: dict):
     assert not (ingested["data"] / "articles" / "t-bad").exists()
 
 
+def test_a_text_too_long_to_build_is_refused_before_any_draft(tmp_path: Path, ingested: dict):
+    from kg.terms import TERM_MAX_BYTES
+
+    long = tmp_path / "long.txt"
+    long.write_bytes((FIXTURES / "english.txt").read_bytes() + b"\n" + b"x" * TERM_MAX_BYTES)
+    done = run_kg("ingest", long, "--data", ingested["data"], "--id", "t-long", cwd=tmp_path)
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "long.txt: 4.0 MiB of text, more than the 4 MiB (UTF-8)" in err, err
+    assert "Traceback" not in err
+    assert not (ingested["data"] / "articles" / "t-long").exists()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
 def test_unwritable_data_folder_leaves_nothing(tmp_path: Path):
     data = tmp_path / "data"

@@ -32,7 +32,7 @@ from kg.errors import InputError
 from kg.ingest.dates import DateMention, find_dates
 from kg.ingest.index import Candidate, LookupIndex, build_index
 from kg.ingest.normalise import CLITICS, fold_arabic, is_arabic, key_tokens
-from kg.load import read_input
+from kg.load import check_article_text, read_input
 
 ARTICLE_BASE = "https://w3id.org/ict-coop-kg/id/article/"
 LINKABLE = ("person", "organization", "country", "city", "post", "infrastructure")
@@ -645,6 +645,7 @@ def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | N
         raise InputError(f"{target}: the article folder already exists; choose another --id or remove it first")
     raw = read_input(file, str(file))  # a regular file within the size limit, or a clear InputError
     text = evidence.canonical_text(raw, source=str(file))
+    check_article_text(text, str(file))  # else the draft would not build
     if not text.strip():
         raise InputError(f"{file}: the article is empty")
     lang = lang or ("ar" if is_arabic(text) else "en")
