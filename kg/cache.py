@@ -149,6 +149,13 @@ class ArticleCache:
         except (ValueError, SyntaxError, zlib.error):
             self.misses += 1
             return None
+        except MemoryError as exc:  # an entry holding a piece too long for the parser: assembled again, and refused
+            from kg.terms import is_parser_limit
+
+            if not is_parser_limit(exc):
+                raise
+            self.misses += 1
+            return None
         self.used.add(key)
         self.hits += 1
         return triples, body

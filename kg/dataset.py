@@ -265,7 +265,7 @@ class GraphSet:
         import pyoxigraph as ox
 
         from kg.errors import Location, RDFSyntaxError
-        from kg.terms import PARSER_LIMIT_MESSAGE
+        from kg.terms import PARSER_LIMIT_MESSAGE, is_parser_limit
 
         fmt = ox.RdfFormat.N_QUADS if str(path).endswith(".nq") else ox.RdfFormat.TRIG
         graphs: dict[URIRef, set[Any]] = {}
@@ -282,9 +282,11 @@ class GraphSet:
         except SyntaxError as exc:
             where = Location(label or str(path), getattr(exc, "lineno", None), getattr(exc, "offset", None))
             raise RDFSyntaxError(f"could not be read: {exc.msg}", where) from None
-        except MemoryError:  # pyoxigraph's limit on one term, not the machine's memory: an older kg wrote it
-            raise RDFSyntaxError(f"could not be read: it {PARSER_LIMIT_MESSAGE}; build it again with this version "
-                                 "of kg, which refuses such terms", Location(label or str(path))) from None
+        except MemoryError as exc:
+            if not is_parser_limit(exc):
+                raise
+            raise RDFSyntaxError(f"could not be read: it {PARSER_LIMIT_MESSAGE}; build it again (kg now refuses a "
+                                 "term too long to be read back)", Location(label or str(path))) from None
         out = cls()
         out._graphs = graphs
         return out

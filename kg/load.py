@@ -57,7 +57,7 @@ from kg.namespaces import (
     bind_prefixes,
 )
 from kg.signals import fault_point
-from kg.terms import IRI_UNSAFE, PARSER_LIMIT_MESSAGE, TERM_MAX_BYTES, too_long
+from kg.terms import IRI_UNSAFE, PARSER_LIMIT_MESSAGE, TERM_MAX_BYTES, is_parser_limit, too_long, written_size
 
 FORMAT_BY_SUFFIX = {
     ".ttl": "turtle",
@@ -269,19 +269,27 @@ def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache
             add((convert(t.subject), convert(t.predicate), convert(t.object)), graph, quoted=False)
     except (SyntaxError, ValueError):
         return False
-    except MemoryError:  # pyoxigraph's limit on one term or line (its parser's buffer), not the machine's memory
+    except MemoryError as exc:
+        if not is_parser_limit(exc):
+            raise
         raise RDFSyntaxError(f"{PARSER_LIMIT_MESSAGE}; {_term_limit_advice()}", Location(label)) from None
     return True
 
 
 def _term_limit_advice() -> str:
-    return f"a literal or IRI may hold at most {TERM_MAX_BYTES // 2**20} MiB (UTF-8): split or shorten it"
+    return (f"a literal or IRI may take at most {TERM_MAX_BYTES // 2**20} MiB as written (UTF-8, escapes included: a "
+            "line break 2 bytes, another control character 6): split or shorten it")
 
 
-def _too_long_error(text: str, what: str, data: bytes, label: str) -> RDFSyntaxError:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    return RDFSyntaxError(f"{what} {text[:40]!r}… is {size / 2**20:.1f} MiB; {_term_limit_advice()} (a build "
-                          "holding it could not be read back)", Location(label, _line_containing(data, text[:200])))
+def _written(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB ({size:,} bytes) as written"
+
+
+def _too_long_error(text: str, iri: bool, data: bytes, label: str) -> RDFSyntaxError:
+    what = "the IRI" if iri else "the literal"
+    line = _line_containing(data, text) or _line_containing(data, text[:200])
+    return RDFSyntaxError(f"{what} {text[:40]!r}… takes {_written(written_size(text, iri=iri))}; "
+                          f"{_term_limit_advice()} (a build holding it could not be read back)", Location(label, line))
 
 
 def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
@@ -304,8 +312,8 @@ def _check_terms(parsed: Graph, data: bytes, label: str) -> None:
                 raise RDFSyntaxError(f"the IRI <{term}> holds a character IRIs may not contain "
                                      "(space, <, >, \", {, }, |, ^, ` or \\); percent-encode it",
                                      Location(label, _line_containing(data, str(term))))
-            if isinstance(term, (URIRef, Literal)) and too_long(term):
-                raise _too_long_error(str(term), "the IRI" if isinstance(term, URIRef) else "the literal", data, label)
+            if isinstance(term, (URIRef, Literal)) and too_long(term, iri=isinstance(term, URIRef)):
+                raise _too_long_error(str(term), isinstance(term, URIRef), data, label)
 
 
 def _line_containing(data: bytes, text: str) -> int | None:
@@ -570,9 +578,10 @@ def check_article_text(text: str, label: str) -> None:
     than :data:`kg.terms.TERM_MAX_BYTES`: it becomes one literal of the article's graph. ``label`` names its
     file."""
     if too_long(text):
-        raise DataError(f"{label}: {len(text.encode('utf-8')) / 2**20:.1f} MiB of text, more than the "
-                        f"{TERM_MAX_BYTES // 2**20} MiB (UTF-8) an article's text may hold (it is one literal of the "
-                        "article's graph, and a build holding a longer one could not be read back): split the article")
+        raise DataError(f"{label}: the text takes {_written(written_size(text))}, more than the "
+                        f"{TERM_MAX_BYTES // 2**20} MiB an article's text may take (UTF-8, escapes included: a line "
+                        "break 2 bytes, another control character 6; it is one literal of the article's graph, and a "
+                        "build holding a longer one could not be read back): split the article")
 
 
 def _assemble_here(reference: Graph, item: _ArticleInput, terms: TermCache,

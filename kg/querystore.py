@@ -31,7 +31,7 @@ from typing import Any
 
 from kg.errors import InputError, KGError, OutputError
 from kg.namespaces import ONTOLOGY_GRAPH
-from kg.terms import PARSER_LIMIT_MESSAGE
+from kg.terms import PARSER_LIMIT_MESSAGE, is_parser_limit
 
 STORE_DIR = "query-store"
 """The kept store's folder inside a build folder."""
@@ -222,7 +222,7 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
         if failed:
             if isinstance(failed[0], SyntaxError):
                 raise QueryStoreUnavailable(f"{build_dir}: a file is not what a build writes: {failed[0]}")
-            if isinstance(failed[0], MemoryError):  # pyoxigraph's limit on one term (a build from an older kg)
+            if is_parser_limit(failed[0]):  # a build from before kg refused terms too long to be read back
                 raise QueryStoreUnavailable(f"{build_dir}: a file {PARSER_LIMIT_MESSAGE}")
             raise failed[0]
         store.bulk_extend(ontology_quads)

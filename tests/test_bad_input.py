@@ -92,22 +92,42 @@ def test_a_file_over_a_lowered_limit_is_refused(asserted: str, tmp_path: Path):
 def test_a_literal_over_the_term_limit_is_refused_with_its_line(tmp_path: Path):
     from kg.terms import TERM_MAX_BYTES
 
-    # Arabic letters are two bytes each: 1 character under the limit in characters, over it in bytes
-    (tmp_path / "long.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:b "x" .\nex:a ex:c "'
-                                       + "ب" * (TERM_MAX_BYTES // 2 + 1) + '" .\n', encoding="utf-8")
+    # Arabic letters take two bytes each: half the limit in characters, with its quotes 2 bytes over it; the same
+    # first 300 letters on line 2 must not be taken for it
+    (tmp_path / "long.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:b "' + "ب" * 300 + '" .\nex:a ex:c "'
+                                       + "ب" * (TERM_MAX_BYTES // 2) + '" .\n', encoding="utf-8")
     result = invoke("validate", "long.ttl", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert re.search(r"long\.ttl:3: the literal 'ب{40}'… is 4\.0 MiB; a literal or IRI may hold at most 4 MiB", err), err
+    assert re.search(r"long\.ttl:3: the literal 'ب{40}'… takes 8\.0 MiB \(8,388,610 bytes\) as written; a literal "
+                     r"or IRI may take at most 8 MiB as written", err), err
 
 
-def test_a_term_over_the_parsers_own_limit_is_refused_not_read_by_rdflib(tmp_path: Path):
-    # pyoxigraph refuses a term of 16 MiB (MemoryError); rdflib would read it, and the build could not be read back
+def test_control_characters_count_as_they_are_written(tmp_path: Path):
+    from kg.terms import TERM_MAX_BYTES
+
+    # written \u0001, six bytes each: a sixth of the limit in characters is over it (a build holding it could not
+    # be read back); in the file they are escapes too
+    count = TERM_MAX_BYTES // 6 + 1
+    (tmp_path / "ctl.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:c "' + "\\u0001" * count + '" .\n',
+                                      encoding="utf-8")
+    result = invoke("validate", "ctl.ttl", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2, err
+    assert f"ctl.ttl: the literal {chr(1) * 40!r}… takes 8.0 MiB ({count * 6 + 2:,} bytes) as written" in err, err
+    (tmp_path / "ctl.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:c "' + "\\u0001" * (count - 1) + '" .\n',
+                                      encoding="utf-8")
+    assert invoke("validate", "ctl.ttl", cwd=tmp_path).returncode == 0  # at the limit
+
+
+def test_a_piece_over_the_parsers_own_limit_is_refused_not_read_by_rdflib(tmp_path: Path):
+    # pyoxigraph refuses a piece of 16 MiB (MemoryError); rdflib would read it, and the build could not be read back
     (tmp_path / "huge.nt").write_bytes(b'<http://e/a> <http://e/b> "' + b"a" * (17 * 2**20) + b'" .\n')
     result = invoke("validate", "huge.nt", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert "huge.nt: holds a term (a literal or IRI) of more than 16 MiB" in err and "at most 4 MiB" in err, err
+    assert "huge.nt: holds a piece (a term, a comment or a line) of more than 16 MiB" in err, err
+    assert "at most 8 MiB as written" in err, err
 
 
 # --- Articles ---------------------------------------------------------------------------
@@ -166,25 +186,34 @@ def test_article_that_is_not_utf8(tmp_path: Path):
 
 
 def test_an_article_text_over_the_term_limit_is_refused_and_the_build_kept(tmp_path: Path):
-    from kg.terms import TERM_MAX_BYTES
+    from kg.terms import TERM_MAX_BYTES, written_size
 
     data = _copy_data(tmp_path)
     article = data / "articles" / ARTICLE_ID / "article.txt"
     text = article.read_text(encoding="utf-8")
-    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8"))), encoding="utf-8")
+    over = text + "\n" + "x" * (TERM_MAX_BYTES + 1 - written_size(text + "\n"))  # each x one byte: 1 byte over
     out = tmp_path / "out"
-    assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode != 0  # 1 byte over
-    article.write_text(text, encoding="utf-8")
     assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode == 0
     before = tree_snapshot(out)
-    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8"))), encoding="utf-8")
+    article.write_text(over, encoding="utf-8")
     result = invoke("build", "--data", data, "--out", out, cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert f"{ARTICLE_ID}/article.txt: 4.0 MiB of text, more than the 4 MiB (UTF-8) an article's text may hold" in err
+    assert (f"{ARTICLE_ID}/article.txt: the text takes 8.0 MiB ({TERM_MAX_BYTES + 1:,} bytes) as written, more than "
+            "the 8 MiB an article's text may take") in err, err
     assert tree_snapshot(out) == before
-    article.write_text(text + "\n" + "x" * (TERM_MAX_BYTES - len(text.encode("utf-8")) - 1), encoding="utf-8")
+    article.write_text(over[:-1], encoding="utf-8")
     assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode == 0  # at the limit
+
+
+def test_an_article_of_control_characters_is_measured_as_written(tmp_path: Path):
+    # 3 MiB of \x01, well under the limit in bytes, is 18 MiB written: such a build could not be read back
+    data = _copy_data(tmp_path)
+    article = data / "articles" / ARTICLE_ID / "article.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + "\x01" * (3 * 2**20), encoding="utf-8")
+    result = invoke("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
+    err = no_traceback(result)
+    assert result.returncode == 2 and "article.txt: the text takes 18.0 MiB" in err, err
 
 
 def test_a_build_holding_a_term_too_long_to_read_back_is_refused_clearly(work: Path, tmp_path: Path):
@@ -201,7 +230,8 @@ def test_a_build_holding_a_term_too_long_to_read_back_is_refused_clearly(work: P
         result = invoke("query", "who-met-whom", "--build", build, "--query-store", mode, cwd=tmp_path)
         err = no_traceback(result)
         assert result.returncode == 2, err
-        assert "dataset.trig: could not be read: it holds a term (a literal or IRI) of more than 16 MiB" in err, err
+        assert "dataset.trig: could not be read: it holds a piece (a term, a comment or a line) of more than 16 MiB" \
+            in err, err
 
 
 def test_article_folder_name_must_be_iri_safe(tmp_path: Path):
