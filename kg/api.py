@@ -11,12 +11,13 @@ The library never prints or exits; errors are :class:`kg.errors.KGError`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,22 +39,31 @@ from kg.stats import Stats, compute
 from kg.validate import ValidationReport
 
 
-def _collector_paused(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` run with Python's cyclic garbage collector paused, and restored as it was after.
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the block runs, and restored as it was after.
 
     A build holds millions of long-lived objects (the dataset's pyoxigraph terms in sets); every full
     collection walks them all, and a build makes hardly any cyclic garbage. On 1,000 generated articles the
-    pause took loading from 14 to 9 s and reasoning from 18 to 11 s, for about 150 MiB more at the peak."""
+    pause took loading from 14 to 9 s and reasoning from 18 to 11 s, for about 150 MiB more at the peak; and
+    ``kg build``'s report after the build (its table) took 3 s less with it paused."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _collector_paused(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` run with the collector paused (:func:`collector_paused`)."""
 
     @functools.wraps(function)
     def paused(*args: Any, **kwargs: Any) -> Any:
-        if not gc.isenabled():
+        with collector_paused():
             return function(*args, **kwargs)
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.enable()
 
     return paused
 

@@ -243,30 +243,34 @@ def build(
     does not (nothing is written unless --allow-violations), 2 for unusable
     input, 4 when the output cannot be written.
     """
-    from kg.api import KnowledgeGraph, check_build_output
+    from kg.api import KnowledgeGraph, check_build_output, collector_paused
     from kg.load import available_cpus
 
     check_build_output(out, data)  # before anything is read: never replace the input or a foreign folder
     err = _stderr()
     status, note = _progress(err)
-    with status:
-        kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
-                                               allow_violations=allow_violations,
-                                               jobs=jobs if jobs is not None else available_cpus(), progress=note)
-        report = kg.report
-        assert report is not None
-    for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left to others
-        err.print(f"kg: note: {fallback}", markup=False)
-    for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
-        err.print(f"kg: warning: {warning.message()}", markup=False)
-    if not report.conforms:
-        err.print(report.to_text(), markup=False)
-        if not allow_violations:
-            err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
-        raise typer.Exit(EXIT_NONCONFORMANT)
-    if not quiet:
-        _print_stats(kg.stats(domains=False), domains=False)
-        _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
+    # the collector stays paused while the build is reported on too: each full collection would walk its millions
+    # of objects again (on 1,000 articles, 3 s for the table)
+    with collector_paused():
+        with status:
+            kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
+                                                   allow_violations=allow_violations,
+                                                   jobs=jobs if jobs is not None else available_cpus(), progress=note)
+            report = kg.report
+            assert report is not None
+        for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left to others
+            err.print(f"kg: note: {fallback}", markup=False)
+        for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
+            err.print(f"kg: warning: {warning.message()}", markup=False)
+        if not report.conforms:
+            err.print(report.to_text(), markup=False)
+            if not allow_violations:
+                err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
+            raise typer.Exit(EXIT_NONCONFORMANT)
+        if not quiet:
+            _print_stats(kg.stats(domains=False), domains=False)
+            _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
+        del kg  # let go of before the collector is back: its first collection would walk everything still held
 
 
 @app.command()

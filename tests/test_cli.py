@@ -50,6 +50,22 @@ def test_build_writes_outputs_and_conforms(workdir: Path):
     assert not [p for p in workdir.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
+def test_the_build_is_reported_on_with_the_collector_paused_and_it_is_back_after(tmp_path: Path, monkeypatch):
+    # each full collection would walk the build's millions of objects again while its table is printed
+    import gc
+
+    import kg.cli
+
+    seen: list[bool] = []
+    print_stats = kg.cli._print_stats
+    monkeypatch.setattr(kg.cli, "_print_stats", lambda *a, **k: seen.append(gc.isenabled()) or print_stats(*a, **k))
+    assert gc.isenabled()
+    result = invoke("build", "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert seen == [False] and gc.isenabled()
+    assert "SHACL validation: conforms" in result.stdout.decode("utf-8")
+
+
 def test_validate_the_last_build(workdir: Path):
     result = invoke("validate", cwd=workdir)
     assert result.returncode == 0 and "Conforms" in result.stdout.decode()
