@@ -258,8 +258,9 @@ def _parse_fast(graph: Graph, data: bytes, fmt: str, base: str, terms: TermCache
     """Parse ``data`` with pyoxigraph into ``graph`` as rdflib terms; False (``graph`` then holds a part) when
     pyoxigraph refuses it: rdflib's parser then reads it again, so that an error reads as it always has, and
     what rdflib accepts is still accepted. Literals are made by rdflib from their lexical form and datatype, as
-    its own parser makes them (so ill-typed values are still found by :func:`_check_terms`). A term too long for
-    pyoxigraph is refused (:class:`RDFSyntaxError`), not read by rdflib: a build holding it could not be read back."""
+    its own parser makes them (so ill-typed values are still found by :func:`_check_terms`). A piece (term, comment,
+    line) too long for pyoxigraph is refused (:class:`RDFSyntaxError`), not read by rdflib: a build holding such a
+    term could not be read back."""
     import pyoxigraph as ox
 
     convert = (terms or TermCache()).from_ox
