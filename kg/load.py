@@ -384,7 +384,7 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
 
 def load_graphs(data: Source | None = None, *, progress: Progress | None = None, use_cache: bool = True,
                 feed_store: bool = False, jobs: int | None = None, notes: list[str] | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[GraphSet, list[Article]]:
+                meanwhile: Callable[[GraphSet], None] | None = None) -> tuple[GraphSet, list[Article]]:
     """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
 
     ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
@@ -396,8 +396,9 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     process), when there are at least :data:`PARALLEL_MIN_ARTICLES` of them; a script that asks for
     workers needs multiprocessing's ``if __name__ == "__main__":`` guard. What the user should know about how
     the load went (workers that died) is appended to ``notes``. ``meanwhile`` is called once, in this process,
-    right after worker processes start assembling articles (not at all when none do): work of the caller's that
-    this process does while it would mostly wait for them.
+    right after worker processes start assembling articles (not at all when none do), with the graphs loaded so
+    far (the ontology and the reference data): work of the caller's that this process does while it would mostly
+    wait for them.
     """
     graphs = GraphSet()
     kept = notes if notes is not None else []
@@ -412,7 +413,7 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
 
 
 def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None, use_cache: bool,
-                 jobs: int | None, notes: list[str], meanwhile: Callable[[], None] | None = None
+                 jobs: int | None, notes: list[str], meanwhile: Callable[[GraphSet], None] | None = None
                  ) -> tuple[GraphSet, list[Article]]:
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
@@ -452,7 +453,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
                                     and item.key not in cached], reference_files, cache, jobs, note, notes)
         try:
             if assembly is not None and meanwhile is not None:
-                meanwhile()  # this process would mostly wait for the workers' first articles
+                meanwhile(graphs)  # this process would mostly wait for the workers' first articles
             for item in items:
                 if isinstance(item, InputError):
                     raise item  # where a load one by one would have stopped

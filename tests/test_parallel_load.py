@@ -99,14 +99,19 @@ def test_meanwhile_runs_once_while_workers_assemble_and_never_without_them(gener
                                                                           monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
     events: list[str] = []
-    load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda: events.append("meanwhile"))
+    given: list = []
+    graphs, _articles = load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda loaded: (
+        given.append((loaded, set(loaded.names()))), events.append("meanwhile")))
     assert events.count("meanwhile") == 1
+    (called_with, names_then), = given
+    assert called_with is graphs  # the build's graphs, with the ontology and reference data and no article yet
+    assert names_then == {kg.load.ONTOLOGY_GRAPH, kg.load.REFERENCE_GRAPH}
     started = events.index(f"assembling {N} article(s) in 2 processes")
     first_taken = next(i for i, e in enumerate(events) if e.startswith("article "))
     assert started < events.index("meanwhile") < first_taken  # while the workers assemble, before any is taken
     events.clear()
-    load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda: events.append("meanwhile"))  # cached
-    load_graphs(generated, jobs=1, use_cache=False, meanwhile=lambda: events.append("meanwhile"))  # one process
+    load_graphs(generated, jobs=2, progress=events.append, meanwhile=lambda _: events.append("meanwhile"))  # cached
+    load_graphs(generated, jobs=1, use_cache=False, meanwhile=lambda _: events.append("meanwhile"))  # one process
     assert "meanwhile" not in events
 
 

@@ -711,14 +711,13 @@ def packaged_ontology() -> Graph:
     return graph
 
 
-def prepare_packaged_rules() -> None:
-    """Make the rules of the packaged ontology ahead of reasoning (:meth:`RuleSet.from_ontology` keeps them in
-    this process and on disk, where reasoning finds them: the digest of :func:`packaged_ontology` is that of the
-    ontology graph a build loads). A build runs it while worker processes assemble its articles (see
-    :meth:`kg.engine.store.FastEngine.prepare`). An error is not raised here: reasoning then makes the rules
-    itself and meets it where it is reported."""
+def prepare_rules(ontology: Graph) -> None:
+    """Make the rules of ``ontology`` ahead of reasoning: :meth:`RuleSet.from_ontology` keeps them in this process
+    and on disk, where reasoning on the same graph finds them. A build runs it while worker processes assemble
+    its articles (see :meth:`kg.engine.store.FastEngine.prepare`). An error is not raised here: reasoning then
+    makes the rules itself and meets it where it is reported."""
     try:
-        RuleSet.from_ontology(packaged_ontology())
+        RuleSet.from_ontology(ontology)
     except Exception:  # noqa: BLE001, S110  reasoning makes them again and reports what fails
         return
 
@@ -898,4 +897,4 @@ def infer_dataset(ds: Dataset, *, report: Report | None = None) -> Graph:
 
 
 __all__ = ["Rule", "RuleSet", "infer_dataset", "infer_store", "infer_triples", "load_store", "packaged_ontology",
-           "prepare_packaged_rules"]
+           "prepare_rules"]

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.dataset import TermCache
+from kg.dataset import GraphSet, TermCache
 from kg.errors import InputError
-from kg.namespaces import INFERRED_GRAPH, PREFIXES
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -199,10 +199,10 @@ class Engine:
     def __init__(self) -> None:
         self.fallbacks: list[str] = []
 
-    def prepare(self) -> None:
-        """Make ahead what reasoning on the packaged ontology needs; a build calls it while worker processes
-        assemble its articles (see :func:`kg.load.load_graphs`), when this process has time to spare. Nothing,
-        unless an engine has such work."""
+    def prepare(self, graphs: GraphSet) -> None:
+        """Make ahead what reasoning on the ontology of ``graphs`` (the build's graphs loaded so far) needs; a build
+        calls it while worker processes assemble its articles (see :func:`kg.load.load_graphs`), when this process
+        has time to spare. Nothing, unless an engine has such work."""
 
     def infer(self, kg: Any) -> None:
         """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
@@ -251,13 +251,13 @@ class FastEngine(Engine):
 
     name = "fast"
 
-    def prepare(self) -> None:
-        """Make the rules of the packaged ontology (:func:`kg.engine.rules.prepare_packaged_rules`): where no
-        cached rules are found, owlrl's closure of the ontology takes about 3 s, which reasoning would otherwise
-        spend after the load."""
-        from kg.engine.rules import prepare_packaged_rules
+    def prepare(self, graphs: GraphSet) -> None:
+        """Make the rules of the ontology (:func:`kg.engine.rules.prepare_rules`), from its graph as reasoning
+        reads it (:func:`kg.reason.infer_fast`): where no cached rules are found, owlrl's closure of the ontology
+        takes about 3 s, which reasoning would otherwise spend after the load."""
+        from kg.engine.rules import prepare_rules
 
-        prepare_packaged_rules()
+        prepare_rules(graphs.rdflib_graph(ONTOLOGY_GRAPH))
 
     def infer(self, kg: Any) -> None:
         """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
