@@ -401,15 +401,15 @@ class ArticleFacts:
                 add(triple_of(to_ox(s), to_ox(p), to_ox(o)))
         published = _article_date(g, self.article)
         published_ox = to_ox(published) if published is not None else None
+        article = self.article
+        article_ox = to_ox(article)
         quotations: dict[tuple[int, int], Any] = {}
         for quotes in support.values():
             for q in quotes:
                 assert q.span is not None
                 key = (q.span.start, q.span.end)
                 if key not in quotations:
-                    quotations[key] = self._add_quotation(out, q.span, v)
-        article = self.article
-        article_ox = to_ox(article)
+                    quotations[key] = self._add_quotation(out, q.span, article_ox, v)
 
         def add_fact(triple: tuple[Node, Node, Node], quotes: Iterable[_Quote], block: _Block | None) -> None:
             fact = named(_fact_iri_text(article, triple))
@@ -456,15 +456,16 @@ class ArticleFacts:
                 add_fact(triple, unique, None)
         return out
 
-    def _add_quotation(self, out: set[Any], span: evidence.Span, v: _OxVocabulary) -> Any:
+    def _add_quotation(self, out: set[Any], span: evidence.Span, article_ox: Any, v: _OxVocabulary) -> Any:
         import pyoxigraph as ox
 
         text = _quotation_iri_text(self.article, span)
-        node, quote_sel, position_sel = ox.NamedNode(text), ox.NamedNode(f"{text}/quote"), ox.NamedNode(f"{text}/position")
+        node = ox.NamedNode(text)
+        quote_sel, position_sel = ox.NamedNode(f"{text}/quote"), ox.NamedNode(f"{text}/position")
         triple_of, literal = ox.Triple, ox.Literal
         out.update((
             triple_of(node, v.type, v.quotation),
-            triple_of(node, v.has_source, self.terms.to_ox(self.article)),
+            triple_of(node, v.has_source, article_ox),
             triple_of(node, v.has_selector, quote_sel),
             triple_of(node, v.has_selector, position_sel),
             triple_of(quote_sel, v.type, v.quote_selector),
