@@ -16,7 +16,8 @@ differ it is made again. The files are used only while they are the size the bui
 (:func:`recorded_sizes`, from its ``manifest.json``): a file emptied or copied from another build would give other
 answers than ``dataset.trig``, so the query then reads the build into memory. A build that records no sizes (from
 an older ``kg``) is trusted here, as before; ``kg serve`` wants every size (:func:`union_files`). A new build
-replaces the build folder whole, store included. What a process killed while making it leaves (``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
+replaces the build folder whole, store included. What a process killed while making it leaves
+(``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kg.errors import EndpointError, InputError, KGError, OutputError
 from kg.remote.client import Endpoint
@@ -48,10 +49,12 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     end_with_parent(signal.SIGTERM)
 
 
-def _quiet_env() -> dict[str, str]:
-    """The environment for an ``oxigraph`` command: its errors without a Rust backtrace (a user's
-    ``RUST_BACKTRACE`` / ``RUST_LIB_BACKTRACE`` would add one, and cut the error out of kg's message)."""
-    return {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+def _child() -> dict[str, Any]:
+    """How every ``oxigraph`` command is started (``subprocess`` options): ended with ``kg`` on Linux
+    (:func:`_die_with_parent`), and its errors without a Rust backtrace (a user's ``RUST_BACKTRACE`` /
+    ``RUST_LIB_BACKTRACE`` would add one, and cut the error out of kg's message)."""
+    return {"env": {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
+            "preexec_fn": _die_with_parent if sys.platform.startswith("linux") else None}
 
 
 def load_failure(returncode: int, stderr: bytes, files: Sequence[Path | str], folder: Path) -> KGError:
@@ -96,8 +99,7 @@ def _step_failure(step: str, returncode: int, stderr: bytes, folder: Path, files
 
 def _run_step(args: list[str]) -> subprocess.CompletedProcess[bytes]:
     """Run an ``oxigraph`` command to its end: its output kept, without a backtrace, ended with ``kg``."""
-    return subprocess.run(args, capture_output=True, check=False, env=_quiet_env(),
-                          preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    return subprocess.run(args, capture_output=True, check=False, **_child())
 
 
 def oxigraph_binary() -> str:
@@ -208,9 +210,7 @@ class OxigraphServer:
                 args.append("--union-default-graph")
             with open(self._folder / "oxigraph.log", "wb") as log:
                 self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                                env=_quiet_env(),  # its error, not its stack
-                                                preexec_fn=_die_with_parent if sys.platform.startswith("linux")
-                                                else None)
+                                                **_child())
             self._wait_until_ready()
         except BaseException:
             self.stop()
