@@ -99,8 +99,9 @@ def test_a_literal_over_the_term_limit_is_refused_with_its_line(tmp_path: Path):
     result = invoke("validate", "long.ttl", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert re.search(r"long\.ttl:3: the literal 'ب{40}'… takes 8\.0 MiB \(8,388,610 bytes\) as written; a literal "
-                     r"or IRI may take at most 8 MiB as written", err), err
+    written = TERM_MAX_BYTES // 2 * 2 + 2  # two bytes a letter, and the quotes
+    assert (f"long.ttl:3: the literal {'ب' * 40!r}… takes {written / 2**20:.1f} MiB ({written:,} bytes) as written; a "
+            f"literal or IRI may take at most {TERM_MAX_BYTES // 2**20} MiB as written") in err, err
 
 
 def test_control_characters_count_as_they_are_written(tmp_path: Path):
@@ -114,20 +115,23 @@ def test_control_characters_count_as_they_are_written(tmp_path: Path):
     result = invoke("validate", "ctl.ttl", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert f"ctl.ttl: the literal {chr(1) * 40!r}… takes 8.0 MiB ({count * 6 + 2:,} bytes) as written" in err, err
+    written = count * 6 + 2
+    assert f"ctl.ttl: the literal {chr(1) * 40!r}… takes {written / 2**20:.1f} MiB ({written:,} bytes) as written" in err
     (tmp_path / "ctl.ttl").write_text('@prefix ex: <http://e/> .\nex:a ex:c "' + "\\u0001" * (count - 1) + '" .\n',
                                       encoding="utf-8")
     assert invoke("validate", "ctl.ttl", cwd=tmp_path).returncode == 0  # at the limit
 
 
 def test_a_piece_over_the_parsers_own_limit_is_refused_not_read_by_rdflib(tmp_path: Path):
+    from kg.terms import TERM_MAX_BYTES
+
     # pyoxigraph refuses a piece of 16 MiB (MemoryError); rdflib would read it, and the build could not be read back
     (tmp_path / "huge.nt").write_bytes(b'<http://e/a> <http://e/b> "' + b"a" * (17 * 2**20) + b'" .\n')
     result = invoke("validate", "huge.nt", cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
     assert "huge.nt: holds a piece (a term, a comment or a line) of more than 16 MiB" in err, err
-    assert "at most 8 MiB as written" in err, err
+    assert f"at most {TERM_MAX_BYTES // 2**20} MiB as written" in err, err
 
 
 # --- Articles ---------------------------------------------------------------------------
@@ -199,8 +203,9 @@ def test_an_article_text_over_the_term_limit_is_refused_and_the_build_kept(tmp_p
     result = invoke("build", "--data", data, "--out", out, cwd=tmp_path)
     err = no_traceback(result)
     assert result.returncode == 2, err
-    assert (f"{ARTICLE_ID}/article.txt: the text takes 8.0 MiB ({TERM_MAX_BYTES + 1:,} bytes) as written, more than "
-            "the 8 MiB an article's text may take") in err, err
+    assert (f"{ARTICLE_ID}/article.txt: the text takes {(TERM_MAX_BYTES + 1) / 2**20:.1f} MiB "
+            f"({TERM_MAX_BYTES + 1:,} bytes) as written, more than the {TERM_MAX_BYTES // 2**20} MiB an article's text "
+            "may take") in err, err
     assert tree_snapshot(out) == before
     article.write_text(over[:-1], encoding="utf-8")
     assert invoke("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path).returncode == 0  # at the limit
