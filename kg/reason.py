@@ -15,6 +15,7 @@ business, not this graph's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
@@ -89,7 +90,8 @@ def infer(ds: Dataset) -> Graph:
     return inferred
 
 
-def infer_fast(graphs: GraphSet, store: Any = None) -> tuple[set[Any], list[str]]:
+def infer_fast(graphs: GraphSet, store: Any = None, *,
+               meanwhile: Callable[[], None] | None = None) -> tuple[set[Any], list[str]]:
     """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_triples`) over the asserted graphs of
     ``graphs``: the new triples, filtered like :func:`infer`, as ``pyoxigraph.Triple`` (for ``graph/inferred``),
     and the fallbacks to owlrl the rules took (plain words).
@@ -98,7 +100,8 @@ def infer_fast(graphs: GraphSet, store: Any = None) -> tuple[set[Any], list[str]
     :class:`kg.engine.store.AssertedStore`) is where the rules run when given; they add nothing to it that
     stays. Either way the inferences equal owlrl's term for term, so the written files are byte-identical
     between the engines; where the rules do not cover the ontology, owlrl runs on an rdflib copy of the graphs
-    instead.
+    instead. ``meanwhile`` is called at most once, as the rules start their rounds (see
+    :func:`kg.engine.rules.infer_triples`).
     """
     from kg.engine.rules import infer_triples
 
@@ -106,7 +109,8 @@ def infer_fast(graphs: GraphSet, store: Any = None) -> tuple[set[Any], list[str]
     report = lambda message: notes.append(f"OWL-RL: {message}")  # noqa: E731
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
-    found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store)
+    found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store,
+                          meanwhile=meanwhile)
     if found is None:
         convert = graphs.terms.triple_to_ox
         return {convert(t) for t in infer(graphs.to_rdflib())}, notes

@@ -273,3 +273,110 @@ def test_assembled_articles_leave_no_cyclic_garbage_while_the_collector_is_pause
         finally:
             gc.enable()
     assert left[8] - left[2] < 500, left
+
+
+# -- what writing takes, made while the rules run (GraphSet.prepare_writing) ---------------------------------------
+
+def _requests(graphs: GraphSet) -> list[tuple[list, str]]:
+    from kg.api import _large_files
+
+    return [(names, fmt) for _file, names, fmt in _large_files(graphs)]
+
+
+def test_files_made_while_the_rules_run_are_the_files_made_after(monkeypatch: pytest.MonkeyPatch):
+    """A build asks for the pieces as the rules start (the inferred graph not there yet); the files written from
+    them are byte for byte those of a graph set that prepared nothing, and the prepared graphs are not turned
+    into lines again."""
+    import kg.dataset as dataset
+
+    asked: list[list] = []
+    real_prepare = GraphSet.prepare_writing
+
+    def prepare(self: GraphSet, requests: list) -> None:
+        asked.append([names for names, _fmt in requests])
+        assert INFERRED_GRAPH not in self.names()  # as the rules start, before their triples are there
+        real_prepare(self, requests)
+
+    monkeypatch.setattr(GraphSet, "prepare_writing", prepare)
+    kg = KnowledgeGraph.build(prepare_writing=True)
+    assert len(asked) == 1
+    graphs = kg.graphs
+    split_graphs: list = []
+    real_split = GraphSet._split
+
+    def counted(triples: set) -> tuple:
+        split_graphs.append(triples)
+        return real_split(triples)
+
+    monkeypatch.setattr(dataset.GraphSet, "_split", staticmethod(counted))
+    prepared = list(graphs.serialize_each(_requests(graphs)))
+    assert split_graphs == [graphs.triples(INFERRED_GRAPH)]  # only the graph that came after
+    plain = GraphSet()
+    plain._graphs = dict(graphs._graphs)
+    assert list(plain.serialize_each(_requests(plain))) == prepared
+
+
+def test_a_graph_set_again_after_the_preparation_is_written_as_it_is_now():
+    """Pieces made from a graph that was then replaced are not used: the file holds the new triples."""
+    kg = KnowledgeGraph.build()
+    graphs = kg.graphs
+    data = [name for name in graphs.asserted_names() if "ontology" not in name]  # the ontology declares kg:sha256
+    requests = [(data, "turtle"), (data, "trig")]
+    before = graphs.serialize(requests[0][0], "turtle")
+    graphs.prepare_writing(requests)
+    article = next(name for name in graphs.names() if "/article/" in name)
+    kept = {t for t in graphs.triples(article) if "sha256" not in t.predicate.value}
+    graphs.set_graph(article, kept)
+    written = list(graphs.serialize_each(requests))
+    fresh = GraphSet()
+    fresh._graphs = dict(graphs._graphs)
+    assert written == list(fresh.serialize_each(requests))
+    assert before.count(b"kg:sha256 ") == 1
+    assert b"kg:sha256 " not in written[0] and b"kg:sha256 " not in written[1]  # the article's digest is gone
+
+
+def test_an_error_while_preparing_is_raised_by_the_writing(monkeypatch: pytest.MonkeyPatch):
+    graphs = GraphSet()
+    graphs.set_graph(URIRef("https://example.org/g"), {ox.Triple(ox.NamedNode("http://a/"), ox.NamedNode("http://a/p"),
+                                                                 ox.Literal("x"))})
+
+    def broken(triples: set) -> tuple:
+        raise MemoryError("no memory left")
+
+    monkeypatch.setattr(GraphSet, "_split", staticmethod(broken))
+    graphs.prepare_writing([([URIRef("https://example.org/g")], "turtle")])
+    with pytest.raises(MemoryError, match="no memory left"):
+        next(graphs.serialize_each([([URIRef("https://example.org/g")], "turtle")]))
+
+
+def test_turtle_written_a_piece_at_a_time_is_turtle_written_at_once(monkeypatch: pytest.MonkeyPatch):
+    """serialize_lines gives the Turtle writer whole subjects a piece at a time; the bytes are those of one call,
+    wherever the pieces are cut."""
+    import kg.engine.store as store
+
+    graphs = load_graphs()[0]
+    names = graphs.asserted_names()
+    monkeypatch.setattr(store, "TURTLE_PIECE", 10**9)
+    once = graphs.serialize(names, "turtle")
+    for size in (1, 7, 500):
+        monkeypatch.setattr(store, "TURTLE_PIECE", size)
+        assert graphs.serialize(names, "turtle") == once
+
+
+def test_pieces_are_cut_between_subjects_only():
+    from kg.engine.store import _subject_cuts
+
+    lines = sorted(line for line in ox.serialize(list(load_graphs()[0].triples(URIRef(
+        "https://w3id.org/ict-coop-kg/graph/reference"))), format=ox.RdfFormat.N_TRIPLES).split(b"\n") if line)
+    import kg.engine.store as store
+
+    for size in (1, 3, 50):
+        store_piece, store.TURTLE_PIECE = store.TURTLE_PIECE, size
+        try:
+            cuts = _subject_cuts(lines)
+        finally:
+            store.TURTLE_PIECE = store_piece
+        assert cuts[0] == 0 and cuts[-1] == len(lines) and cuts == sorted(set(cuts))
+        for cut in cuts[1:-1]:
+            assert lines[cut - 1].split(b" ")[0] != lines[cut].split(b" ")[0]
+        assert len(cuts) > 2

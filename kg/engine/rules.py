@@ -566,15 +566,17 @@ def infer_store(store: pyoxigraph.Store, data: pyoxigraph.NamedNode | None = Non
     return {(convert(t.subject), convert(t.predicate), convert(t.object)) for t in kept}
 
 
-def _rules_or_problem(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple[list[Any] | None, str]:
+def _rules_or_problem(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec,
+                      meanwhile: Callable[[], None] | None = None) -> tuple[list[Any] | None, str]:
     """The kept new triples of the rules' fixpoint over the data graph (``pyoxigraph.Triple``, in the store's
-    terms), or None and what in the data the rules do not cover (the caller then reasons with owlrl)."""
+    terms), or None and what in the data the rules do not cover (the caller then reasons with owlrl).
+    ``meanwhile``: see :func:`_run`."""
     import pyoxigraph as ox
 
     extra = _schema_in_data(store, data if data is not None else ox.DefaultGraph(), ruleset, codec)
     if extra:
         return None, f"the data states schema axioms the ontology does not ({extra})"
-    kept, problem = _run(store, data, ruleset, codec)
+    kept, problem = _run(store, data, ruleset, codec, meanwhile)
     if problem:
         return None, problem
     return kept, ""
@@ -584,8 +586,10 @@ def _uncovered_message(ruleset: RuleSet) -> str:
     return "OWL-RL rules do not cover " + "; ".join(ruleset.uncovered) + " — reasoning with owlrl instead"
 
 
-def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple[list[Any], str]:
+def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec,
+         meanwhile: Callable[[], None] | None = None) -> tuple[list[Any], str]:
     """Run the rules to their fixpoint inside the data graph, collect the new triples, and take them out again.
+    ``meanwhile`` is called as the rounds start: they run in Oxigraph, without Python's interpreter lock.
 
     Returns the new triples that :func:`kg.reason.keep_ox` keeps (``pyoxigraph.Triple``, in the store's terms)
     and a description of what the data made reachable that the rules do not cover (``""`` when nothing). The data
@@ -616,6 +620,8 @@ def _run(store: Any, data: Any | None, ruleset: RuleSet, codec: _Codec) -> tuple
         delta: Any | None = None  # round 0 is naive
         same = f"ASK {{ GRAPH {source} {{ ?a {_n(OWL.sameAs)} ?b FILTER(!sameTerm(?a, ?b)) }} }}" if data else \
             f"ASK {{ ?a {_n(OWL.sameAs)} ?b FILTER(!sameTerm(?a, ?b)) }}"
+        if meanwhile is not None:
+            meanwhile()
         while True:
             active = list(ruleset.rules)
             if bool(store.query(same)):
@@ -784,7 +790,8 @@ def _unwrapper() -> Callable[[Any], Any]:
 
 
 def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: Report | None = None,
-                  store: pyoxigraph.Store | None = None) -> set[Any] | None:
+                  store: pyoxigraph.Store | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> set[Any] | None:
     """The OWL-RL inferences over the union of ``graphs`` (sets of ``pyoxigraph.Triple``, terms as loaded), as
     ``pyoxigraph.Triple`` with the terms as loaded, filtered like the reference engine's; the rules come from
     ``ontology``.
@@ -797,10 +804,12 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
     with another thread meanwhile.
 
     Returns None when the rules do not cover the ontology (``report`` is told): the caller then reasons with
-    owlrl.
+    owlrl. ``meanwhile`` is called at most once, as the rules start their rounds (Oxigraph's work, outside
+    Python's interpreter lock): work of the caller's for another thread.
     """
     import pyoxigraph as ox
 
+    meanwhile = _once(meanwhile)
     ruleset = RuleSet.from_ontology(ontology)
     if ruleset.uncovered:
         _note(report, _uncovered_message(ruleset))
@@ -808,7 +817,7 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
     if store is not None:
         forms = _literal_forms(graphs)
         if forms is not None:
-            kept, _problem = _rules_or_problem(store, None, ruleset, _Codec(wrap=False))
+            kept, _problem = _rules_or_problem(store, None, ruleset, _Codec(wrap=False), meanwhile)
             if kept is not None:  # else the store of its own below says what the rules do not cover
                 return {_restore_literal(t, forms) for t in kept}
     own = ox.Store()
@@ -816,7 +825,7 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
     for triples in graphs:
         own.bulk_extend(ox.Quad(t.subject, t.predicate, wrap(t.object)) for t in triples)
     codec = _Codec(wrap=True, strings=False)
-    kept, problem = _rules_or_problem(own, None, ruleset, codec)
+    kept, problem = _rules_or_problem(own, None, ruleset, codec, meanwhile)
     if kept is None:
         _note(report, problem + " — reasoning with owlrl instead")
         from kg.dataset import TermCache
@@ -825,6 +834,20 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
         return {convert(t) for t in _owlrl_fallback(own, ox.DefaultGraph(), codec)}
     unwrap = _unwrapper()
     return {ox.Triple(t.subject, t.predicate, unwrap(t.object)) for t in kept}
+
+
+def _once(function: Callable[[], None] | None) -> Callable[[], None] | None:
+    """``function``, called the first time only (None stays None)."""
+    if function is None:
+        return None
+    called: list[bool] = []
+
+    def once() -> None:
+        if not called:
+            called.append(True)
+            function()
+
+    return once
 
 
 def _literal_forms(graphs: Iterable[Iterable[Any]]) -> dict[Any, Any] | None:

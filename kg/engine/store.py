@@ -28,6 +28,7 @@ bytes depend on the triples alone — not on hash seeds, not on the engine.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -204,8 +205,11 @@ class Engine:
         calls it while worker processes assemble its articles (see :func:`kg.load.load_graphs`), when this process
         has time to spare. Nothing, unless an engine has such work."""
 
-    def infer(self, kg: Any) -> None:
-        """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs."""
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
+        """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs.
+        ``meanwhile`` is called at most once, in this thread, when the engine starts work that runs outside
+        Python's interpreter lock and leaves the asserted graphs as they are (the fast engine's rules): work of
+        the caller's for another thread to do beside it."""
         raise NotImplementedError
 
     def validate(self, kg: Any) -> ValidationReport:
@@ -230,7 +234,8 @@ class ReferenceEngine(Engine):
 
     name = "reference"
 
-    def infer(self, kg: Any) -> None:
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
+        """owlrl, which runs in Python throughout: ``meanwhile`` is not called."""
         from kg.reason import infer
 
         kg.replace_graph(INFERRED_GRAPH, infer(kg.rdflib_dataset()))
@@ -259,14 +264,14 @@ class FastEngine(Engine):
 
         prepare_rules(graphs.rdflib_graph(ONTOLOGY_GRAPH))
 
-    def infer(self, kg: Any) -> None:
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
         """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
         unless the rdflib dataset is the master copy, which can change behind that store's back: then in a store
-        made from the graphs as they are."""
+        made from the graphs as they are. ``meanwhile`` is called as the rules start their rounds."""
         from kg.reason import infer_fast
 
         shared = kg.asserted_store.store if kg.graphs_are_master else None
-        inferred, notes = infer_fast(kg.graphs, shared)
+        inferred, notes = infer_fast(kg.graphs, shared, meanwhile=meanwhile)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
 
@@ -360,6 +365,34 @@ def _unique_order(lines: list[bytes]) -> list[int]:
     return [i for n, i in enumerate(order) if n == 0 or lines[i] != lines[order[n - 1]]]
 
 
+def trig_block(name: URIRef, lines: list[bytes], triples: list[Any]) -> tuple[bytes, bytes]:
+    """Graph ``name`` as :func:`serialize_lines` writes it in a TriG file (``lines`` and ``triples`` as there):
+    the ``@prefix`` lines its Turtle starts with, and the graph's block (``graph:article/x {`` … ``}``); two empty
+    strings for an empty graph. A graph's block depends on the graph alone, so blocks can be made apart and
+    joined (:func:`join_trig`).
+
+    The triples are written by the Turtle writer and put inside the graph's braces, a tab deeper, as the TriG
+    writer indents them (the writer escapes line breaks inside literals, so every line break of its output ends
+    a line): 11.4 s went to 4.7 s on 1,000 articles, most of it making quads."""
+    import pyoxigraph as ox
+
+    if not lines:
+        return b"", b""
+    body = ox.serialize([triples[i] for i in _unique_order(lines)], format=ox.RdfFormat.TURTLE,
+                        prefixes=WRITE_PREFIXES)
+    start = _after_prefix_lines(body)
+    return body[:start], _graph_opening(name, triples[0]) + b"\t" + body[start:-1].replace(b"\n", b"\n\t") + b"\n}\n"
+
+
+def join_trig(blocks: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """A TriG file of graphs' :func:`trig_block` s, in the order given, under the sorted ``@prefix`` lines."""
+    header, parts = b"", []
+    for prefix_lines, block in blocks:
+        header = header or prefix_lines
+        parts.append(block)
+    return b"".join([_sorted_prefix_lines(header), *parts])
+
+
 def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]]], fmt: str) -> bytes:
     """Serialise ``(graph name, N-Triples lines, triples)`` triples (the lines of the ``pyoxigraph.Triple``
     triples, in the same order) in ``fmt`` (``turtle``, ``trig``, ``nt``, ``nquads``) deterministically, with
@@ -380,20 +413,7 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
                  for name, lines, _triples in graphs]
         return b"".join(sorted(line[:-2] + graph for graph, lines in named for line in set(lines)))
     if fmt == "trig":
-        # TriG graph by graph, each graph's triples written by the Turtle writer and put inside the graph's braces,
-        # a tab deeper, as the TriG writer indents them (the writer escapes line breaks inside literals, so every
-        # line break of its output ends a line): 11.4 s went to 4.7 s on 1,000 articles, most of it making quads
-        header, blocks = b"", []
-        for name, lines, triples in graphs:
-            if not lines:
-                continue
-            body = ox.serialize([triples[i] for i in _unique_order(lines)], format=ox.RdfFormat.TURTLE,
-                                prefixes=WRITE_PREFIXES)
-            start = _after_prefix_lines(body)
-            header = header or body[:start]
-            blocks.append(_graph_opening(name, triples[0]))  # type: ignore[arg-type]
-            blocks.append(b"\t" + body[start:-1].replace(b"\n", b"\n\t") + b"\n}\n")
-        return b"".join([_sorted_prefix_lines(header), *blocks])
+        return join_trig(trig_block(name, lines, triples) for name, lines, triples in graphs)  # type: ignore[arg-type]
     # a triple format: the union of the graphs, each triple once; the triples put in the order of their lines by
     # sorting positions (a dict from line to triple took twice the memory)
     all_lines: list[bytes] = []
@@ -404,9 +424,40 @@ def serialize_lines(graphs: Iterable[tuple[URIRef | None, list[bytes], list[Any]
     unique = _unique_order(all_lines)
     if fmt == "nt":
         return b"".join(all_lines[i] + b"\n" for i in unique)
+    cuts = _subject_cuts([all_lines[i] for i in unique])
     items = [all_triples[i] for i in unique]
     del unique, all_lines
-    return _sorted_prefix_lines(ox.serialize(items, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES))
+    # written a piece at a time, each piece whole subjects: the writer holds Python's interpreter lock while it
+    # writes, and a graph's Turtle in one call (4 s on 1,000 articles) would stall every other thread that long
+    header, parts = b"", []
+    for start, end in itertools.pairwise(cuts):
+        written = ox.serialize(items[start:end], format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES)
+        body = _after_prefix_lines(written)
+        header = header or written[:body]
+        parts.append(memoryview(written)[body:])
+    return b"".join([*sorted(header.splitlines(keepends=True)), *parts])
+
+
+TURTLE_PIECE = 20_000
+"""About how many triples :func:`serialize_lines` gives the Turtle writer at a time."""
+
+
+def _subject_cuts(lines: list[bytes]) -> list[int]:
+    """Where to cut sorted N-Triples ``lines`` into pieces of about :data:`TURTLE_PIECE` lines, each piece whole
+    subjects (a subject's form holds no space, and the space after it ends it): the positions, from 0 to the
+    end. Turtle written a piece at a time is then what one call writes: a subject's triples end with `` .``."""
+    cuts = [0]
+    position = TURTLE_PIECE
+    while position < len(lines):
+        before = lines[position - 1]
+        subject = before[:before.index(b" ") + 1]
+        while position < len(lines) and lines[position].startswith(subject):
+            position += 1
+        if position < len(lines):
+            cuts.append(position)
+        position += TURTLE_PIECE
+    cuts.append(len(lines))
+    return cuts
 
 
 __all__ = [
@@ -419,7 +470,9 @@ __all__ = [
     "ReferenceEngine",
     "from_ox",
     "get_engine",
+    "join_trig",
     "serialize_lines",
     "serialize_sorted",
     "to_ox",
+    "trig_block",
 ]
