@@ -381,8 +381,8 @@ def validate_reference(data: Graph, asserted: AssertedStore) -> ValidationReport
 
 VALIDATION_THREADS = 2
 """How the fast engine's queries run side by side (:func:`kg.engine.store.run_in_threads`): the shapes' queries
-beside the violation queries, and the shapes' jobs (one per property shape) in this many threads — so up to
-three threads query at once while the violation queries last. Two: this project's machines have two cores,
+beside the violation queries, the shapes' jobs (one per property shape) in this many threads and the violation
+queries in as many — so up to four threads query at once. Two: this project's machines have two cores,
 and a build writes its files beside validation (``bench/README.md``)."""
 
 
@@ -395,7 +395,8 @@ def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]
 
     shapes = shapes_graph()
     report, found = run_in_threads([lambda: validate_store(asserted.store, shapes, threads=VALIDATION_THREADS),
-                                    lambda: query_violations(asserted)], VALIDATION_THREADS)
+                                    lambda: query_violations(asserted, threads=VALIDATION_THREADS)],
+                                   VALIDATION_THREADS)
     notes = [f"SHACL: {_short(shape)} was validated by pySHACL ({why})"
              for shape, why in sorted(report.fallback_shapes.items(), key=lambda kv: str(kv[0]))]
     return _report(report, asserted, report.conforms, found), notes
@@ -408,37 +409,45 @@ def _report(report: Graph, asserted: AssertedStore, conforms: bool, found: list[
     return ValidationReport(conforms=conforms and not violations, violations=violations, graph=report)
 
 
-def query_violations(asserted: AssertedStore) -> list[Violation]:
-    """Rows of the packaged ``*-violation.rq`` queries, as violations (constraint ``query:<name>``).
+def query_violations(asserted: AssertedStore, *, threads: int = 1) -> list[Violation]:
+    """Rows of the packaged ``*-violation.rq`` queries, as violations (constraint ``query:<name>``), in the
+    order of the queries.
 
     Each such query selects ``?focus`` and, optionally, ``?path``, ``?value`` and ``?message``. They run in
     Oxigraph on the build's shared store of the asserted triples (:class:`kg.engine.store.AssertedStore`):
     the same queries, with the same rows on rdflib, Oxigraph and Virtuoso (tests/test_store.py,
-    tests/test_virtuoso.py), several times faster than rdflib's engine on their whole-graph scans.
+    tests/test_virtuoso.py), several times faster than rdflib's engine on their whole-graph scans. ``threads``
+    threads run them side by side (:func:`kg.engine.store.run_in_threads`).
     """
+    from kg.engine.store import run_in_threads
     from kg.query import ensure_read_only, list_queries
 
-    found = []
-    for q in list_queries():
-        if not q.is_violation_check:
-            continue
+    checks = [q for q in list_queries() if q.is_violation_check]
+    for q in checks:
         ensure_read_only(q.text, q.name)
-        for row in asserted.select(q.text):
-            focus = row.get("focus")
-            if focus is None:
-                continue
-            messages = {"en": str(row.get("message") or q.title)}
-            if q.title_ar:
-                messages["ar"] = q.title_ar
-            found.append(Violation(
-                focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
-                constraint=f"query:{q.name}",
-                path=_short(row["path"]) if row.get("path") is not None else None,
-                value=_short(row["value"]) if row.get("value") is not None else None,
-                messages=messages,
-                labels=_labels(asserted, focus),
-                sentence=_sentence(asserted, focus),
-            ))
+    found = run_in_threads([functools.partial(_query_violations, asserted, q) for q in checks], threads)
+    return [violation for rows in found for violation in rows]
+
+
+def _query_violations(asserted: AssertedStore, q: Any) -> list[Violation]:
+    """The rows of one violation query (a :class:`kg.query.PackagedQuery`) as violations."""
+    found = []
+    for row in asserted.select(q.text):
+        focus = row.get("focus")
+        if focus is None:
+            continue
+        messages = {"en": str(row.get("message") or q.title)}
+        if q.title_ar:
+            messages["ar"] = q.title_ar
+        found.append(Violation(
+            focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
+            constraint=f"query:{q.name}",
+            path=_short(row["path"]) if row.get("path") is not None else None,
+            value=_short(row["value"]) if row.get("value") is not None else None,
+            messages=messages,
+            labels=_labels(asserted, focus),
+            sentence=_sentence(asserted, focus),
+        ))
     return found
 
 

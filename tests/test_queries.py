@@ -366,3 +366,25 @@ def test_result_formats(built: KnowledgeGraph):
     assert doc["results"]["bindings"][0]["purpose_ar"] == {"type": "literal", "value": "للتعرف عن قرب على التجربة المصرية للتحول الرقمى", "xml:lang": "ar"}
     assert result.to_markdown().startswith("| event |")
     assert result.records()[0]["place_en"] == "Egypt"
+
+
+def test_violation_queries_run_side_by_side_give_what_they_give_one_at_a_time(built: KnowledgeGraph):
+    """kg.validate.query_violations runs the queries in threads; the violations, in the queries' order, are
+    those of one thread (here two queries find some: a typo and a fact whose triple is not asserted)."""
+    from rdflib import RDF, URIRef
+
+    from kg.engine.store import AssertedStore
+    from kg.load import union_graph
+    from kg.namespaces import ID, KG
+    from kg.validate import query_violations
+
+    data = union_graph(built.dataset, inferred=False)
+    data.add((ID["event/talaat-hanandeh-talks"], URIRef("https://w3id.org/ict-coop-kg/ontology#attendde"),
+              ID["person/amr-talaat"]))
+    fact = next(data.subjects(RDF.type, KG.Fact))
+    data.remove((data.value(fact, RDF.subject), data.value(fact, RDF.predicate), data.value(fact, RDF.object)))
+    store = AssertedStore.from_graphs([data])
+    alone = query_violations(store)
+    assert {v.constraint for v in alone} == {"query:undeclared-term-violation", "query:fact-not-asserted-violation"}
+    for threads in (2, 4):
+        assert query_violations(store, threads=threads) == alone
