@@ -96,7 +96,7 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
 
     with tempfile.TemporaryDirectory() as out:  # as kg build runs it
         kg, _written = KnowledgeGraph.build_to(Path(out) / "build", data, engine=engine, allow_violations=True,
-                                               jobs=available_cpus(), progress=note)
+                                               jobs=available_cpus(), progress=note, keep_store=True)
         lap(current[0])
         build_wall = time.perf_counter() - wall
     report = kg.report

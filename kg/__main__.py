@@ -3,7 +3,9 @@
 It installs the SIGTERM / SIGINT handlers before importing anything heavy (typer, rich, rdflib), so a signal
 at any moment after the interpreter starts ends the command with 143 / 130 and the cleanup it promises. When
 the command is done, both signals are blocked for the interpreter's own shutdown (which would otherwise restore
-the default handlers and die with -15); one that arrived meanwhile still sets the exit code.
+the default handlers and die with -15); one that arrived meanwhile still sets the exit code. A command that
+left large objects for the process's end (``kg build``'s build, :func:`kg.cli.leave_for_exit`) ends without the
+interpreter letting go of them one by one.
 ``python -m kg`` runs the same.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import NoReturn
 
 _STOP = {signal.SIGINT, signal.SIGTERM}
 
@@ -27,11 +30,14 @@ def main(argv: list[str] | None = None) -> None:
 
     install_handlers()
     code = 0
+    held: list[object] = []
     try:
         try:
             fault_point("startup")
-            from kg.cli import run
+            from kg.cli import leave_for_exit, run
 
+            if argv is None:  # the program as run, not called from another: it ends when the command does
+                held = leave_for_exit()
             run(argv)
         except SystemExit as exc:
             code = _code(exc.code)
@@ -53,7 +59,24 @@ def main(argv: list[str] | None = None) -> None:
     elif signal.SIGINT in pending and code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         sys.stderr.write("kg: interrupted as the command finished\n")
         code = EXIT_INTERRUPTED
+    if held:
+        _end_now(code)
     sys.exit(code)
+
+
+def _end_now(code: int) -> NoReturn:
+    """Exit with ``code`` as the interpreter's own end does — its exit handlers run (multiprocessing's, logging's),
+    standard output and error are flushed — but without letting go of the objects a command left for it
+    (:func:`kg.cli.leave_for_exit`) one by one: the system takes the whole process's memory back at once."""
+    import atexit
+    import contextlib
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # kg.cli.run reported a failing standard output already
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,68 @@ def test_the_build_is_reported_on_with_the_collector_paused_and_it_is_back_after
     assert "SHACL validation: conforms" in result.stdout.decode("utf-8")
 
 
+_WATCH_THE_BUILD = """
+import atexit, sys
+import kg.api
+
+real = kg.api.KnowledgeGraph.build_to.__func__
+
+def build_to(cls, *args, **kwargs):
+    kg_, written = real(cls, *args, **kwargs)
+    sys.stderr.write(f"store kept: {'asserted_store' in kg_.__dict__}\\n")
+    return kg_, written
+
+kg.api.KnowledgeGraph.build_to = classmethod(build_to)
+atexit.register(lambda: sys.stderr.write("exit handlers ran\\n"))
+"""
+
+
+def test_the_console_script_ends_without_letting_go_of_the_build(tmp_path: Path):
+    """kg build leaves its build for the process's end (kg.cli.leave_for_exit): the store is not let go of after
+    validation (the process ends without letting go of it, see the next test); the exit handlers still run, the
+    output is all there and the exit code is the command's."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(_WATCH_THE_BUILD, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    script = subprocess.run([sys.executable, "-m", "kg", "build", "--out", str(tmp_path / "out")], cwd=tmp_path,
+                            env=env, capture_output=True, timeout=300)
+    err = script.stderr.decode("utf-8")
+    assert script.returncode == 0, err
+    assert script.stdout.decode("utf-8").endswith(f"Written to {tmp_path / 'out'}/\n")
+    assert "store kept: True" in err and "exit handlers ran" in err
+    assert (tmp_path / "out" / "dataset.trig").stat().st_size > 0
+    # called from another program (here, a script), the command lets go of the store and the program ends as usual
+    called = subprocess.run([sys.executable, "-c", "from kg.__main__ import main; main(['build', '-q', '--out', "
+                             f"{str(tmp_path / 'again')!r}])"], cwd=tmp_path, env=env, capture_output=True,
+                            timeout=300)
+    err = called.stderr.decode("utf-8")
+    assert called.returncode == 0, err
+    assert "store kept: False" in err and "exit handlers ran" in err
+
+
+def test_ending_at_once_runs_the_exit_handlers_and_flushes_but_lets_go_of_nothing(tmp_path: Path):
+    """kg.__main__._end_now, how the console script ends after a build: what the interpreter's end does
+    first, then the process ends with the code, no object let go of one by one."""
+    import subprocess
+    import sys
+
+    program = ("import atexit, sys\n"
+               "atexit.register(lambda: sys.stderr.write('exit handlers ran\\n'))\n"
+               "class Held:\n"
+               "    def __del__(self): sys.stderr.write('let go of\\n')\n"
+               "held = Held()\n"
+               "from kg.__main__ import _end_now\n"
+               "print('the output', end='')\n"
+               "_end_now(3)\n")
+    ended = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, timeout=60)
+    assert ended.returncode == 3 and ended.stdout == b"the output"
+    assert ended.stderr.decode("utf-8") == "exit handlers ran\n"
+
+
 def test_validate_the_last_build(workdir: Path):
     result = invoke("validate", cwd=workdir)
     assert result.returncode == 0 and "Conforms" in result.stdout.decode()
