@@ -352,8 +352,8 @@ class KnowledgeGraph:
         alone; see :func:`kg.load.load_graphs`: a script that asks for more needs the
         ``if __name__ == "__main__":`` guard). ``progress`` is called with the name of each stage. With
         ``prepare_writing`` (what :meth:`build_to` asks for), what :meth:`write` takes from the asserted
-        graphs (their TriG blocks, ``asserted.ttl``) is made in a second thread while the fast engine's rules
-        run in Oxigraph (see :meth:`kg.dataset.GraphSet.prepare_writing`): on 1,000 articles, about 10 s of
+        graphs (their sorted lines, ``asserted.ttl``) is made in a second thread while the fast engine's rules
+        run in Oxigraph (see :meth:`kg.dataset.GraphSet.prepare_writing`): on 1,000 articles, about 5 s of
         work that writing would do beside validation.
         """
         from kg.engine.store import get_engine

@@ -40,8 +40,8 @@ _Split = tuple[list[bytes], list[Any], list[Any]]
 class _Prepared(NamedTuple):
     """What :meth:`GraphSet.prepare_writing` made, each with the graphs' sets it was made from."""
 
-    graphs: dict[URIRef, tuple[set[Any], _Split, tuple[bytes, bytes]]]
-    """Each graph's set, :meth:`GraphSet._split` and TriG block (:func:`kg.engine.store.trig_block`)."""
+    graphs: dict[URIRef, tuple[set[Any], _Split]]
+    """Each graph's set and its :meth:`GraphSet._split`."""
     files: dict[tuple[tuple[URIRef, ...], str], tuple[list[set[Any]], bytes]]
     """Each whole file by ``(names, fmt)``: its graphs' sets and its bytes."""
 
@@ -323,34 +323,34 @@ class GraphSet:
     # -- writing ----------------------------------------------------------------------------------------
     def prepare_writing(self, requests: list[tuple[list[URIRef], str]]) -> None:
         """Start making, in a daemon thread, what the next :meth:`serialize_each` of ``requests`` (or of some of
-        them) takes: each graph's N-Triples lines and TriG block, and each requested file whose graphs are all
-        there now. They are used for every graph still as it is now (a graph set again is made anew). A build
-        calls this as reasoning starts its rules, which run in Oxigraph, without Python's interpreter lock, and
-        leave the asserted graphs as they are: on two cores, what writing the asserted graphs takes is made
-        beside them (the inferred graph is not there yet). Raises nothing: an error of the thread is raised by
-        the next :meth:`serialize_each`."""
+        them) takes: each graph's sorted N-Triples lines, and each requested triple-format file whose graphs are
+        all there now (a TriG file is written graph by graph, at writing). They are used for every graph still as
+        it is now (a graph set again is made anew). A build calls this as reasoning starts its rules, which run in
+        Oxigraph, without Python's interpreter lock, and leave the asserted graphs as they are: on two cores,
+        what writing the asserted graphs takes is made beside them (the inferred graph is not there yet). Raises
+        nothing: an error of the thread is raised by the next :meth:`serialize_each`; a preparation not yet taken
+        is waited for and dropped."""
         import threading
 
-        self._take_prepared()  # one preparation at a time
+        from kg.engine.store import serialize_lines
+
+        if self._preparing is not None:  # one preparation at a time: the earlier one's pieces and error dropped
+            self._preparing[0].join()
+            self._preparing = None
         # what to make is chosen now, in this thread: the graphs as they are, each once
         graphs = {URIRef(name): self._graphs.get(URIRef(name)) for names, _fmt in requests for name in names}
-        whole = [(names, fmt) for names, fmt in requests if all(graphs[URIRef(name)] for name in names)]
+        whole = [(names, fmt) for names, fmt in requests
+                 if fmt not in ("trig", "nquads") and all(graphs[URIRef(name)] for name in names)]
         done = _Prepared({}, {})
         failed: list[BaseException] = []
 
         def run() -> None:
-            from kg.engine.store import trig_block
-
             try:
                 split = {name: self._split(triples) for name, triples in graphs.items() if triples}
-                # the whole files first: sorting a file's lines holds the interpreter lock throughout (a second
-                # on 1,000 articles), which is best done while the rules run; a graph's block takes a moment
                 for names, fmt in whole:
-                    if fmt != "trig":  # a TriG file is its graphs' blocks
-                        done.files[(tuple(names), fmt)] = ([graphs[URIRef(n)] for n in names],
-                                                           self._file(split, names, fmt, {}))
-                for name, graph_split in split.items():
-                    done.graphs[name] = (graphs[name], graph_split, None)
+                    done.files[(tuple(names), fmt)] = ([graphs[URIRef(n)] for n in names],
+                                                       serialize_lines(self._pairs(split, names, fmt), fmt))
+                done.graphs.update((name, (graphs[name], graph_split)) for name, graph_split in split.items())
             except BaseException as exc:  # noqa: BLE001  raised by serialize_each
                 failed.append(exc)
 
@@ -428,19 +428,16 @@ class GraphSet:
         """What :meth:`serialize` gives for each ``(names, fmt)`` of ``requests``, one at a time (so that each can
         be written and let go of before the next is made), each graph turned into N-Triples lines once for all
         of them (a build writes the same graphs to several files), or taken from :meth:`prepare_writing`."""
+        from kg.engine.store import serialize_lines
+
         prepared = self._take_prepared()
         wanted = dict.fromkeys(URIRef(name) for names, _fmt in requests for name in names)  # each graph once
         split: dict[URIRef, _Split] = {}
-        blocks: dict[URIRef, tuple[bytes, bytes]] = {}
         for name in wanted:
             triples = self.triples(name)
             entry = prepared.graphs.get(name)
-            if entry is not None and entry[0] is triples:  # still the graph the pieces were made from
-                split[name] = entry[1]
-                if entry[2] is not None:
-                    blocks[name] = entry[2]
-            else:
-                split[name] = self._split(triples)
+            # the lines made beforehand, while the graph is still the set they were made from
+            split[name] = entry[1] if entry is not None and entry[0] is triples else self._split(triples)
         files = prepared.files
         del prepared
         for names, fmt in requests:
@@ -449,19 +446,8 @@ class GraphSet:
                                                                    strict=True)):
                 yield made[1]
             else:
-                yield self._file(split, names, fmt, blocks)
+                yield serialize_lines(self._pairs(split, names, fmt), fmt)  # the pairs are let go of once written
             del made
-
-    def _file(self, split: dict[URIRef, _Split], names: list[URIRef], fmt: str,
-              blocks: dict[URIRef, tuple[bytes, bytes]]) -> bytes:
-        """Graphs ``names`` in ``fmt`` from their :meth:`_split` s; a TriG file takes the graphs' blocks from
-        ``blocks`` where there (each used once)."""
-        from kg.engine.store import join_trig, serialize_lines, trig_block
-
-        if fmt == "trig":
-            return join_trig(blocks.pop(URIRef(name), None) or trig_block(URIRef(name), *self._with_blank(
-                split[URIRef(name)])) for name in names)
-        return serialize_lines(self._pairs(split, names, fmt), fmt)  # the pairs are let go of once written
 
     def _pairs(self, split: dict[URIRef, _Split], names: list[URIRef],
                fmt: str) -> list[tuple[URIRef | None, list[bytes], list[Any]]]:

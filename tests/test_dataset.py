@@ -363,19 +363,14 @@ def test_turtle_written_a_piece_at_a_time_is_turtle_written_at_once(monkeypatch:
         assert graphs.serialize(names, "turtle") == once
 
 
-def test_pieces_are_cut_between_subjects_only():
-    from kg.engine.store import _subject_cuts
+def test_pieces_are_cut_between_subjects_only(monkeypatch: pytest.MonkeyPatch):
+    import kg.engine.store as store
 
     lines = sorted(line for line in ox.serialize(list(load_graphs()[0].triples(URIRef(
         "https://w3id.org/ict-coop-kg/graph/reference"))), format=ox.RdfFormat.N_TRIPLES).split(b"\n") if line)
-    import kg.engine.store as store
-
     for size in (1, 3, 50):
-        store_piece, store.TURTLE_PIECE = store.TURTLE_PIECE, size
-        try:
-            cuts = _subject_cuts(lines)
-        finally:
-            store.TURTLE_PIECE = store_piece
+        monkeypatch.setattr(store, "TURTLE_PIECE", size)
+        cuts = store._subject_cuts(lines)
         assert cuts[0] == 0 and cuts[-1] == len(lines) and cuts == sorted(set(cuts))
         for cut in cuts[1:-1]:
             assert lines[cut - 1].split(b" ")[0] != lines[cut].split(b" ")[0]
