@@ -5,7 +5,8 @@ at any moment after the interpreter starts ends the command with 143 / 130 and t
 the command is done, both signals are blocked for the interpreter's own shutdown (which would otherwise restore
 the default handlers and die with -15); one that arrived meanwhile still sets the exit code. A command that
 left large objects for the process's end (``kg build``'s build, :func:`kg.cli.leave_for_exit`) ends without the
-interpreter letting go of them one by one.
+interpreter letting go of them one by one — in the program only (:func:`console`): a program that calls
+:func:`main` gets its ``SystemExit`` as before.
 ``python -m kg`` runs the same.
 """
 
@@ -25,7 +26,21 @@ def _code(value: object) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Run the command line (``argv``; None: ``sys.argv[1:]``) and exit with its code (``SystemExit``), letting
+    go of everything as usual: for a program that calls ``kg`` (the program itself is :func:`console`)."""
+    sys.exit(_run(argv, program=False))
+
+
+def console() -> NoReturn:
+    """The ``kg`` console script and ``python -m kg``: :func:`main` for ``sys.argv``, except that a command that
+    left large objects for the process's end (``kg build``'s build, :func:`kg.cli.leave_for_exit`) ends the
+    process at once (:func:`_end_now`)."""
+    sys.exit(_run(None, program=True))
+
+
+def _run(argv: list[str] | None, *, program: bool) -> int:
+    """The command's exit code, signals accounted for; with ``program``, the process ends here when the command
+    left objects for its end."""
     from kg.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fault_point, install_handlers
 
     install_handlers()
@@ -36,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
             fault_point("startup")
             from kg.cli import leave_for_exit, run
 
-            if argv is None:  # the program as run, not called from another: it ends when the command does
+            if program:  # the process ends when the command does
                 held = leave_for_exit()
             run(argv)
         except SystemExit as exc:
@@ -61,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_INTERRUPTED
     if held:
         _end_now(code)
-    sys.exit(code)
+    return code
 
 
 def _end_now(code: int) -> NoReturn:
@@ -80,4 +95,4 @@ def _end_now(code: int) -> NoReturn:
 
 
 if __name__ == "__main__":
-    main()
+    console()

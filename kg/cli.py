@@ -278,7 +278,7 @@ def build(
 
 _LEFT_FOR_EXIT: list[Any] | None = None
 """What commands leave for the end of the process to let go of, when the console script runs them
-(:func:`kg.__main__.main` sets a list, see :func:`leave_for_exit`; None when the command line runs inside another
+(:func:`kg.__main__.console` sets a list, see :func:`leave_for_exit`; None when the command line runs inside another
 program, as in tests). The script then ends without the interpreter's teardown, which would let go of each object
 one by one: on 1,000 articles, 2.8 s for a build (its millions of pyoxigraph terms and Oxigraph's store) after
 its files were written."""
@@ -287,7 +287,7 @@ its files were written."""
 def leave_for_exit() -> list[Any]:
     """Have the commands run from now on leave what they hold at their end (a build) for the process's end, and
     give the list they leave it in: the console script ends at once when it is not empty
-    (:func:`kg.__main__.main`)."""
+    (:func:`kg.__main__.console`)."""
     global _LEFT_FOR_EXIT
     if _LEFT_FOR_EXIT is None:
         _LEFT_FOR_EXIT = []
@@ -903,7 +903,8 @@ def _call(cmd, argv: list[str] | None):  # type: ignore[no-untyped-def]
 def run(argv: list[str] | None = None) -> None:
     """Run the command line (exits the process with the command's code).
 
-    :func:`kg.__main__.main`, the console script, installs the signal handlers first and then calls this.
+    :func:`kg.__main__.console` (the console script) and :func:`kg.__main__.main` install the signal handlers
+    first and then call this.
     Usage errors (an unknown option, a value not among the choices) read like every other error:
     ``kg: error: …`` and exit 2. Standard output is flushed before exit, so a full disk or a closed pipe is
     reported (exit 4) instead of ending in a traceback.
@@ -946,7 +947,7 @@ def run(argv: list[str] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (kept for ``kg.cli:main``); see :func:`kg.__main__.main`."""
+    """:func:`kg.__main__.main` (kept for a console script made as ``kg.cli:main`` by an older ``kg``)."""
     from kg.__main__ import main as entry
 
     entry(argv)

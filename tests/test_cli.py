@@ -100,13 +100,18 @@ def test_the_console_script_ends_without_letting_go_of_the_build(tmp_path: Path)
     assert script.stdout.decode("utf-8").endswith(f"Written to {tmp_path / 'out'}/\n")
     assert "store kept: True" in err and "exit handlers ran" in err
     assert (tmp_path / "out" / "dataset.trig").stat().st_size > 0
-    # called from another program (here, a script), the command lets go of the store and the program ends as usual
-    called = subprocess.run([sys.executable, "-c", "from kg.__main__ import main; main(['build', '-q', '--out', "
-                             f"{str(tmp_path / 'again')!r}])"], cwd=tmp_path, env=env, capture_output=True,
-                            timeout=300)
-    err = called.stderr.decode("utf-8")
-    assert called.returncode == 0, err
-    assert "store kept: False" in err and "exit handlers ran" in err
+    # called from another program (here, a script: with arguments, or with its own sys.argv), the command lets go
+    # of the store, and the caller gets the SystemExit and goes on
+    for call in (f"main(['build', '-q', '--out', {str(tmp_path / 'again')!r}])",
+                 f"sys.argv = ['kg', 'build', '-q', '--out', {str(tmp_path / 'again')!r}]; main()"):
+        program = (f"import sys\nfrom kg.__main__ import main\ntry:\n    {call}\nexcept SystemExit as exc:\n"
+                   "    print(f'the caller goes on after exit {exc.code}')\n")
+        called = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True,
+                                timeout=300)
+        err = called.stderr.decode("utf-8")
+        assert called.returncode == 0, err
+        assert called.stdout.decode("utf-8") == "the caller goes on after exit 0\n"
+        assert "store kept: False" in err and "exit handlers ran" in err
 
 
 def test_ending_at_once_runs_the_exit_handlers_and_flushes_but_lets_go_of_nothing(tmp_path: Path):
