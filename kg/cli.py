@@ -294,16 +294,15 @@ def leave_for_exit() -> list[Any]:
     return _LEFT_FOR_EXIT
 
 
-def _leave_for_exit(value: Any) -> bool:
-    """Keep ``value`` until the process ends, when :func:`leave_for_exit` was asked for (else False); the
-    collector no longer walks what is held then (``gc.freeze``)."""
+def _leave_for_exit(value: Any) -> None:
+    """Keep ``value`` until the process ends, when :func:`leave_for_exit` was asked for; the collector no longer
+    walks what is held then (``gc.freeze``)."""
     if _LEFT_FOR_EXIT is None:
-        return False
+        return
     import gc
 
     _LEFT_FOR_EXIT.append(value)
     gc.freeze()
-    return True
 
 
 @app.command()
