@@ -27,7 +27,8 @@ def _code(value: object) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (``argv``; None: ``sys.argv[1:]``) and exit with its code (``SystemExit``), letting
-    go of everything as usual: for a program that calls ``kg`` (the program itself is :func:`console`)."""
+    go of everything as usual, the caller's signal handlers and mask as they were: for a program that calls
+    ``kg`` (the program itself is :func:`console`)."""
     sys.exit(_run(argv, program=False))
 
 
@@ -43,9 +44,12 @@ def _run(argv: list[str] | None, *, program: bool) -> int:
     left objects for its end."""
     from kg.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fault_point, install_handlers
 
+    handlers = {signum: signal.getsignal(signum) for signum in _STOP}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     install_handlers()
     code = 0
     held: list[object] = []
+    late: set[int] = set()
     try:
         try:
             fault_point("startup")
@@ -58,16 +62,16 @@ def _run(argv: list[str] | None, *, program: bool) -> int:
             code = _code(exc.code)
             fault_point("finished")
         finally:
-            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)  # from here on no handler runs
+            _hold_back(late)  # from here on no handler raises
     except KeyboardInterrupt:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+        _hold_back(late)
         sys.stderr.write("kg: interrupted\n")
         code = EXIT_INTERRUPTED
     except Terminated:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+        _hold_back(late)
         sys.stderr.write("kg: terminated (SIGTERM)\n")
         code = EXIT_TERMINATED
-    pending = signal.sigpending()
+    pending = signal.sigpending() | late
     if signal.SIGTERM in pending and code != EXIT_TERMINATED:
         sys.stderr.write("kg: terminated (SIGTERM) as the command finished\n")
         code = EXIT_TERMINATED
@@ -76,7 +80,22 @@ def _run(argv: list[str] | None, *, program: bool) -> int:
         code = EXIT_INTERRUPTED
     if held:
         _end_now(code)
+    if not program:  # a calling program gets its signal handling back; a signal its code accounts for is taken
+        while signal.sigtimedwait(_STOP, 0) is not None:
+            pass
+        for signum, handler in handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     return code
+
+
+def _hold_back(late: set[int]) -> None:
+    """Block SIGINT and SIGTERM in this thread, and have a signal that another thread receives (the system may
+    hand it to any thread that does not block it, and Python would raise it here) only noted in ``late``."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    for signum in _STOP:
+        signal.signal(signum, lambda received, _frame: late.add(received))
 
 
 def _end_now(code: int) -> NoReturn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -40,10 +41,86 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _Diagnostics(io.TextIOBase):
+    """Standard error as the messages go to it: ``sys.stderr`` as it is at each write (tests swap it), except
+    that a message it cannot take (a full device, a closed pipe, standard error closed) is dropped and standard
+    error is pointed at ``/dev/null`` (:func:`_silence`), so that nothing fails again at exit. There is nowhere
+    left to report such a failure; the exit code stays the command's own."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        stream = sys.stderr
+        if stream is not None:
+            try:
+                stream.write(text)
+            except (OSError, ValueError):  # ValueError: a stream closed from inside the program
+                _silence(stream)
+        return len(text)
+
+    def flush(self) -> None:
+        stream = sys.stderr
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                _silence(stream)
+
+    def isatty(self) -> bool:
+        try:
+            return sys.stderr is not None and sys.stderr.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        if sys.stderr is None:
+            raise io.UnsupportedOperation("standard error is closed")
+        return sys.stderr.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(sys.stderr, "encoding", None) or "utf-8"
+
+
+def _silence(stream: Any) -> None:
+    """Point the file under ``stream`` at ``/dev/null`` and flush what it still holds there, so that no later
+    write or the interpreter's flush at exit fails again (which would end a finished command with 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class _ClosedOutput(io.TextIOBase):
+    """``sys.stdout`` when the program was started with standard output closed (``kg … >&-``, where Python sets
+    it to None): writing fails as on a closed descriptor (``EBADF``), so it is reported as any failed standard
+    output (exit 4) rather than lost silently or ending in a traceback; a command that writes nothing there
+    (``kg build -q``) is not affected."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        return None
+
+    @property
+    def buffer(self) -> _ClosedOutput:  # what _emit writes bytes to
+        return self
+
+
 def _stderr():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(file=_Diagnostics(), highlight=False, soft_wrap=True)
 
 
 def _stdout():  # type: ignore[no-untyped-def]
@@ -70,14 +147,23 @@ def handle_errors(fn: F) -> F:
         except KGError as exc:
             _stderr().print(f"kg: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            _stderr().print("kg: interrupted; nothing was written", markup=False)
+        except KeyboardInterrupt as exc:
+            _stderr().print(f"kg: interrupted; {_what_was_written(exc)}", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except Terminated:
-            _stderr().print("kg: terminated (SIGTERM); nothing was written", markup=False)
+        except Terminated as exc:
+            _stderr().print(f"kg: terminated (SIGTERM); {_what_was_written(exc)}", markup=False)
             raise typer.Exit(EXIT_TERMINATED) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _what_was_written(stop: BaseException) -> str:
+    """What an interrupted command left: nothing, unless the signal came while its output folder was swapped in
+    (signals wait for the swap to end; :func:`kg.fsutil.staged_dir` then names the folder)."""
+    written_to = getattr(stop, "written_to", None)
+    if written_to is None:
+        return "nothing was written"
+    return f"{written_to}/ had already been written in full and replaced the previous one"
 
 
 def _emit(data: str | bytes) -> None:
@@ -107,6 +193,7 @@ def _is_output_failure(exc: OSError) -> bool:
 def _output_failed(exc: OSError) -> None:
     """Report that standard output could not be written, and exit 4 without a second failure at exit."""
     reason = ("the reader closed the pipe" if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE
+              else "it is closed" if exc.errno == errno.EBADF
               else os.strerror(exc.errno or errno.EIO).lower())
     try:  # nothing more may go to the broken stdout, not even Python's flush at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -914,6 +1001,8 @@ def run(argv: list[str] | None = None) -> None:
 
     # rdflib logs (with tracebacks) what this tool reports itself, as located errors; keep the terminal clean
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = _ClosedOutput()
     code: int | str | None = 0
     try:
         code = _call(command(), argv)

@@ -17,7 +17,6 @@ import fcntl
 import os
 import re
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import InputError, OutputError
-from kg.signals import fault_point
+from kg.signals import SignalsDeferred, Terminated, fault_point
 
 
 def reason(exc: OSError) -> str:
@@ -236,9 +235,11 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
 
     If the body raises (or the process is interrupted), the staging folder is removed and ``target`` is left
     exactly as it was. The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` where the system has it, so
-    ``target`` is never missing, not even under ``kill -9``; elsewhere it is two renames with signals blocked,
-    and :func:`recover` (run here first, and by every reader of a build) repairs a crash between them. With
-    ``marker`` (outputs, not data folders) the folder gets :data:`OUTPUT_MARKER`.
+    ``target`` is never missing, not even under ``kill -9``; elsewhere it is two renames, and :func:`recover`
+    (run here first, and by every reader of a build) repairs a crash between them. SIGINT and SIGTERM wait for
+    the swap (:class:`kg.signals.SignalsDeferred`); one that came during it is raised once the new folder is in
+    place, its exception's ``written_to`` naming ``target``. With ``marker`` (outputs, not data folders) the
+    folder gets :data:`OUTPUT_MARKER`.
     """
     target = Path(target).absolute()
     parent = target.parent
@@ -259,21 +260,22 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
             (staging / OUTPUT_MARKER).write_text("written by ict-coop-kg; replaced whole by the next run\n",
                                                  encoding="utf-8")
         fault_point("staged")
-        # no SIGINT / SIGTERM during the swap: it completes or never starts
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        # SIGINT / SIGTERM wait for the swap: it completes or never starts
+        with SignalsDeferred() as deferred, locked(parent):
+            if not target.exists():
+                os.rename(staging, target)
+            elif _exchange(staging, target):
+                fault_point("exchanged")  # the new build is in place; staging holds the old one
+            else:
+                old = _sibling(target, "old")
+                os.rename(target, old / "previous")
+                fault_point("between-renames")
+                os.rename(staging, target)
         try:
-            with locked(parent):
-                if not target.exists():
-                    os.rename(staging, target)
-                elif _exchange(staging, target):
-                    fault_point("exchanged")  # the new build is in place; staging holds the old one
-                else:
-                    old = _sibling(target, "old")
-                    os.rename(target, old / "previous")
-                    fault_point("between-renames")
-                    os.rename(staging, target)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            deferred.deliver()  # a signal that came during the swap
+        except (KeyboardInterrupt, Terminated) as stop:
+            stop.written_to = target  # type: ignore[attr-defined]  # the message must not say nothing was written
+            raise
     except OSError as exc:
         if old is not None and not target.exists():
             os.rename(old / "previous", target)

@@ -104,13 +104,16 @@ def test_the_console_script_ends_without_letting_go_of_the_build(tmp_path: Path)
     # of the store, and the caller gets the SystemExit and goes on
     for call in (f"main(['build', '-q', '--out', {str(tmp_path / 'again')!r}])",
                  f"sys.argv = ['kg', 'build', '-q', '--out', {str(tmp_path / 'again')!r}]; main()"):
-        program = (f"import sys\nfrom kg.__main__ import main\ntry:\n    {call}\nexcept SystemExit as exc:\n"
-                   "    print(f'the caller goes on after exit {exc.code}')\n")
+        program = (f"import signal, sys\nfrom kg.__main__ import main\ntry:\n    {call}\nexcept SystemExit as exc:\n"
+                   "    print(f'the caller goes on after exit {exc.code}')\n"
+                   "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler,\n"
+                   "      signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, signal.pthread_sigmask(signal.SIG_BLOCK, []))\n")
         called = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True,
                                 timeout=300)
         err = called.stderr.decode("utf-8")
         assert called.returncode == 0, err
-        assert called.stdout.decode("utf-8") == "the caller goes on after exit 0\n"
+        # and its signal handling as it was (kg's handlers and mask were left in place)
+        assert called.stdout.decode("utf-8") == "the caller goes on after exit 0\nTrue True set()\n"
         assert "store kept: False" in err and "exit handlers ran" in err
 
 

@@ -151,6 +151,39 @@ def test_a_closed_pipe_exits_4_without_a_traceback(build_dir: Path, tmp_path: Pa
     assert b"Traceback" not in err and b"closed the pipe" in err
 
 
+def _kg_with_stdout_closed(*args: str | os.PathLike[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``kg ARGS >&-``: Python starts with ``sys.stdout`` None."""
+    return subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', str(KG_EXE), *map(str, args)], cwd=cwd,
+                          stderr=subprocess.PIPE, timeout=300, check=False)
+
+
+def test_a_closed_standard_output_is_a_failed_output_not_a_traceback(build_dir: Path, tmp_path: Path):
+    result = _kg_with_stdout_closed("query", "who-met-whom", "-f", "csv", "--build", build_dir, cwd=tmp_path)
+    assert result.returncode == 4, result.stderr.decode()
+    assert result.stderr == b"kg: error: cannot write to standard output: it is closed\n"
+    # a build whose table cannot be shown is still written (exit 4 reports the table); with -q there is no table
+    loud = _kg_with_stdout_closed("build", "--out", tmp_path / "loud", cwd=tmp_path)
+    assert loud.returncode == 4 and b"Traceback" not in loud.stderr, loud.stderr.decode()
+    quiet = _kg_with_stdout_closed("build", "--quiet", "--out", tmp_path / "quiet", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == b"", quiet.stderr.decode()
+    assert tree_snapshot(tmp_path / "loud") == tree_snapshot(tmp_path / "quiet") == tree_snapshot(build_dir)
+
+
+def test_a_standard_error_that_cannot_be_written_leaves_the_exit_code_the_commands(build_dir: Path,
+                                                                                   tmp_path: Path):
+    """Progress and messages that cannot be written (``2>/dev/full``) are dropped: there is nowhere to report
+    that, and the command's own outcome is what its exit code says (it was 1, "does not conform", and a
+    traceback nobody could see)."""
+    with open("/dev/full", "wb") as full:
+        built = subprocess.run([str(KG_EXE), "build", "--out", str(tmp_path / "b")], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=full, timeout=300, check=False)
+        missing = subprocess.run([str(KG_EXE), "build", "--data", str(tmp_path / "nope")], cwd=tmp_path,
+                                 stdout=subprocess.PIPE, stderr=full, timeout=300, check=False)
+    assert built.returncode == 0 and b"Written to" in built.stdout
+    assert tree_snapshot(tmp_path / "b") == tree_snapshot(build_dir)
+    assert missing.returncode == 2 and missing.stdout == b""
+
+
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "device"])
 def test_export_o_writes_only_regular_files(build_dir: Path, tmp_path: Path, kind: str):
     victim = tmp_path / "victim.txt"
