@@ -428,8 +428,8 @@ class KnowledgeGraph:
         engine = self.chosen_engine()
 
         def run() -> None:
-            # SIGINT / SIGTERM go to the main thread alone: it blocks them while it swaps the folder in, and a
-            # signal this thread received would still run the main thread's handler (Python runs handlers there)
+            # SIGINT / SIGTERM go to the main thread alone (Python runs every handler there anyway; while it swaps
+            # the folder in, kg.signals.SignalsDeferred only notes them, whichever thread receives them)
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             future.set_running_or_notify_cancel()
             try:
