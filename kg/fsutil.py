@@ -91,6 +91,7 @@ def locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_RENAME_NOREPLACE = 1  # linux/fs.h: fail with EEXIST rather than replace the target
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap the two names atomically
 
 
@@ -100,7 +101,26 @@ def _exchange(a: Path, b: Path) -> bool:
     Returns False where the system cannot (not Linux/glibc, or a file system without it), so the caller falls
     back to two renames; raises ``OSError`` for any other failure.
     """
-    if os.environ.get("KG_FAULT_NO_EXCHANGE") or not sys.platform.startswith("linux"):
+    if os.environ.get("KG_FAULT_NO_EXCHANGE"):
+        return False
+    return _renameat2(a, b, _RENAME_EXCHANGE)
+
+
+def _rename_new(a: Path, b: Path) -> None:
+    """Rename the folder ``a`` to ``b``, which must not exist: one ``renameat2(RENAME_NOREPLACE)``, so a folder
+    that appeared at ``b`` meanwhile is never replaced (``FileExistsError``). Where the system cannot, a plain
+    rename, which fails on a folder that is not empty, after a check."""
+    if _renameat2(a, b, _RENAME_NOREPLACE):
+        return
+    if b.exists():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(b))
+    os.rename(a, b)
+
+
+def _renameat2(a: Path, b: Path, flags: int) -> bool:
+    """``renameat2(a, b, flags)``: False where the system cannot (not Linux/glibc, or a file system without
+    it); ``OSError`` (``FileExistsError`` for ``EEXIST``) for any other failure."""
+    if not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
@@ -111,12 +131,12 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     at_fdcwd = -100
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), flags) == 0:
         return True
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
-    raise OSError(err, os.strerror(err), str(a))
+    raise OSError(err, os.strerror(err), str(b if err == errno.EEXIST else a))
 
 
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.(?P<kind>tmp|old)$")
@@ -190,6 +210,21 @@ def recover(target: Path) -> None:
         return
 
 
+def remove_staging_leftovers(folder: Path) -> None:
+    """Remove the staging (``.tmp``) folders that dead (``kill -9``-ed) processes left in ``folder``, whatever
+    they were to become (:func:`recover` repairs one target, ``.old`` folders included). A new folder's staging
+    holds nothing worth keeping: it was never in place. Folders of live processes are left alone."""
+    folder = Path(folder).absolute()
+    try:
+        with locked(folder):
+            for entry in folder.iterdir():
+                match = _LEFTOVER.match(entry.name)
+                if match and match["kind"] == "tmp" and entry.is_dir() and not process_alive(int(match["pid"])):
+                    shutil.rmtree(entry, ignore_errors=True)
+    except OSError:  # a folder we may not lock or list: nothing we could remove anyway
+        return
+
+
 def _sibling(target: Path, kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=f".{kind}", dir=target.parent))
 
@@ -230,7 +265,7 @@ def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str =
 
 
 @contextlib.contextmanager
-def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
+def staged_dir(target: Path, *, marker: bool = True, replace: bool = True) -> Iterator[Path]:
     """Yield a new empty folder beside ``target``; on success it replaces ``target`` whole.
 
     If the body raises (or the process is interrupted), the staging folder is removed and ``target`` is left
@@ -239,7 +274,8 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
     (run here first, and by every reader of a build) repairs a crash between them. SIGINT and SIGTERM wait for
     the swap (:class:`kg.signals.SignalsDeferred`); one that came during it is raised once the new folder is in
     place, its exception's ``written_to`` naming ``target``. With ``marker`` (outputs, not data folders) the
-    folder gets :data:`OUTPUT_MARKER`.
+    folder gets :data:`OUTPUT_MARKER`. Without ``replace``, a ``target`` that exists when the new folder is put
+    in place (made meanwhile by another process) is left as it is, and ``FileExistsError`` is raised.
     """
     target = Path(target).absolute()
     parent = target.parent
@@ -262,7 +298,9 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
         fault_point("staged")
         # SIGINT / SIGTERM wait for the swap: it completes or never starts
         with SignalsDeferred() as deferred, locked(parent):
-            if not target.exists():
+            if not replace:
+                _rename_new(staging, target)
+            elif not target.exists():
                 os.rename(staging, target)
             elif _exchange(staging, target):
                 fault_point("exchanged")  # the new build is in place; staging holds the old one
@@ -279,6 +317,8 @@ def staged_dir(target: Path, *, marker: bool = True) -> Iterator[Path]:
     except OSError as exc:
         if old is not None and not target.exists():
             os.rename(old / "previous", target)
+        if isinstance(exc, FileExistsError) and not replace:
+            raise
         raise _explain(exc, target) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -323,6 +323,54 @@ def test_existing_article_is_never_overwritten(ingested: dict, tmp_path: Path):
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_an_ingest_removes_what_killed_ingests_left(ingested: dict, tmp_path: Path):
+    """``kill -9`` during an ingest leaves its hidden staging folder; the next ingest, of any id, removes it
+    (only that id's next ingest did); a live process's is left alone."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    shutil.copytree(ingested["data"], data)
+    articles = data / "articles"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = articles / f".t-killed.{dead.pid}.x1y2z3.tmp"
+    killed.mkdir()
+    (killed / "article.txt").write_bytes(b"half an article")
+    live = articles / f".t-live.{os.getpid()}.x1y2z3.tmp"
+    live.mkdir()
+    done = run_kg("ingest", FIXTURES / "english.txt", "--data", data, "--id", "t-other", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert not killed.exists() and live.is_dir()
+    assert (articles / "t-other" / "article.ttl").is_file()
+
+
+def test_an_article_folder_made_while_an_ingest_writes_is_not_replaced(ingested: dict, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """Two ingests of one id at once: the second to finish must not swap its folder for the first's (the swap
+    exchanged the folders when the target had appeared after the check)."""
+    from kg.errors import InputError
+    from kg.ingest.ingest import ingest
+
+    data = tmp_path / "data"
+    shutil.copytree(ingested["data"], data)
+    target = data / "articles" / "t-race"
+    real = Path.write_bytes
+
+    def the_other_ingest_finishes_first(self: Path, content: bytes) -> int:
+        if self.name == "article.ttl" and not target.exists():
+            target.mkdir()
+            real(target / "article.txt", b"the other ingest's article")
+        return real(self, content)
+
+    monkeypatch.setattr(Path, "write_bytes", the_other_ingest_finishes_first)
+    with pytest.raises(InputError, match="already exists"):
+        ingest(FIXTURES / "english.txt", data, "t-race")
+    assert [p.name for p in target.iterdir()] == ["article.txt"]
+    assert (target / "article.txt").read_bytes() == b"the other ingest's article"
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--id", "bad id"], "--id"),
     (["--id", "ok", "--published", "15/01/2024"], "--published"),

@@ -655,9 +655,11 @@ def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | N
     result = IngestResult(target, article_id, ARTICLE_BASE + article_id, lang, text, mentions, candidates, dates,
                           drafts)
     result.turtle = render(result, source_name=file.name, published=published, publisher=publisher, url=url)
-    with fsutil.staged_dir(target, marker=False) as staging:  # a data folder, not an output: no marker
-        if target.exists():  # appeared meanwhile: never replace an article
-            raise InputError(f"{target}: the article folder already exists")
-        (staging / "article.txt").write_bytes(text.encode("utf-8"))
-        (staging / "article.ttl").write_bytes(result.turtle.encode("utf-8"))
+    fsutil.remove_staging_leftovers(target.parent)  # what killed ingests left, whichever article they wrote
+    try:  # a data folder, not an output: no marker; never replace an article, also one made meanwhile
+        with fsutil.staged_dir(target, marker=False, replace=False) as staging:
+            (staging / "article.txt").write_bytes(text.encode("utf-8"))
+            (staging / "article.ttl").write_bytes(result.turtle.encode("utf-8"))
+    except FileExistsError:
+        raise InputError(f"{target}: the article folder already exists") from None
     return result
