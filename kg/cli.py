@@ -120,7 +120,7 @@ class _ClosedOutput(io.TextIOBase):
 def _stderr():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(file=_Diagnostics(), highlight=False, soft_wrap=True)
+    return Console(file=_Diagnostics(), highlight=False, soft_wrap=True, markup=False)
 
 
 def _stdout():  # type: ignore[no-untyped-def]
@@ -130,7 +130,9 @@ def _stdout():  # type: ignore[no-untyped-def]
         def on_broken_pipe(self) -> None:  # rich's own answer is a silent exit 1, the "does not conform" code
             raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
-    return _Console(highlight=False, soft_wrap=True)
+    # markup off: labels, queries and values from the data are shown as they are ("[/]" in a label made rich
+    # raise MarkupError, "[mcit]" vanished, "[link=…]" made a link)
+    return _Console(highlight=False, soft_wrap=True, markup=False)
 
 
 def handle_errors(fn: F) -> F:

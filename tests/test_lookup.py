@@ -178,6 +178,20 @@ def test_cli_lookup_table_and_type(build_dir: Path, tmp_path: Path):
     assert "person/ahmed-al-hanandeh" in out and "same" in out and "amr-talaat" not in out
 
 
+@pytest.mark.parametrize("text", ["[/]", "[/bold]", "[link=http://example.org/evil]Amr[/link]", "MCIT [mcit]"])
+def test_cli_tables_show_brackets_as_they_are(build_dir: Path, tmp_path: Path, text: str):
+    """Rich read "[…]" in a query or a label as markup: "[/]" raised MarkupError (a traceback, exit 1), "[mcit]"
+    vanished and "[link=…]" made a link. The same tables show query answers and labels from the data."""
+    done = run_kg("lookup", text, "--build", build_dir, cwd=tmp_path, env={"COLUMNS": "250"})
+    assert done.returncode == 0, done.stderr.decode()
+    assert f"Lookup: {text}" in done.stdout.decode()
+    (tmp_path / "q.rq").write_text(f"SELECT ?label WHERE {{ BIND({json.dumps(text)} AS ?label) }}", encoding="utf-8")
+    answered = run_kg("query", "--file", tmp_path / "q.rq", "--build", build_dir, cwd=tmp_path,
+                      env={"COLUMNS": "250"})
+    assert answered.returncode == 0, answered.stderr.decode()
+    assert text in answered.stdout.decode()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["x", "--type", "planet"], "planet"),
     (["x", "--limit", "0"], "--limit"),
