@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from kg.errors import (
+    EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_NONCONFORMANT,
     EXIT_OUTPUT,
@@ -143,6 +144,10 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except OSError as exc:
+            if _is_path_failure(exc):  # a path given on the command line that cannot be used as it is
+                _stderr().print(f"kg: error: {os.fsdecode(exc.filename)}: {os.strerror(exc.errno).lower()}",
+                                markup=False)
+                raise typer.Exit(EXIT_INPUT) from None
             if not _is_output_failure(exc):
                 raise
             _output_failed(exc)
@@ -186,6 +191,15 @@ def _emit(data: str | bytes) -> None:
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EBADF}
 """What writing to standard output can fail with (``kg export > /dev/full``, a closed pipe)."""
+
+
+_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR}
+"""What looking at a path can fail with that says the path itself is unusable (a name too long, a loop of
+symbolic links, a file where a folder should be): input errors (exit 2), wherever the command met them."""
+
+
+def _is_path_failure(exc: OSError) -> bool:
+    return exc.errno in _PATH_ERRNOS and exc.filename is not None
 
 
 def _is_output_failure(exc: OSError) -> bool:

@@ -138,6 +138,9 @@ def _file_errors(label: str) -> Iterator[None]:
         raise InputError(f"{label}: is a folder, not a file") from None
     except PermissionError:
         raise InputError(f"{label}: permission denied") from None
+    except OSError as exc:  # a part of the path that is not a folder, a loop of links, a name too long …
+        raise InputError(f"{label}: cannot be read: {os.strerror(exc.errno).lower() if exc.errno else exc}") \
+            from None
 
 
 def check_input(source: Source, label: str, root: Path | None = None, *, limit: bool = True) -> None:

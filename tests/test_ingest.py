@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import unicodedata
 from itertools import pairwise
@@ -376,6 +377,9 @@ def test_an_article_folder_made_while_an_ingest_writes_is_not_replaced(ingested:
     (["--id", "ok", "--published", "15/01/2024"], "--published"),
     (["--id", "ok", "--url", "not a url"], "--url"),
     (["--id", "ok", "--lang", "fr"], "fr"),
+    (["--id", "ok", "--publisher", os.fsdecode(b"Al-Ahram \xe3\xf5")], "--publisher: not UTF-8 text (the byte 0xE3"),
+    (["--id", "ok", "--url", os.fsdecode(b"http://x.example/\xe3")], "--url: not UTF-8 text (the byte 0xE3"),
+    (["--id", "o" * 300], "--id: 300 characters; an article id may have at most 120"),
 ])
 def test_bad_options(ingested: dict, tmp_path: Path, args: list[str], message: str):
     done = run_kg("ingest", FIXTURES / "english.txt", "--data", ingested["data"], *args, cwd=tmp_path)
@@ -393,6 +397,47 @@ def test_bad_files(tmp_path: Path, ingested: dict):
     done = run_kg("ingest", FIXTURES / "english.txt", "--data", tmp_path / "nowhere", "--id", "x", cwd=tmp_path)
     assert done.returncode == 2 and "no such folder" in done.stderr.decode()
     assert not (ingested["data"] / "articles" / "t-bad").exists()
+
+
+def test_paths_that_cannot_be_used_are_named_not_a_traceback(tmp_path: Path, ingested: dict):
+    (tmp_path / "loop").symlink_to("loop")
+    for source, message in ((FIXTURES / "english.txt" / "x", "cannot be read: not a directory"),
+                            (tmp_path / "loop", "cannot be read: too many levels of symbolic links"),
+                            (tmp_path / ("n" * 300), "cannot be read: file name too long")):
+        done = run_kg("ingest", source, "--data", ingested["data"], "--id", "t-path", cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stderr.decode(), done.stderr.decode()
+        assert "Traceback" not in done.stderr.decode()
+    done = run_kg("ingest", FIXTURES / "english.txt", "--data", tmp_path / ("d" * 300), "--id", "t-path",
+                  cwd=tmp_path)
+    assert done.returncode == 2 and "file name too long" in done.stderr.decode(), done.stderr.decode()
+    looked = run_kg("lookup", "Amr", "--build", tmp_path / ("b" * 300), cwd=tmp_path)
+    assert looked.returncode == 2 and "file name too long" in looked.stderr.decode(), looked.stderr.decode()
+    assert not (ingested["data"] / "articles" / "t-path").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_with_replacement_characters(tmp_path: Path, ingested: dict):
+    data = tmp_path / "data"
+    shutil.copytree(ingested["data"], data)
+    source = tmp_path / os.fsdecode(b"bad\xffname.txt")  # a name from a zip made on Windows
+    shutil.copyfile(FIXTURES / "english.txt", source)
+    done = run_kg("ingest", source, "--data", data, "--id", "t-badname", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    turtle = (data / "articles" / "t-badname" / "article.ttl").read_text("utf-8")
+    assert 'kg:sourceFile "bad\ufffdname.txt"' in turtle
+
+
+def test_articles_whose_ids_hold_dots_draft_events_of_their_own(tmp_path: Path, ingested: dict):
+    """An id with a dot cannot be a prefixed name's part here, so drafts get a full IRI: it held only the draft's
+    number, and two articles' drafts were then one node (a build of both failed)."""
+    data = tmp_path / "data"
+    shutil.copytree(ingested["data"], data)
+    nodes = []
+    for article in ("2024.01.a", "2024.02.b"):
+        assert run_kg("ingest", FIXTURES / "english.txt", "--data", data, "--id", article, cwd=tmp_path).returncode == 0
+        turtle = (data / "articles" / article / "article.ttl").read_text("utf-8")
+        nodes.append(set(re.findall(r"<https://w3id.org/ict-coop-kg/id/(?:event|outcome)/draft-[^>]+>", turtle)))
+    assert nodes[0] and nodes[1] and not nodes[0] & nodes[1]
+    assert all("2024.01.a" in node for node in nodes[0])
 
 
 def test_a_text_too_long_to_build_is_refused_before_any_draft(tmp_path: Path, ingested: dict):

@@ -23,6 +23,7 @@ overwritten.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -535,8 +536,9 @@ def render(result: IngestResult, *, source_name: str, published: str | None, pub
 
 def _draft_lines(dr: DraftEvent, result: IngestResult) -> list[str]:
     kind = dr.kind
+    # the article id in the IRI, so that two articles' drafts are two nodes (an id with a dot gave draft-N alone)
     node = f"event:draft-{result.article_id}-{dr.number}" if re.fullmatch(r"[A-Za-z0-9_-]+", result.article_id) \
-        else f"<https://w3id.org/ict-coop-kg/id/event/draft-{dr.number}>"
+        else f"<https://w3id.org/ict-coop-kg/id/event/draft-{result.article_id}-{dr.number}>"
     if kind.cls == "kg:Agreement":
         node = node.replace("event:", "outcome:").replace("/event/", "/outcome/")
     agents = [m for m in dr.actors if m.type in ("person", "organization")]
@@ -614,6 +616,28 @@ def data_index(data: Path) -> LookupIndex:
     return build_index(graph)
 
 
+ID_MAX = 120
+"""The longest article id: it names a folder (and its staging folder, with some 30 characters more)."""
+
+
+def _check_text(option: str, value: str | None) -> None:
+    """Refuse an option's value that holds bytes that are not UTF-8 (the shell passes them through as they are;
+    Python keeps them as lone surrogates, which cannot be written into the draft)."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = value[exc.start].encode("utf-8", "surrogateescape")
+        raise InputError(f"{option}: not UTF-8 text (the byte 0x{byte.hex().upper()} at character "
+                         f"{exc.start + 1}); give it in UTF-8") from None
+
+
+def _shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | None = None,
            published: str | None = None, publisher: str | None = None, url: str | None = None,
            index: LookupIndex | None = None) -> IngestResult:
@@ -627,9 +651,13 @@ def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | N
     from kg.load import ARTICLE_ID
 
     file, data = Path(file), Path(data)
+    for option, value in (("--id", article_id), ("--publisher", publisher), ("--url", url)):
+        _check_text(option, value)
     if not ARTICLE_ID.match(article_id):
         raise InputError(f"--id {article_id!r}: an article id becomes part of IRIs; use letters, digits, '.', '_'"
                          " and '-' (starting with a letter or digit)")
+    if len(article_id) > ID_MAX:
+        raise InputError(f"--id: {len(article_id)} characters; an article id may have at most {ID_MAX}")
     if lang is not None and lang not in ("ar", "en"):
         raise InputError(f"--lang {lang!r}: use ar or en")
     if published is not None:
@@ -638,11 +666,17 @@ def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | N
         url = _check_url(url)
     if publisher is not None and not publisher.strip():
         raise InputError("--publisher is empty")
-    if not data.is_dir():
-        raise InputError(f"--data {data}: no such folder (it should hold reference/ and articles/)")
     target = data / "articles" / article_id
-    if target.exists():
-        raise InputError(f"{target}: the article folder already exists; choose another --id or remove it first")
+    try:
+        if not data.is_dir():
+            raise InputError(f"--data {data}: no such folder (it should hold reference/ and articles/)")
+        if target.parent.exists() and not target.parent.is_dir():
+            raise InputError(f"--data {data}: its articles/ is not a folder")
+        if target.exists():
+            raise InputError(f"{target}: the article folder already exists; choose another --id or remove it "
+                             "first")
+    except OSError as exc:  # a name too long, a loop of links …
+        raise InputError(f"--data {_shown_name(str(data))}: {os.strerror(exc.errno or 0).lower()}") from None
     raw = read_input(file, str(file))  # a regular file within the size limit, or a clear InputError
     text = evidence.canonical_text(raw, source=str(file))
     check_article_text(text, str(file))  # else the draft would not build
@@ -654,7 +688,9 @@ def ingest(file: Path | str, data: Path | str, article_id: str, *, lang: str | N
     mentions, candidates, dates, drafts = analyse(text, index)
     result = IngestResult(target, article_id, ARTICLE_BASE + article_id, lang, text, mentions, candidates, dates,
                           drafts)
-    result.turtle = render(result, source_name=file.name, published=published, publisher=publisher, url=url)
+    # a file name that is not UTF-8 (from a zip made on Windows) is recorded with U+FFFD for the bytes it cannot be
+    result.turtle = render(result, source_name=_shown_name(file.name), published=published, publisher=publisher,
+                           url=url)
     fsutil.remove_staging_leftovers(target.parent)  # what killed ingests left, whichever article they wrote
     try:  # a data folder, not an output: no marker; never replace an article, also one made meanwhile
         with fsutil.staged_dir(target, marker=False, replace=False) as staging:
