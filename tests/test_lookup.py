@@ -208,6 +208,28 @@ def test_cli_lookup_without_a_build(tmp_path: Path):
     assert done.returncode == 2 and "Traceback" not in done.stderr.decode()
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: "[" * 100_000, "nested too deeply"),
+    (lambda d: {**d, "tokens": {**d["tokens"], "amr": [5000, 5]}}, "the names of the token 'amr'"),
+    (lambda d: {**d, "tokens": {**d["tokens"], "amr": "zz"}}, "the names of the token 'amr'"),
+    (lambda d: {**d, "keys": {**d["keys"], "amr": [-1]}}, "the entities of the key 'amr'"),
+    (lambda d: {**d, "entities": [{**d["entities"][0], "type": "planet"}, *d["entities"][1:]]}, "type 'planet'"),
+    (lambda d: {**d, "entities": [{**d["entities"][0], "labels": ["x"]}, *d["entities"][1:]]}, "the labels of"),
+])
+def test_a_damaged_index_is_refused_when_read(build_dir: Path, tmp_path: Path, change, message: str):
+    """Each of these was read as an index and failed later: a RecursionError, an IndexError or TypeError in a
+    lookup, a KeyError (a 500) in the reconciliation service's preview."""
+    from kg.errors import InputError
+
+    data = json.loads((build_dir / INDEX_FILE).read_text("utf-8"))
+    changed = change(data)
+    (tmp_path / INDEX_FILE).write_text(changed if isinstance(changed, str) else json.dumps(changed),
+                                       encoding="utf-8")
+    with pytest.raises(InputError, match="not a lookup index") as info:
+        load_index(tmp_path)
+    assert message in str(info.value)
+
+
 def test_corrupt_index_is_a_clear_error(tmp_path: Path):
     from kg.errors import InputError
 

@@ -107,6 +107,21 @@ def test_bad_requests_are_400(client, queries: str):
     assert r.status_code == 400 and "error" in r.json()
 
 
+@pytest.mark.parametrize(("queries", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"q0":' * 50_000 + "1" + "}" * 50_000, "nested too deeply"),
+    ('{"\\ud800": {"query": "Amr"}}', "lone surrogate (U+D800)"),
+    ('{"q0": {"query": "Amr \\udfff"}}', "lone surrogate (U+DFFF)"),
+    (json.dumps({"q0": {"query": "word " * 201}}), "1005 characters; a name to reconcile may have at most 1000"),
+])
+def test_requests_python_cannot_take_are_400_not_500(client, queries: str, message: str):
+    """Each was a 500 with a traceback on the server's standard error (RecursionError, UnicodeEncodeError), or
+    (the long query) 39 s for one batch, during which no other request was answered."""
+    r = client.post("/", data={"queries": queries})
+    assert r.status_code == 400 and message in r.json()["error"], r.text
+    assert client.get("/", params={"query": "Amr Talaat"}).status_code == 200
+
+
 @pytest.fixture(scope="module")
 def build_dir(built: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reconcile") / "build"

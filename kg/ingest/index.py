@@ -159,9 +159,12 @@ class LookupIndex:
             keys, tokens = data["keys"], data["tokens"]
             if not isinstance(keys, dict) or not isinstance(tokens, dict) or (entities and not keys):
                 raise ValueError("no key maps")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            _check_index(entities, keys, tokens)
+            return cls(entities, keys, tokens)
+        except RecursionError:
+            raise InputError(f"{source}: not a lookup index (nested too deeply); run 'kg build' again") from None
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise InputError(f"{source}: not a lookup index ({exc}); run 'kg build' again") from None
-        return cls(entities, keys, tokens)
 
     # -- queries -----------------------------------------------------------
     def get(self, iri: str) -> Entity | None:
@@ -352,6 +355,27 @@ def _index(subclass: list[tuple[str, str]], typed: list[tuple[str, str]],
         if found:
             entities.append(Entity(subject, chosen[subject], labels, found))
     return LookupIndex(entities)
+
+
+def _check_index(entities: list[Entity], keys: dict, tokens: dict) -> None:
+    """Raise ``ValueError`` where an index read from JSON is not what :meth:`LookupIndex.to_json` writes: each
+    entity of a known type with text labels and names, each key's entities and each token's (entity, name) pairs
+    among them (a damaged file otherwise failed later, in a lookup, with an ``IndexError`` or a ``KeyError``)."""
+    for e in entities:
+        if not isinstance(e.iri, str) or e.type not in TYPES:
+            raise ValueError(f"an entity of type {e.type!r}")
+        if not isinstance(e.labels, dict) or not all(isinstance(v, str) for v in e.labels.values()):
+            raise ValueError(f"the labels of {e.iri}")
+        if not all(isinstance(name, str) and all(isinstance(t, str) for t in toks) for name, toks in e.names):
+            raise ValueError(f"the names of {e.iri}")
+    count = len(entities)
+    for key, found in keys.items():
+        if not isinstance(found, list) or not all(type(i) is int and 0 <= i < count for i in found):
+            raise ValueError(f"the entities of the key {key!r}")
+    for token, pairs in tokens.items():
+        if not isinstance(pairs, list) or len(pairs) % 2 or not all(type(i) is int for i in pairs) or not all(
+                0 <= e < count and 0 <= n < len(entities[e].names) for e, n in zip(pairs[::2], pairs[1::2])):
+            raise ValueError(f"the names of the token {token!r}")
 
 
 def load_index(build_dir: Path | str) -> LookupIndex:

@@ -32,6 +32,9 @@ TYPE_IRIS = {"person": ONTOLOGY_NS + "Person", "organization": ONTOLOGY_NS + "Or
 TYPE_NAMES = {"person": "Person", "organization": "Organisation", "country": "Country", "city": "City",
               "post": "Post", "infrastructure": "Infrastructure", "concept": "Concept"}
 BATCH_SIZE = 100
+QUERY_MAX = 1000
+"""The longest ``query`` text: names are short, and a long text costs lookups of every word (100 queries of
+1,150 words each took 39 s)."""
 DEFAULT_LIMIT = 10
 _CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.]*$")
 
@@ -96,6 +99,8 @@ def reconcile_one(index: LookupIndex, query: Any) -> dict[str, Any]:
         if query.get("properties"):
             raise BadRequest("queries by properties alone are not supported; give a 'query' string")
         raise BadRequest("'query' must be a non-empty string")
+    if len(text) > QUERY_MAX:
+        raise BadRequest(f"'query' is {len(text)} characters; a name to reconcile may have at most {QUERY_MAX}")
     limit = query.get("limit", DEFAULT_LIMIT)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         raise BadRequest(f"'limit' must be a positive integer, not {limit!r}")
@@ -131,9 +136,35 @@ def preview_html(index: LookupIndex, iri: str) -> str | None:
             f"{html.escape(entity.iri)}</a></p>" + (f"<ul>{alt}</ul>" if alt else "") + "</body></html>")
 
 
+def _json(raw: str, name: str) -> Any:
+    """The JSON value of the request parameter ``name``, or :class:`BadRequest`: not JSON, nested too deeply
+    for Python's parser, or holding a lone surrogate (``\\ud800``: JSON may escape one, but it is not text, and
+    the answer, which repeats the batch's keys, could not be written)."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"'{name}' is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"'{name}' is nested too deeply") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(f"'{name}' holds a lone surrogate (U+{ord(exc.object[exc.start]):04X}), which is not "
+                         "text") from None
+    except RecursionError:
+        raise BadRequest(f"'{name}' is nested too deeply") from None
+    return value
+
+
+def _text(raw: str, name: str) -> str:
+    """A plain-text parameter, or :class:`BadRequest` when it holds a lone surrogate."""
+    return _json(json.dumps(raw), name)  # type: ignore[no-any-return]
+
+
 def create_app(index: LookupIndex) -> Any:
     """The Starlette application of the service."""
     from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
@@ -156,18 +187,12 @@ def create_app(index: LookupIndex) -> Any:
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
         try:
             if "queries" in params:
-                try:
-                    batch = json.loads(params["queries"])
-                except json.JSONDecodeError as exc:
-                    raise BadRequest(f"'queries' is not JSON: {exc}") from None
-                return reply(request, reconcile_batch(index, batch))
+                batch = _json(params["queries"], "queries")
+                return reply(request, await run_in_threadpool(reconcile_batch, index, batch))
             if "query" in params:
                 raw = params["query"]
-                try:
-                    single = json.loads(raw) if raw.lstrip().startswith("{") else raw
-                except json.JSONDecodeError as exc:
-                    raise BadRequest(f"'query' is not JSON: {exc}") from None
-                return reply(request, reconcile_one(index, single))
+                single = _json(raw, "query") if raw.lstrip().startswith("{") else _text(raw, "query")
+                return reply(request, await run_in_threadpool(reconcile_one, index, single))
         except BadRequest as exc:
             return reply(request, {"error": str(exc)}, 400)
         return reply(request, manifest(str(request.base_url)))
