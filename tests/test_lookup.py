@@ -132,6 +132,16 @@ def test_new_people_are_not_known_ones(index: LookupIndex, text: str):
     assert not [c for c in index.lookup(text) if c.same]
 
 
+@pytest.mark.parametrize(("text", "iri"), [
+    ("ﺃﺣﻤﺪ ﺍﻟﻬﻨﺎﻧﺪﺓ", HANANDEH),  # presentation forms, as text copied out of a PDF
+    ("ﻋﻤﺮﻭ ﻃﻠﻌﺖ", ID + "person/amr-talaat"),
+    ("Ａｈｍｅｄ Ａｌ-Ｈａｎａｎｄｅｈ", HANANDEH),  # full-width Latin
+])
+def test_compatibility_forms_are_the_letters_they_stand_for(index: LookupIndex, text: str, iri: str):
+    found = index.lookup(text)
+    assert found and found[0].iri == iri and found[0].same
+
+
 def test_type_and_limit(index: LookupIndex):
     assert {c.type for c in index.lookup("الأردن", type="organization")} == {"organization"}
     assert index.lookup("الأردن", type="organization")[0].iri == ID + "organization/jordan-post"

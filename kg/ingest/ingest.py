@@ -201,12 +201,24 @@ def _starts(start: int, word: str) -> list[int]:
 
     The clitic-free start comes first for a word in [وفبك] + ال ("بالأردن" → "الأردن"), second otherwise.
     """
+    word = _base_letters(word)
     out = [start]
     if len(word) >= 4 and word[0] in CLITICS:
         out.append(start + 1)
         if word[0] in "وفبك" and word[1:3] == "ال":
             out.reverse()
     return out
+
+
+def _base_letters(word: str) -> str:
+    """``word`` with each presentation form (one character standing for one letter) as that letter, so that
+    positions in it are still positions in the text; a ligature of two letters (ﻻ) is kept as it is."""
+    if word.isascii():
+        return word
+    import unicodedata
+
+    letters = (unicodedata.normalize("NFKC", ch) for ch in word)
+    return "".join(folded if len(folded) == 1 else ch for ch, folded in zip(word, letters))
 
 
 AR_NAME_LINKS = {fold_arabic(t) for t in ("عبد", "أبو", "ابو", "بن", "ابن", "بنت", "آل", "أبي")}

@@ -4,6 +4,10 @@ A name becomes a tuple of *key tokens*. Two labels with the same key tokens are 
 normalisation; :func:`name_score` compares key tokens one by one, so a name that shares only its first name,
 only its family prefix (``Al-``, ``ال``) or only a post with a known name never scores as the same name.
 
+Both (:func:`fold_arabic`): compatibility forms become the letters they stand for (NFKC): Arabic presentation
+forms (``ﺃﺣﻤﺪ``, from text copied out of a PDF), the lam-alef ligatures (``ﻻ`` → ``لا``) and full-width Latin
+(``Ａｈｍｅｄ``). Only keys are made this way; an article's text is kept as it was written (NFC).
+
 Arabic (:func:`fold_arabic`, :func:`key_tokens`):
 
 * diacritics (harakat) and tatweel are dropped (pyarabic);
@@ -65,14 +69,16 @@ CLITICS = "وفبكل"
 
 def is_arabic(text: str) -> bool:
     """True when ``text`` holds more Arabic letters than Latin ones."""
+    text = unicodedata.normalize("NFKC", text)  # presentation forms and full-width letters count as letters
     arabic = len(_ARABIC_LETTER.findall(text))
     latin = sum(1 for ch in text if "a" <= ch.lower() <= "z")
     return arabic > latin
 
 
 def fold_arabic(text: str) -> str:
-    """Drop diacritics and tatweel, fold hamza-alef forms, ة/ه, ى/ي and Eastern digits (see the module doc)."""
-    text = araby.strip_tatweel(araby.strip_tashkeel(unicodedata.normalize("NFC", text)))
+    """Drop diacritics and tatweel, fold compatibility forms, hamza-alef forms, ة/ه, ى/ي and Eastern digits (see
+    the module doc)."""
+    text = araby.strip_tatweel(araby.strip_tashkeel(unicodedata.normalize("NFKC", text)))
     return text.translate(_FOLD)
 
 
