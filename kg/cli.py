@@ -889,6 +889,8 @@ def lookup(
     if fmt not in ("table", "json"):
         raise InputError(f"--format {fmt!r}: use table or json")
     index = _lookup_index(build_dir)
+    if not text.strip():
+        raise InputError("TEXT is empty: give a name or phrase to look up")
     found = index.lookup(text, type=type_.value if type_ else None, limit=limit)
     if fmt == "json":
         _emit(json.dumps([c.to_dict() for c in found], ensure_ascii=False, indent=2) + "\n")

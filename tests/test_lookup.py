@@ -206,6 +206,8 @@ def test_cli_tables_show_brackets_as_they_are(build_dir: Path, tmp_path: Path, t
     (["x", "--type", "planet"], "planet"),
     (["x", "--limit", "0"], "--limit"),
     (["x", "--format", "xml"], "--format"),
+    ([""], "TEXT is empty"),
+    (["   "], "TEXT is empty"),
 ])
 def test_cli_lookup_bad_options(build_dir: Path, tmp_path: Path, args: list[str], message: str):
     done = run_kg("lookup", *args, "--build", build_dir, cwd=tmp_path)

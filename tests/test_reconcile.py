@@ -107,6 +107,19 @@ def test_bad_requests_are_400(client, queries: str):
     assert r.status_code == 400 and "error" in r.json()
 
 
+@pytest.mark.parametrize("post", [
+    {"json": {"queries": {"q0": {"query": "Amr Talaat"}}}},
+    {"content": b"queries=%7B%7D", "headers": {"content-type": "text/plain"}},
+    {"files": {"queries": ("q.json", b'{"q0": {"query": "Amr Talaat"}}', "application/json")}},
+])
+def test_a_post_whose_queries_are_not_form_fields_is_400_not_the_manifest(client, post: dict):
+    """The service read nothing from these and answered the manifest (200): a client using the wrong encoding
+    got no error. A POST without a body still gets the manifest."""
+    r = client.post("/", **post)
+    assert r.status_code == 400 and "form fields" in r.json()["error"]
+    assert client.post("/").json()["name"]
+
+
 @pytest.mark.parametrize(("queries", "message"), [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ('{"q0":' * 50_000 + "1" + "}" * 50_000, "nested too deeply"),

@@ -182,7 +182,9 @@ def create_app(index: LookupIndex) -> Any:
 
     async def service(request: Request) -> Response:
         params: dict[str, str] = dict(request.query_params)
+        body = b""
         if request.method == "POST":
+            body = await request.body()  # read first: the form is then parsed from it
             form = await request.form()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
         try:
@@ -195,6 +197,9 @@ def create_app(index: LookupIndex) -> Any:
                 return reply(request, await run_in_threadpool(reconcile_one, index, single))
         except BadRequest as exc:
             return reply(request, {"error": str(exc)}, 400)
+        if body:  # a POST whose body held no queries the service could read
+            return reply(request, {"error": "send 'queries' (or 'query') as form fields (application/"
+                                            "x-www-form-urlencoded or multipart/form-data)"}, 400)
         return reply(request, manifest(str(request.base_url)))
 
     async def preview(request: Request) -> Response:
