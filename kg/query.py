@@ -134,22 +134,82 @@ def parse_query(text: str) -> Any:
     return parser.parseQuery(text)
 
 
+_TOKEN = re.compile("|".join((
+    r"(?P<space>\s+)",
+    r"(?P<comment>#[^\n]*)",
+    r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|" + r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    + r"'(?:[^'\\\n]|\\.)*'|" + r'"(?:[^"\\\n]|\\.)*")',
+    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+    r"(?P<open>[{(\[])",
+    r"(?P<close>[})\]])",
+    r"(?P<operator>\|\||&&|!=|<=|>=|[-+*/=<>!])",
+    r"(?P<word>[^\s{}()\[\]<>\"'#,;.|&!=+*/-]+)",
+    r"(?P<other>.)",
+)), re.DOTALL)
+
+MAX_OPERATORS = 2000
+"""The most operators (``+ - * / = != < > <= >= && || !``) a query may hold: Oxigraph evaluates an expression
+tree recursively, and ``FILTER(1+1+…)`` with 10,000 of them overflowed its stack (the process died, exit 139;
+a ``kg serve`` server died with it)."""
+MAX_NESTING = 100
+"""The deepest a query may nest groups and brackets."""
+
+
+def tokens(text: str) -> list[tuple[str, int, str]]:
+    """The SPARQL text's tokens that matter for its structure, as (kind, offset, text): ``open`` / ``close``
+    brackets, ``operator``, ``word`` (keywords, variables, prefixed names, numbers) and ``other``; comments,
+    strings and IRIs are skipped whole, so a ``{`` or ``WHERE`` inside one is not taken for the query's own."""
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind in ("open", "close", "operator", "word", "other"):
+            out.append((kind, match.start(), match.group()))
+    return out
+
+
+def check_complexity(text: str, label: str = "query") -> None:
+    """Refuse a query that holds more than :data:`MAX_OPERATORS` operators or nests deeper than
+    :data:`MAX_NESTING` (:class:`QueryError`, exit 2): engines evaluate such a query recursively, Oxigraph
+    until its stack overflows."""
+    depth = deepest = operators = 0
+    for kind, _offset, _token in tokens(text):
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth -= 1
+        elif kind == "operator":
+            operators += 1
+    if operators > MAX_OPERATORS:
+        raise QueryError(f"{label}: {operators:,} operators; kg runs queries of at most {MAX_OPERATORS:,} (the "
+                         "engine evaluates an expression recursively, and a longer one could overflow its stack)")
+    if deepest > MAX_NESTING:
+        raise QueryError(f"{label}: nests {deepest} groups or brackets deep; kg runs queries nested at most "
+                         f"{MAX_NESTING} deep")
+
+
 def ensure_read_only(text: str, label: str = "query") -> None:
     """Refuse anything but a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); name the parse error if any.
-    A packaged query's text (:func:`packaged_texts`) is not parsed again."""
+    A packaged query's text (:func:`packaged_texts`) is not parsed again. A query too complex to run safely
+    is refused first (:func:`check_complexity`)."""
     if text in packaged_texts():
         return
     from pyparsing import ParseException
     from rdflib.plugins.sparql import parser
 
+    check_complexity(text, label)
+    if not any(kind != "other" for kind, _offset, _token in tokens(text)):
+        raise QueryError(f"{label}: holds no query (it is empty, or only comments)")
     try:
         parse_query(text)
         return
+    except RecursionError:
+        raise QueryError(f"{label}: nested too deeply for the SPARQL parser") from None
     except ParseException as exc:
         query_error = exc
     try:
         parser.parseUpdate(text)
-    except ParseException:
+    except (ParseException, RecursionError):
         raise QueryError(f"{label}: SPARQL syntax error at line {query_error.lineno}, column {query_error.col}: "
                          f"{query_error.msg}") from None
     raise QueryError(f"{label} is a SPARQL UPDATE; 'kg query' is read-only and runs only SELECT, ASK, "
@@ -266,10 +326,32 @@ def with_values(text: str, bindings: Mapping[str, Node]) -> str:
     """The query with a ``VALUES`` block of ``bindings`` opening its top-level ``WHERE`` group."""
     if not bindings:
         return text
-    match = re.search(r"\bWHERE\s*\{", text, flags=re.IGNORECASE)
-    if not match:
+    at = _where_group(text)
+    if at is None:
         raise QueryError("parameters need a query with a WHERE { … } group")
-    return text[:match.end()] + "\n    " + values_block(bindings) + "\n" + text[match.end():]
+    return text[:at + 1] + "\n    " + values_block(bindings) + "\n" + text[at + 1:]
+
+
+def _where_group(text: str) -> int | None:
+    """The offset of the ``{`` that opens the query's top-level group pattern: after the ``WHERE`` keyword, or,
+    where the keyword is left out (``SELECT ?e { … }``), the first group of a SELECT, ASK or DESCRIBE (a
+    CONSTRUCT's first group is its template). Found among :func:`tokens`, so never inside a comment, a string or
+    an IRI."""
+    depth, form, where = 0, None, False
+    for kind, offset, token in tokens(text):
+        if kind == "open":
+            if depth == 0 and token == "{" and (where or form in ("SELECT", "ASK", "DESCRIBE")):
+                return offset
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            upper = token.upper()
+            if upper == "WHERE":
+                where = True
+            elif form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = upper
+    return None
 
 
 @dataclass

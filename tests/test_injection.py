@@ -76,3 +76,39 @@ def test_iri_parameters_keep_valid_iris_unchanged():
     term = to_term(Parameter("entity", "entity", False), "https://w3id.org/ict-coop-kg/id/person/amr-talaat")
     assert term == URIRef("https://w3id.org/ict-coop-kg/id/person/amr-talaat")
     assert to_term(Parameter("c", "country", False), "jo") == URIRef("https://w3id.org/ict-coop-kg/id/country/JO")
+
+
+JORDAN = URIRef("https://w3id.org/ict-coop-kg/id/country/JO")
+_FILTERED = ("PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>\n"
+             "SELECT DISTINCT ?e WHERE { ?e kg:involvesCountry ?country }\n")
+
+
+@pytest.mark.parametrize("text", [
+    "# description: lists events WHERE {the country took part}\n" + _FILTERED,  # in a comment
+    _FILTERED.replace("SELECT DISTINCT ?e WHERE", 'SELECT DISTINCT ?e ("WHERE { not here" AS ?note) WHERE'),  # a string
+    _FILTERED.replace(" WHERE {", " {"),  # the keyword left out, as SPARQL allows
+])
+def test_parameters_open_the_query_s_own_where_group(built: KnowledgeGraph, text: str):
+    """The VALUES block went where the text first read "WHERE {", a comment or a string included (the query
+    then failed, or ran unfiltered with the block inside a literal), and a query without the keyword was
+    refused."""
+    rows = {r["e"] for r in built.sparql(text, country=JORDAN).rows}
+    expected = {r["e"] for r in built.sparql(_FILTERED, country=JORDAN).rows}
+    everything = {r["e"] for r in built.sparql(_FILTERED).rows}
+    assert rows == expected and expected and expected != everything
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("ASK { FILTER(" + "1+" * 10_000 + "1) }", "10,000 operators; kg runs queries of at most 2,000"),
+    ("SELECT * WHERE " + "{" * 40 + " ?s ?p ?o " + "}" * 40 + " LIMIT 1", "nested too deeply"),
+    ("SELECT * WHERE { FILTER(" + "(" * 150 + "1" + ")" * 150 + ") }", "nests 152 groups or brackets deep"),
+    ("# only a comment\n", "holds no query"),
+])
+def test_queries_too_complex_to_run_safely_are_refused_before_they_run(text: str, message: str):
+    """Oxigraph evaluates an expression recursively: FILTER(1+1+…) with 10,000 terms overflowed its stack and
+    the process died (exit 139; a kg serve server died with it); rdflib's parser raised RecursionError (a
+    traceback) on 40 nested groups; an empty file was called a SPARQL UPDATE."""
+    from kg.query import ensure_read_only
+
+    with pytest.raises(QueryError, match=message):
+        ensure_read_only(text)
