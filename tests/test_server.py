@@ -214,6 +214,40 @@ def test_a_body_that_is_not_a_sparql_result():
             remote_query(_ep(server.url), "ASK {}", graphs=[])
 
 
+@pytest.mark.parametrize("body", [
+    b"[" * 200_000,
+    b'{"head":' * 100_000,
+    b'{"head": [], "results": {"bindings": []}}',
+    b'{"head": {"vars": ["g"]}, "results": {"bindings": [{"g": "https://example.org/g"}]}}',
+    b'{"head": {"vars": ["g"]}, "results": {"bindings": ["g"]}}',
+    b'{"head": {"vars": [["g"]]}, "results": {"bindings": []}}',
+])
+def test_answers_that_are_not_sparql_results_are_named_not_tracebacks(body: bytes):
+    """Each gave a traceback (RecursionError, AttributeError, TypeError), exit 1, where the promise is exit 3
+    with "not a SPARQL JSON result"."""
+    with FaultServer(200, body, content_type="application/sparql-results+json") as server:
+        with pytest.raises(EndpointError, match="not a SPARQL JSON result"):
+            remote_query(_ep(server.url, retries=0), "SELECT ?g WHERE { ?g ?p ?o }", graphs=[])
+
+
+def test_retry_after_takes_only_ascii_digits():
+    from kg.remote.client import retry_after_seconds
+
+    assert retry_after_seconds("²") is None  # isdigit() is true of it, and float() raised ValueError
+    assert retry_after_seconds("٣") is None
+    assert retry_after_seconds("3") == 3.0
+
+
+def test_an_answer_larger_than_kg_reads_is_reported(monkeypatch):
+    """An answer that streamed without end filled the memory (2.9 GB) past the deadline."""
+    import kg.remote.client as client
+
+    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", 3 << 20)
+    with FaultServer(200, b" " * (4 << 20), content_type="application/sparql-results+json") as server:
+        with pytest.raises(EndpointError, match="the answer is larger than 3 MiB; kg stopped reading it"):
+            remote_query(_ep(server.url, retries=0), "ASK {}", graphs=[])
+
+
 def test_timeout_is_reported():
     with FaultServer(200, b"{}", delay=3) as server:
         with pytest.raises(EndpointError, match="timeout"):

@@ -31,6 +31,7 @@ import http.client
 import json
 import netrc
 import os
+import re
 import socket
 import threading
 import time
@@ -256,7 +257,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]+", value):  # str.isdigit() is also true of "²", which float() refuses
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -316,6 +317,30 @@ def _transport_error(exc: BaseException, endpoint: Endpoint, url: str) -> Endpoi
     return EndpointError(endpoint.redact(f"{shown}: the answer is not usable: {exc}"))
 
 
+MAX_ANSWER_BYTES = 1 << 30
+"""The largest answer kg reads from a server (1 GiB): one that streams without end filled the memory (2.9 GB
+in 13 s, past a 3 s ``--timeout``)."""
+
+
+class _TooLarge(Exception):
+    """The answer passed :data:`MAX_ANSWER_BYTES`."""
+
+
+def _read_capped(response: Any, watchdog: Any) -> bytes:
+    """The body, read a MiB at a time: at most :data:`MAX_ANSWER_BYTES`, and no more once the deadline's
+    watchdog has fired (between reads, so a fast endless stream does not outrun it)."""
+    chunks, size = [], 0
+    while not watchdog.fired:
+        chunk = response.read(1 << 20)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _send(endpoint: Endpoint, request: urllib.request.Request, deadline: float) -> bytes:
     """Send ``request`` and read the whole answer before ``deadline`` (a ``time.monotonic()`` value)."""
     url = request.full_url
@@ -327,7 +352,11 @@ def _send(endpoint: Endpoint, request: urllib.request.Request, deadline: float) 
     with _Watchdog(deadline) as watchdog:
         try:
             with _opener(watchdog).open(request, timeout=max(0.05, min(endpoint.timeout, remaining))) as response:
-                body = response.read()
+                body = _read_capped(response, watchdog)
+        except _TooLarge:
+            raise EndpointError(endpoint.redact(f"{mask_url(url)}: the answer is larger than "
+                                                f"{MAX_ANSWER_BYTES // 2**20:,} MiB; kg stopped reading it (ask for "
+                                                "less, e.g. with LIMIT)")) from None
         except urllib.error.HTTPError as exc:
             failure = _http_error(exc, endpoint, url)
             if watchdog.fired and failure.status not in REDIRECT_STATUS:
@@ -408,8 +437,17 @@ def parse_json_result(data: Any) -> QueryResult:
         raise ValueError("not a SPARQL JSON result document")
     if "boolean" in data:
         return QueryResult(variables=[], boolean=bool(data["boolean"]))
-    variables = list(data.get("head", {}).get("vars", []))
-    rows = [{v: (_term(b[v]) if v in b else None) for v in variables} for b in data["results"]["bindings"]]
+    head, results = data.get("head", {}), data["results"]
+    if not isinstance(head, dict) or not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
+        raise ValueError("its head or results are not JSON objects with a list of bindings")
+    variables = list(head.get("vars", []))
+    if not all(isinstance(v, str) for v in variables):
+        raise ValueError("its variables are not names")
+    rows = []
+    for b in results["bindings"]:
+        if not isinstance(b, dict) or not all(isinstance(cell, dict) for cell in b.values()):
+            raise ValueError("a binding is not a JSON object of RDF terms")
+        rows.append({v: (_term(b[v]) if v in b else None) for v in variables})
     return QueryResult(variables=variables, rows=rows)
 
 
@@ -435,7 +473,11 @@ def _select(endpoint: Endpoint, text: str, default_graphs: list[str], deadline: 
         raw = _send(endpoint, _query_request(endpoint, text, default_graphs), deadline)
         try:
             return parse_json_result(json.loads(raw.decode("utf-8")))
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except RecursionError:
+            snippet = raw[:200].decode("utf-8", "replace")
+            raise EndpointError(endpoint.redact(f"{mask_url(url)}: the answer is not a SPARQL JSON result (nested "
+                                                f"too deeply); it starts with {snippet!r}")) from None
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             snippet = raw[:200].decode("utf-8", "replace")
             raise EndpointError(endpoint.redact(f"{mask_url(url)}: the answer is not a SPARQL JSON result "
                                                 f"({exc}); it starts with {snippet!r}")) from None
