@@ -166,10 +166,13 @@ def handle_errors(fn: F) -> F:
 
 def _what_was_written(stop: BaseException) -> str:
     """What an interrupted command left: nothing, unless the signal came while its output folder was swapped in
-    (signals wait for the swap to end; :func:`kg.fsutil.staged_dir` then names the folder)."""
+    (signals wait for the swap to end; :func:`kg.fsutil.staged_dir` then names the folder) or, for a publish,
+    once some graphs were on the server (:func:`kg.remote.publisher.publish` says which, in words)."""
     written_to = getattr(stop, "written_to", None)
     if written_to is None:
         return "nothing was written"
+    if isinstance(written_to, str):  # said in words (kg.remote.publisher: what the server holds)
+        return written_to
     return f"{written_to}/ had already been written in full and replaced the previous one"
 
 

@@ -6,11 +6,13 @@ import errno
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -344,6 +346,44 @@ def test_http_errors(status: int, message: str, attempts: int):
 def _count(ep: Endpoint, graph: str) -> int:
     return int(remote_query(ep, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {URIRef(graph).n3()} {{ ?s ?p ?o }} }}",
                             graphs=[]).rows[0]["n"])
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Terminated])
+def test_publish_stopped_by_a_signal_drops_its_staging_graph_and_says_what_the_server_holds(
+        built: KnowledgeGraph, monkeypatch, stop):
+    """Ctrl-C / SIGTERM in the middle of a graph left its staging graph on the server, under the build's own
+    prefix, so later queries counted its triples twice; and the message said "nothing was written"."""
+    import kg.remote.publisher as endpoint
+
+    with OxigraphServer() as server:
+        ep = server.endpoint
+        real_post, real_update = endpoint.post, endpoint.update
+        batches: list[str] = []  # the staging graph of each batch sent (by the graph store protocol or updates)
+
+        def third_graphs_second_batch(staging: str) -> None:
+            batches.append(staging)
+            if len(set(batches)) == 3 and batches.count(staging) == 2:
+                raise stop()
+
+        def post(ep_, url, *args, **kwargs):
+            third_graphs_second_batch(re.search(r"staging-[0-9a-f]+", urllib.parse.unquote(url)).group())
+            return real_post(ep_, url, *args, **kwargs)
+
+        def update(ep_, text):
+            if text.startswith("INSERT"):
+                third_graphs_second_batch(re.search(r"staging-[0-9a-f]+", text).group())
+            return real_update(ep_, text)
+
+        monkeypatch.setattr(endpoint, "update", update)
+        monkeypatch.setattr(endpoint, "post", post)
+        with pytest.raises(stop) as info:
+            publish(built.dataset, ep, batch_size=200)
+        monkeypatch.undo()
+        held = endpoint.project_graphs(ep)
+        assert not [g for g in held if "/staging-" in g], "no staging graph left behind"
+        assert len(held) == 2  # the two graphs published before the signal, whole
+        said = info.value.written_to  # what kg.cli prints after "kg: interrupted;"
+        assert all(g in said.split("; the others")[0] for g in held)
 
 
 def test_publish_interrupted_half_way_leaves_each_graph_old_or_new(built: KnowledgeGraph, monkeypatch):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Dataset, Graph, URIRef
 
 from kg.errors import EndpointError, InputError
+from kg.signals import Terminated
 from kg.load import graph_names
 from kg.namespaces import GRAPH, SERVED_UNION_MARK
 from kg.remote.client import Endpoint, post, project_graphs, update
@@ -72,6 +73,14 @@ def _stopped(err: EndpointError, report: PublishReport, names: list[str]) -> End
     return err
 
 
+def _left(report: PublishReport, names: list[str]) -> str:
+    """What an interrupted publish left on the server, in words."""
+    done = ", ".join(report.graphs) or "none"
+    left = ", ".join(n for n in names if n not in report.graphs)
+    return (f"the server holds the graphs published completely ({done}); the others were left as they were "
+            f"there ({left}), the one being sent dropped")
+
+
 def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None, replace: bool = False,
             batch_size: int = 50_000, progress: Callable[[str], None] | None = None) -> PublishReport:
     """Upload the named graphs of ``ds`` (or only ``graphs``) to the server, each as its own named graph.
@@ -119,6 +128,13 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
             except EndpointError:
                 pass
             raise _stopped(err, report, names) from None
+        except (KeyboardInterrupt, Terminated) as stop:  # the staging graph would stay, under the build's prefix
+            try:
+                update(endpoint, f"DROP SILENT GRAPH {staging}")
+            except EndpointError:
+                pass
+            stop.written_to = _left(report, names)  # type: ignore[attr-defined]  # for the message
+            raise
         report.graphs.append(name)
         report.triples += sent
     return report
