@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -97,6 +97,33 @@ def remote_endpoint(url: str, *, update_url: str | None = None, store_url: str |
     from kg.remote.client import Endpoint
 
     return Endpoint.from_url(url, update_url=update_url, store_url=store_url, timeout=timeout, retries=retries)
+
+
+T = TypeVar("T")
+
+
+def _interruptible(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a daemon thread while the main thread waits for it, so that Ctrl-C and SIGTERM end the
+    wait: Oxigraph evaluates a query without handing control back to Python, and the signal handlers, which run
+    in the main thread only, waited for the whole query (one of a cartesian product ran on for ten minutes after
+    Ctrl-C). The thread is left to the process's end. Elsewhere than the main thread, ``fn`` runs in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001  raised again in the waiting thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="kg-query", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)  # a signal's handler runs between two waits
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 def query_endpoint(endpoint: Any, text: str, bindings: dict | None = None, *, graphs: list[str] | None = None,
@@ -639,7 +666,7 @@ class KnowledgeGraph:
             with time_limit(timeout, label):
                 return q.run_local(self.union, text, bindings or {}, label=label)
         with time_limit(timeout, label):
-            return self._run_in_oxigraph(text, bindings or {}, label)
+            return _interruptible(self._run_in_oxigraph, text, bindings or {}, label)
 
     def _run_in_oxigraph(self, text: str, bindings: dict, label: str) -> QueryResult:
         """Run a query in Oxigraph's engine: straight on the in-memory store, through oxrdflib otherwise."""

@@ -219,6 +219,26 @@ def test_signals_wait_for_the_end_of_a_deferred_block_whichever_thread_receives_
             signal.signal(s, handler)
 
 
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_long_local_query_ends_at_a_signal(previous, sig, code):
+    """Oxigraph does not hand control back during one evaluation, and Python runs signal handlers between
+    its own steps only: a cartesian product ran on for ten minutes after Ctrl-C, and SIGTERM, until kill -9."""
+    folder, _before = previous
+    (folder / "cart.rq").write_text("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n",
+                                    encoding="utf-8")
+    proc = subprocess.Popen([str(KG_EXE), "query", "--file", "cart.rq"], cwd=folder, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        time.sleep(3)  # well into the query (it would take hours)
+        assert proc.poll() is None
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, err.decode()
+    assert b"Traceback" not in err
+
+
 @pytest.mark.parametrize(("sig", "code", "word"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
 @pytest.mark.parametrize(("point", "env"), [("exchanged", {}), ("between-renames", {"KG_FAULT_NO_EXCHANGE": "1"}),
                                             ("staged", {})])
