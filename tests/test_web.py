@@ -352,6 +352,18 @@ def test_a_long_timeline_comes_in_pages(client: TestClient, monkeypatch: pytest.
     assert "من 3" in client.get("/timeline", params={"lang": "ar"}).text
     bad = client.get("/timeline", params={"page": "zero"})
     assert bad.status_code == 400 and "page 'zero': give a page number" in html.unescape(bad.text)
+    for odd in ("1" * 5000, "١", "1_0"):  # int() raised over 4,300 digits (a 500) and read the other two
+        assert client.get("/timeline", params={"page": odd}).status_code == 400
+
+
+def test_a_long_search_is_cut_to_a_name_s_length(client: TestClient) -> None:
+    """A 100 KB search took 4 s (20 KB: 0.7 s), and ran in the event loop: every other request waited for it."""
+    from kg.web.app import SEARCH_MAX
+
+    page = client.get("/", params={"q": "Talaat " + "x" * 20_000})
+    assert page.status_code == 200
+    shown = Tree(page.text).find("input", name="q")[0]["attrs"]["value"]
+    assert shown == ("Talaat " + "x" * 20_000)[:SEARCH_MAX]
 
 
 def test_map_data_locates_the_pop_in_aqaba(client: TestClient) -> None:
