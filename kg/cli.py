@@ -675,6 +675,10 @@ def query(
     bindings = q.bind(packaged, _parse_params(param or []))
     if timeout is not None and not 0 < timeout < float("inf"):
         raise InputError(f"--timeout {timeout:g}: give a positive number of seconds")
+    if graph and not endpoint:
+        raise InputError("--graph names graphs on a server: give --endpoint too (locally every graph is queried)")
+    for named in graph or []:
+        q.safe_iri(named, "--graph")  # an absolute IRI, or exit 2 before anything is sent
     if endpoint:
         ep = api.remote_endpoint(endpoint, timeout=30.0 if timeout is None else timeout)
         result = api.query_endpoint(ep, packaged.text, bindings, graphs=graph or None, label=packaged.name,

@@ -275,3 +275,20 @@ def test_cli_failures_exit_3_without_traceback_or_secrets(workdir: Path):
 def test_credentials_in_the_url_are_refused():
     with pytest.raises(Exception, match="do not put credentials in the URL"):
         Endpoint.from_url("http://bob:pw@127.0.0.1:1/query")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--endpoint", "http://127.0.0.1:9/qu ery"], "a URL holds no spaces or control characters"),
+    (["--endpoint", "http://127.0.0.1:9/q\nX-Injected: 1"], "a URL holds no spaces or control characters"),
+    (["--endpoint", "http://127.0.0.1:9/q", "--graph", "http://x> } ; DROP ALL ; #"], "is not a valid absolute IRI"),
+    (["--endpoint", "http://127.0.0.1:9/q", "--graph", "x"], "is not a valid absolute IRI"),
+    (["--graph", "https://w3id.org/ict-coop-kg/graph/reference"], "--graph names graphs on a server"),
+])
+def test_endpoint_and_graph_options_are_checked_before_anything_is_sent(workdir: Path, args: list[str],
+                                                                        message: str):
+    """A URL with a space or a line break was sent (then retried as a connection failure, exit 3), as was a
+    --graph that is no IRI; without --endpoint, --graph was ignored without a word."""
+    from .conftest import invoke
+
+    result = invoke("query", "who-met-whom", *args, cwd=workdir)
+    assert result.code == 2 and message in result.err, result.err

@@ -88,6 +88,9 @@ def mask_url(url: str) -> str:
 
 def check_url(url: str, option: str) -> str:
     """``url`` if it is an http(s) URL without credentials; else :class:`InputError` naming ``option``."""
+    if re.search(r"[\x00-\x20\x7f]", url):  # a space or a line break would be sent as it is (header injection)
+        raise InputError(f"{option} {mask_url(url)!r}: a URL holds no spaces or control characters; percent-"
+                         "encode them (%20)")
     try:
         parsed = urllib.parse.urlsplit(url)
         has_credentials = parsed.username is not None or parsed.password is not None
