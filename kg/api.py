@@ -867,11 +867,21 @@ def ingest_article(file: Path | str, data: Path | str, article_id: str, **option
     return ingest(file, data, article_id, **options)
 
 
-def reconciliation_socket(port: int) -> Any:
-    """A listening socket on 127.0.0.1 for :func:`serve_reconciliation` (``port`` 0: a free one)."""
+def loopback_socket(port: int) -> Any:
+    """A listening socket on 127.0.0.1 (``port`` 0: a free one) for :func:`serve_reconciliation` or
+    :func:`serve_web`, bound before anything is loaded: no other program can take the port between a check and
+    the server's start. :class:`kg.errors.EndpointError` (exit 3) when the port is taken."""
     from kg.ingest.reconcile import bind_socket
 
     return bind_socket(port)
+
+
+def serve_web(application: Any, sock: Any) -> None:
+    """Serve the web app (:func:`kg.web.app.create_app`) on ``sock`` until SIGINT / SIGTERM."""
+    import uvicorn
+
+    config = uvicorn.Config(application, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve_reconciliation(index: Any, sock: Any) -> None:

@@ -827,28 +827,21 @@ def web(
 
     Exit 3 when the port is already in use; Ctrl-C stops the server.
     """
-    import uvicorn
-
     from kg import api
-    from kg.errors import EndpointError
     from kg.web.app import create_app
 
-    if port and api.port_in_use(port):
-        raise EndpointError(f"port {port} on 127.0.0.1 is already in use by another program; choose another "
-                            "with --port")
-    if port == 0:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-    application = create_app(_ensure_build(build_dir), sparql_url=sparql_url, freeze_heap=True)
-    _stdout().print(f"Web app: http://127.0.0.1:{port}/  (read-only; Ctrl-C stops it)", markup=False)
-    sys.stdout.flush()
-    try:  # uvicorn returns only when a signal stopped it (it shuts down gracefully on Ctrl-C)
-        uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    except KeyboardInterrupt:
-        pass
+    sock = api.loopback_socket(port)  # bound first: another program cannot take the port while the build loads
+    try:
+        application = create_app(_ensure_build(build_dir), sparql_url=sparql_url, freeze_heap=True)
+        _stdout().print(f"Web app: http://127.0.0.1:{sock.getsockname()[1]}/  (read-only; Ctrl-C stops it)",
+                        markup=False)
+        sys.stdout.flush()
+        try:  # uvicorn returns only when a signal stopped it (it shuts down gracefully on Ctrl-C)
+            api.serve_web(application, sock)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        sock.close()
     _stderr().print("kg: web server stopped (interrupted)", markup=False)
     raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -962,10 +955,10 @@ def reconcile(
 
     Exit 3 when the port is already in use (nothing is started).
     """
-    from kg.api import reconciliation_socket, serve_reconciliation
+    from kg.api import loopback_socket, serve_reconciliation
 
     index = _lookup_index(build_dir)
-    sock = reconciliation_socket(port)
+    sock = loopback_socket(port)
     try:
         host, bound = sock.getsockname()[:2]
         _stdout().print(f"Reconciliation service: http://{host}:{bound}/\n  {len(index.entities)} entities; "

@@ -505,3 +505,21 @@ def test_long_lists_are_cut_short_with_their_counts_and_a_link_to_everything(kg:
     assert not full.find("p", class_="partial") and tree.find("p", class_="partial")
     arabic = client.get("/id/event/wsis-tunis-2005", params={"lang": "ar"}).text
     assert "المعروض 1 من 2" in arabic
+
+
+def test_kg_web_on_a_port_in_use_exits_3_before_it_loads_the_build(tmp_path: Path) -> None:
+    """The port is bound before the build is read (it was checked, then bound by uvicorn after the load: a
+    program that took it meanwhile got the printed URL, and uvicorn's own error followed)."""
+    import socket
+
+    from .conftest import run_kg
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = run_kg("web", "--port", str(port), "--build", tmp_path / "no-build-here", cwd=tmp_path,
+                        timeout=60)
+    assert result.returncode == 3, result.stderr.decode()
+    assert f"port {port} on 127.0.0.1 cannot be used" in result.stderr.decode()
+    assert b"Web app:" not in result.stdout and b"no build" not in result.stderr  # the build was never read
