@@ -272,15 +272,16 @@ def to_term(param: Parameter, value: Any) -> Node:
     if kind == "string":
         return Literal(text)
     if kind == "date":
-        try:
+        try:  # the form itself first: Python also reads 20230101 and 2023-W01-1 as dates
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
+                raise ValueError(text)
             return Literal(date.fromisoformat(text.strip()).isoformat(), datatype=XSD.date)
         except ValueError:
             raise QueryError(f"parameter {param.name}: {text!r} is not a date (YYYY-MM-DD)") from None
     if kind == "integer":
-        try:
-            return Literal(int(text), datatype=XSD.integer)
-        except ValueError:
-            raise QueryError(f"parameter {param.name}: {text!r} is not an integer") from None
+        if not re.fullmatch(r"[-+]?[0-9]{1,18}", text.strip()):  # not 1_0, nor Arabic-Indic digits int() reads
+            raise QueryError(f"parameter {param.name}: {text!r} is not an integer (digits 0-9)")
+        return Literal(int(text), datatype=XSD.integer)
     if kind == "boolean":
         lowered = text.strip().lower()
         if lowered not in ("true", "false", "1", "0", "yes", "no"):

@@ -302,6 +302,10 @@ def test_post_without_organisation_is_reported(asserted: str, tmp_path: Path):
     (["who-met-whom", "-p", "country"], 2, "write it as NAME=VALUE"),
     (["describe-entity"], 2, "missing required parameter(s) entity"),
     (["who-holds-which-post", "-p", "as_of=31/12/2023"], 2, "is not a date"),
+    (["who-holds-which-post", "-p", "as_of=20231231"], 2, "is not a date (YYYY-MM-DD)"),  # Python reads both
+    (["who-holds-which-post", "-p", "as_of=2023-W01-1"], 2, "is not a date (YYYY-MM-DD)"),
+    (["stale-commitments", "-p", "months=1_0"], 2, "is not an integer (digits 0-9)"),  # int() reads both
+    (["stale-commitments", "-p", "months=١٢"], 2, "is not an integer (digits 0-9)"),
     (["person-statements", "-p", "person=" + "ب" * 5000], 2, "the limit is 4096"),
     (["who-met-whom", "-p", 'country=x" } ; DROP ALL ; #'], 2, "is not an ISO 3166-1 alpha-2 country code"),
     (["who-met-whom", "-p", "country=مصر\nالأردن"], 2, "is not an ISO 3166-1 alpha-2 country code"),
