@@ -454,12 +454,14 @@ def parse_json_result(data: Any) -> QueryResult:
     return QueryResult(variables=variables, rows=rows)
 
 
-def _query_request(endpoint: Endpoint, text: str, default_graphs: list[str]) -> urllib.request.Request:
-    """The SPARQL Protocol request SPARQLWrapper builds (POST, JSON results, default graphs, credentials)."""
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+def _query_request(endpoint: Endpoint, text: str, default_graphs: list[str], *,
+                   graph: bool = False) -> urllib.request.Request:
+    """The SPARQL Protocol request SPARQLWrapper builds (POST, JSON results — Turtle for a ``graph`` —, default
+    graphs, credentials)."""
+    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
     sw = SPARQLWrapper(endpoint.query_url)
-    sw.setReturnFormat(JSON)
+    sw.setReturnFormat(TURTLE if graph else JSON)
     sw.setMethod(POST)
     for g in default_graphs:
         sw.addDefaultGraph(g)
@@ -562,4 +564,38 @@ def remote_query(endpoint: Endpoint, text: str, bindings: Mapping[str, Node] | N
                                 "run 'kg publish' first")
         if union:
             graphs = []  # no default-graph-uri: the server's default graph
+    if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+        return _graph_answer(endpoint, with_values(text, bindings or {}), graphs, deadline)
     return _select(endpoint, with_values(text, bindings or {}), graphs, deadline)
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form, its first such keyword outside comments, strings
+    and IRIs (:func:`kg.query.tokens`)."""
+    from kg.query import tokens
+
+    for kind, _offset, token in tokens(text):
+        if kind == "word" and token.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return token.upper()
+    return None
+
+
+def _graph_answer(endpoint: Endpoint, text: str, default_graphs: list[str], deadline: float) -> QueryResult:
+    """A CONSTRUCT or DESCRIBE answer, asked for as Turtle (it was asked for as a SPARQL JSON result, which a
+    graph is not: every such query failed on a server)."""
+    from rdflib import Graph
+
+    url = endpoint.query_url
+
+    def run() -> QueryResult:
+        raw = _send(endpoint, _query_request(endpoint, text, default_graphs, graph=True), deadline)
+        graph = Graph()
+        try:
+            graph.parse(data=raw.decode("utf-8"), format="turtle")
+        except Exception as exc:  # rdflib raises assorted errors for text that is not Turtle
+            snippet = raw[:200].decode("utf-8", "replace")
+            raise EndpointError(endpoint.redact(f"{mask_url(url)}: the answer is not Turtle ({exc}); it starts "
+                                                f"with {snippet!r}")) from None
+        return QueryResult(variables=[], graph=graph)
+
+    return _retrying(endpoint, url, deadline, run)
