@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import stat
 import tempfile
 import time
@@ -185,6 +186,8 @@ class ArticleCache:
         limit = now - ARTICLE_DAYS_KEPT * 86400
         try:
             for entry in os.scandir(self.folder):
+                if not _ENTRY.fullmatch(entry.name):  # only the cache's own entries: never a file someone put there
+                    continue
                 key = entry.name.removesuffix(".nt.z")
                 try:
                     if key in self.used:
@@ -196,5 +199,8 @@ class ArticleCache:
         except OSError:
             return
 
+
+_ENTRY = re.compile(r"[0-9a-f]{64}\.nt\.z")
+"""The name of an entry: the SHA-256 of the article's inputs, hexadecimal (:meth:`ArticleCache.key`)."""
 
 __all__ = ["ARTICLE_DAYS_KEPT", "ArticleCache", "cache_dir", "read_trusted", "write_atomic"]

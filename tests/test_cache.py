@@ -160,6 +160,24 @@ def test_entries_unused_for_the_kept_days_are_pruned_and_used_ones_kept(cache: P
     assert used.exists() and used.stat().st_mtime > long_ago + 86400  # marked as used
 
 
+def test_pruning_removes_only_the_cache_s_own_entries(cache: Path):
+    """Every file older than the kept days was removed: a KG_CACHE_DIR that held other files (or was a data
+    folder, whose articles/ then lost its README) lost them silently."""
+    KnowledgeGraph.build(reason=False)
+    folder = cache / "articles"
+    theirs = [folder / "notes.txt", folder / "__init__.py", folder / ("0" * 63 + ".nt.z"), folder / "README.md"]
+    long_ago = time.time() - (ARTICLE_DAYS_KEPT + 10) * 86400
+    for path in theirs:
+        path.write_text("someone's", encoding="utf-8")
+        os.utime(path, (long_ago, long_ago))
+    ours = folder / ("a" * 64 + ".nt.z")
+    ours.write_bytes(b"old entry")
+    os.utime(ours, (long_ago, long_ago))
+    KnowledgeGraph.build(reason=False)
+    assert all(path.read_text(encoding="utf-8") == "someone's" for path in theirs)
+    assert not ours.exists()
+
+
 def test_the_packaged_data_is_never_written_by_the_cache(cache: Path):
     before = {p: p.stat().st_mtime for p in Path(str(resources.data_dir())).rglob("*") if p.is_file()}
     KnowledgeGraph.build(reason=False)
