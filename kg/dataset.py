@@ -295,6 +295,10 @@ class GraphSet:
         except SyntaxError as exc:
             where = Location(label or str(path), getattr(exc, "lineno", None), getattr(exc, "offset", None))
             raise RDFSyntaxError(f"could not be read: {exc.msg}", where) from None
+        except OSError as exc:  # pyoxigraph's, which does not name the file: a permission, a folder …
+            from kg.errors import InputError
+
+            raise InputError(f"{label or path}: could not be read: {exc.strerror or exc}") from None
         except MemoryError as exc:
             if not is_parser_limit(exc):
                 raise

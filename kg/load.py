@@ -354,7 +354,8 @@ class Article:
 
 
 def _children(folder: Source) -> list[Source]:
-    return sorted(folder.iterdir(), key=lambda f: f.name)
+    with _file_errors(str(folder)):  # a folder that cannot be listed (permissions): its name, not a traceback
+        return sorted(folder.iterdir(), key=lambda f: f.name)
 
 
 def _ttl_files(folder: Source) -> list[Source]:

@@ -364,3 +364,47 @@ def test_every_column_of_every_packaged_query_has_an_arabic_header():
             if column(name, "ar") == name:
                 untranslated.add(f"{q.name}: {name}")
     assert not untranslated, sorted(untranslated)
+
+
+def _as_a_user(*args: str | os.PathLike[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``kg ARGS`` bound by file modes: as root (where the tests run in CI) without the capabilities that
+    bypass them (``setpriv``, util-linux), else as it is."""
+    command = [str(KG_EXE), *map(str, args)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root ignores file modes, and setpriv (util-linux) is not there to drop that")
+        drop = "-dac_override,-dac_read_search,-fowner"
+        command = [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    return subprocess.run(command, cwd=cwd, capture_output=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("folder", ["articles", "reference"])
+def test_a_data_folder_that_cannot_be_listed_is_named(tmp_path: Path, folder: str):
+    """An unreadable articles/ or reference/ was a PermissionError traceback, exit 1 ("does not conform")."""
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    (data / folder).chmod(0)
+    try:
+        result = _as_a_user("build", "--data", data, "--out", tmp_path / "out", cwd=tmp_path)
+    finally:
+        (data / folder).chmod(0o755)
+    assert result.returncode == 2, result.stderr.decode()
+    assert result.stderr.decode() == f"kg: error: {data / folder}: permission denied\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_build_file_that_cannot_be_read_is_named(build_dir: Path, tmp_path: Path):
+    """pyoxigraph's PermissionError, which names no file, was a traceback (kg stats, validate, export, query)."""
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    (build / "dataset.trig").chmod(0)
+    try:
+        results = [_as_a_user(*args, "--build", build, cwd=tmp_path)
+                   for args in (["stats"], ["export", "-f", "nt"], ["query", "agreements"])]
+    finally:
+        (build / "dataset.trig").chmod(0o644)
+    for result in results:
+        assert result.returncode == 2, result.stderr.decode()
+        assert f"{build / 'dataset.trig'}: could not be read: Permission denied" in result.stderr.decode()
+        assert b"Traceback" not in result.stderr
