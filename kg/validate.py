@@ -376,7 +376,7 @@ def validate_reference(data: Graph, asserted: AssertedStore) -> ValidationReport
     :func:`run_pyshacl`), and the packaged violation queries on ``asserted`` (the same triples in the build's
     shared store)."""
     conforms, report = run_pyshacl(data, shapes_graph())
-    return _report(report, asserted, conforms, query_violations(asserted))
+    return _report(report, asserted, conforms, _query_results(asserted))
 
 
 VALIDATION_THREADS = 2
@@ -395,18 +395,53 @@ def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]
 
     shapes = shapes_graph()
     report, found = run_in_threads([lambda: validate_store(asserted.store, shapes, threads=VALIDATION_THREADS),
-                                    lambda: query_violations(asserted, threads=VALIDATION_THREADS)],
+                                    lambda: _query_results(asserted, threads=VALIDATION_THREADS)],
                                    VALIDATION_THREADS)
     notes = [f"SHACL: {_short(shape)} was validated by pySHACL ({why})"
              for shape, why in sorted(report.fallback_shapes.items(), key=lambda kv: str(kv[0]))]
     return _report(report, asserted, report.conforms, found), notes
 
 
-def _report(report: Graph, asserted: AssertedStore, conforms: bool, found: list[Violation]) -> ValidationReport:
-    """The validation report from a SHACL report graph and the violation queries' rows (``found``)."""
+def _report(report: Graph, asserted: AssertedStore, conforms: bool,
+            found: list[tuple[Violation, dict[str, Any]]]) -> ValidationReport:
+    """The validation report from a SHACL report graph and the violation queries' results (``found``), which
+    join the graph as results of their own: the graph said ``sh:conforms true`` when only they failed."""
     bind_prefixes(report)
-    violations = sorted(_violations(report, asserted) + found, key=_order)
+    violations = sorted(_violations(report, asserted) + [v for v, _row in found], key=_order)
+    _add_query_results(report, found)
     return ValidationReport(conforms=conforms and not violations, violations=violations, graph=report)
+
+
+def _add_query_results(report: Graph, found: list[tuple[Violation, dict[str, Any]]]) -> None:
+    """Each violation query's row as a ``sh:ValidationResult`` of the report graph (focus node, path, value,
+    messages; ``sh:sourceConstraintComponent sh:SPARQLConstraintComponent``, ``sh:sourceShape`` the query's IRI,
+    :data:`kg.namespaces.QUERY`), and ``sh:conforms false`` when there is one."""
+    from rdflib import BNode
+    from rdflib.namespace import RDF, SH
+
+    from kg.namespaces import QUERY
+
+    if not found:
+        return
+    node = next(iter(report.subjects(RDF.type, SH.ValidationReport)), None)
+    if node is None:
+        node = BNode()
+        report.add((node, RDF.type, SH.ValidationReport))
+    report.set((node, SH.conforms, Literal(False)))
+    for violation, row in found:
+        result = BNode()
+        report.add((node, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.focusNode, row["focus"]))
+        report.add((result, SH.resultSeverity, SH.Violation))
+        report.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        report.add((result, SH.sourceShape, QUERY[violation.constraint.removeprefix("query:")]))
+        if isinstance(row.get("path"), URIRef):
+            report.add((result, SH.resultPath, row["path"]))
+        if row.get("value") is not None:
+            report.add((result, SH.value, row["value"]))
+        for lang, message in violation.messages.items():
+            report.add((result, SH.resultMessage, Literal(message, lang=lang)))
 
 
 def query_violations(asserted: AssertedStore, *, threads: int = 1) -> list[Violation]:
@@ -419,6 +454,11 @@ def query_violations(asserted: AssertedStore, *, threads: int = 1) -> list[Viola
     tests/test_virtuoso.py), several times faster than rdflib's engine on their whole-graph scans. ``threads``
     threads run them side by side (:func:`kg.engine.store.run_in_threads`).
     """
+    return [violation for violation, _row in _query_results(asserted, threads=threads)]
+
+
+def _query_results(asserted: AssertedStore, *, threads: int = 1) -> list[tuple[Violation, dict[str, Any]]]:
+    """:func:`query_violations`, each with the row it came from (its RDF terms, for the report graph)."""
     from kg.engine.store import run_in_threads
     from kg.query import ensure_read_only, list_queries
 
@@ -426,11 +466,11 @@ def query_violations(asserted: AssertedStore, *, threads: int = 1) -> list[Viola
     for q in checks:
         ensure_read_only(q.text, q.name)
     found = run_in_threads([functools.partial(_query_violations, asserted, q) for q in checks], threads)
-    return [violation for rows in found for violation in rows]
+    return [pair for rows in found for pair in rows]
 
 
-def _query_violations(asserted: AssertedStore, q: Any) -> list[Violation]:
-    """The rows of one violation query (a :class:`kg.query.PackagedQuery`) as violations."""
+def _query_violations(asserted: AssertedStore, q: Any) -> list[tuple[Violation, dict[str, Any]]]:
+    """The rows of one violation query (a :class:`kg.query.PackagedQuery`) as violations, each with its row."""
     found = []
     for row in asserted.select(q.text):
         focus = row.get("focus")
@@ -439,7 +479,7 @@ def _query_violations(asserted: AssertedStore, q: Any) -> list[Violation]:
         messages = {"en": str(row.get("message") or q.title)}
         if q.title_ar:
             messages["ar"] = q.title_ar
-        found.append(Violation(
+        found.append((Violation(
             focus=str(focus) if isinstance(focus, URIRef) else focus.n3(),
             constraint=f"query:{q.name}",
             path=_short(row["path"]) if row.get("path") is not None else None,
@@ -447,7 +487,7 @@ def _query_violations(asserted: AssertedStore, q: Any) -> list[Violation]:
             messages=messages,
             labels=_labels(asserted, focus),
             sentence=_sentence(asserted, focus),
-        ))
+        ), row))
     return found
 
 

@@ -155,3 +155,39 @@ def test_the_report_as_turtle_is_the_same_text_for_the_same_violations(asserted:
         second.graph.subjects(RDF.type, SH.ValidationResult))  # each validation labels its own blank nodes
     assert first.to_turtle() == second.to_turtle()
     assert isomorphic(Graph().parse(data=first.to_turtle(), format="turtle"), first.graph)
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_the_report_graph_holds_the_violation_queries_results(tmp_path: Path, engine: str):
+    """A build whose only violations come from the *-violation queries (here an undeclared property) wrote
+    validation.ttl as "sh:conforms true" with no result, while its exit code, validation.json and manifest said
+    it did not conform: a tool reading the standard report was told the data was fine."""
+    import shutil
+
+    from rdflib import Literal
+
+    from kg import resources
+    from kg.namespaces import QUERY
+
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    article = next((data / "articles").iterdir()) / "article.ttl"
+    text = article.read_text(encoding="utf-8")
+    assert "    kg:about kgc:telecommunications ;" in text
+    article.write_text(text.replace("    kg:about kgc:telecommunications ;",
+                                    "    kg:about kgc:telecommunications ; kg:attendde person:amr-talaat ;", 1),
+                       encoding="utf-8")
+    g = KnowledgeGraph.build(data, engine=engine)
+    report = g.validate()
+    assert not report.conforms and report.violations
+    assert {v.constraint for v in report.violations} == {"query:undeclared-term-violation"}
+    graph = Graph().parse(data=report.to_turtle(), format="turtle")
+    (node,) = graph.subjects(RDF.type, SH.ValidationReport)
+    assert graph.value(node, SH.conforms) == Literal(False)
+    results = list(graph.objects(node, SH.result))
+    assert len(results) == len(report.violations)
+    for result in results:
+        assert graph.value(result, SH.sourceShape) == QUERY["undeclared-term-violation"]
+        assert graph.value(result, SH.sourceConstraintComponent) == SH.SPARQLConstraintComponent
+        assert graph.value(result, SH.value) == URIRef("https://w3id.org/ict-coop-kg/ontology#attendde")
+    assert {str(graph.value(r, SH.focusNode)) for r in results} == {v.focus for v in report.violations}
