@@ -232,9 +232,15 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, ter
     if not dataset and fmt in _OXIGRAPH_FORMATS and _parse_fast(fresh, data, fmt, _public_id(label), terms, label):
         _check_terms(fresh, data, label)
         return fresh
+    if fmt == "xml":
+        _refuse_expanding_entities(data, label)
+    elif fmt == "json-ld":
+        _refuse_remote_contexts(data, label)
     fresh = Dataset() if dataset else Graph()
     try:
         fresh.parse(data=data, format=fmt, publicID=_public_id(label))
+    except RecursionError:
+        raise RDFSyntaxError(f"{fmt} could not be read: nested too deeply", Location(label)) from None
     except BadSyntax as exc:
         line, column = _column(data, exc._i)
         raise RDFSyntaxError(f"{fmt} syntax error: {exc._why}", Location(label, line, column)) from None
@@ -250,6 +256,51 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, ter
         raise RDFSyntaxError(f"{fmt} could not be read: {exc}", Location(label)) from None
     _check_terms(fresh, data, label)
     return fresh
+
+
+_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*([\w.:-]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')")
+
+
+def _refuse_expanding_entities(data: bytes, label: str) -> None:
+    """Refuse RDF/XML whose DTD declares an external entity (its parser would read that file or URL) or an
+    entity made of other entities (a "billion laughs": 1.3 KB that expands to gigabytes, and kept a core busy
+    for minutes). Entities that stand for a plain text, as OWL files use for namespaces, are read as before."""
+    for match in _ENTITY.finditer(data):
+        name, value = match.group(1).decode("utf-8", "replace"), match.group(2)
+        if value in (b"SYSTEM", b"PUBLIC"):
+            reason = "an external entity (its file or URL would be read)"
+        elif b"&" in value:
+            reason = "an entity made of other entities (they can expand to gigabytes)"
+        else:
+            continue
+        line, _column_at = _column(data, match.start())
+        raise RDFSyntaxError(f"RDF/XML error: the DTD declares {name!r}, {reason}; kg does not read such entities",
+                             Location(label, line))
+
+
+def _refuse_remote_contexts(data: bytes, label: str) -> None:
+    """Refuse JSON-LD whose ``@context`` (or ``@import``) names a document rather than holding it: rdflib's
+    parser would fetch it, from any URL or file (a server that never answers hung the command). Put the context
+    in the file instead."""
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError:
+        return  # the parser names the syntax error
+    except RecursionError:
+        raise RDFSyntaxError("json-ld could not be read: nested too deeply", Location(label)) from None
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                named = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+                    if isinstance(value, list) else []
+                if key in ("@context", "@import") and named:
+                    raise RDFSyntaxError(f"JSON-LD error: {key} names a document ({named[0]!r}); kg fetches no "
+                                         "context: put it in the file", Location(label, _line_containing(data, named[0])))
+                pending.append(value)
 
 
 _OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}

@@ -353,3 +353,41 @@ def test_output_under_a_file_is_refused(work: Path, tmp_path: Path):
     (tmp_path / "afile").write_text("x")
     result = invoke("export", "-o", tmp_path / "afile" / "out.ttl", "--build", work / "build", cwd=work)
     assert result.returncode == 2 and "is not a folder" in no_traceback(result)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("remote.jsonld", '{"@context": "http://127.0.0.1:9/c.jsonld", "@id": "http://x/a", "http://x/p": "x"}',
+     "remote.jsonld:1: JSON-LD error: @context names a document ('http://127.0.0.1:9/c.jsonld'); kg fetches no "
+     "context"),
+    ("imports.jsonld", '{"@context": {"@import": "file:///etc/passwd"}, "@id": "http://x/a"}',
+     "@import names a document ('file:///etc/passwd')"),
+    ("listed.jsonld", '{"@context": [{"ex": "http://x/"}, "https://schema.org/"], "@id": "http://x/a"}',
+     "@context names a document ('https://schema.org/')"),
+    ("deep.jsonld", "[" * 100_000 + "]" * 100_000, "json-ld could not be read: nested too deeply"),
+    ("lol.rdf", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY a "lol">\n <!ENTITY b "&a;&a;&a;">\n]>\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
+     "lol.rdf:4: RDF/XML error: the DTD declares 'b', an entity made of other entities"),
+    ("xxe.rdf", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY secret SYSTEM "file:///etc/passwd">\n]>\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
+     "the DTD declares 'secret', an external entity"),
+])
+def test_files_that_would_fetch_or_expand_are_refused_before_parsing(tmp_path: Path, name: str, content: str,
+                                                                      message: str):
+    """kg validate fetched a JSON-LD file's remote @context (a server that never answered hung it; a refused
+    connection was a URLError traceback), a 1.3 KB RDF/XML "billion laughs" kept a core busy for minutes, and
+    JSON-LD nested 600 deep was a RecursionError traceback."""
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    result = invoke("validate", name, cwd=tmp_path)
+    text = no_traceback(result)
+    assert result.returncode == 2 and message in text, text
+
+
+def test_rdf_xml_entities_that_stand_for_a_text_are_still_read(tmp_path: Path):
+    """What OWL tools write: an entity per namespace."""
+    (tmp_path / "ns.rdf").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY ex "http://example.org/">\n]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs='
+        '"http://www.w3.org/2000/01/rdf-schema#">\n  <rdf:Description rdf:about="&ex;a"><rdfs:label>a</rdfs:label>'
+        '</rdf:Description>\n</rdf:RDF>\n', encoding="utf-8")
+    result = invoke("validate", "ns.rdf", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
