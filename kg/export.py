@@ -14,6 +14,7 @@ N-Triples / N-Quads are the RDF 1.1 forms (UTF-8, no ``\\u`` escapes).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -163,7 +164,10 @@ def serialize_graphs(ds: Dataset, names: list[URIRef], fmt: str) -> bytes:
                 union.update(map(canonical, ds.graph(name)))
             data = serialize_sorted([(None, _canonical_bnodes(union))], spec.name)
         return data
-    data = sorted_graph(ds, names).serialize(format=spec.rdflib_name, encoding="utf-8")
+    graph = sorted_graph(ds, names)
+    if spec.name == "xml":
+        _check_xml_text(graph)
+    data = graph.serialize(format=spec.rdflib_name, encoding="utf-8")
     if spec.name == "jsonld":
         # rdflib emits top-level nodes in set order; their order carries no meaning in JSON-LD
         nodes = json.loads(data)
@@ -171,6 +175,26 @@ def serialize_graphs(ds: Dataset, names: list[URIRef], fmt: str) -> bytes:
             nodes.sort(key=lambda node: str(node.get("@id", "")))
         data = (json.dumps(nodes, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return data
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold, not even escaped (a form feed or an escape character from a scraped page)."""
+
+
+def _check_xml_text(graph: Graph) -> None:
+    """Refuse an RDF/XML export of a literal or IRI holding a character XML 1.0 cannot hold: rdflib wrote it as
+    it is, and no parser could read the file back. :class:`kg.errors.InputError` names the term and the
+    character, and the formats that can hold it."""
+    from kg.errors import InputError
+
+    for triple in graph:
+        for term in triple:
+            found = _NOT_XML.search(str(term))
+            if found:
+                subject = triple[0].n3() if isinstance(triple[0], (URIRef, BNode)) else str(triple[0])
+                raise InputError(f"RDF/XML cannot hold the character U+{ord(found.group()):04X} of a value of "
+                                 f"{subject} ({triple[1].n3()}); export it as Turtle, N-Triples, TriG, N-Quads or "
+                                 "JSON-LD, which escape it")
 
 
 def serialize_graphset(graphs: GraphSet, fmt: str, *, inferred: bool = False) -> bytes:

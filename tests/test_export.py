@@ -113,3 +113,24 @@ def test_the_isomorphism_check_ignores_blank_node_names_and_sees_every_change():
         assert_isomorphic(graph("a", "29.53", "Aqaba"), graph("b", "29.6", "Aqaba"))
     with pytest.raises(AssertionError, match="only in expected:\n.*\"Aqaba\"@en\nonly in actual:\n.*\"Akaba\"@en"):
         assert_isomorphic(graph("a", "29.53", "Aqaba"), graph("a", "29.53", "Akaba"))
+
+
+def test_rdf_xml_refuses_a_character_xml_cannot_hold_and_names_it():
+    """A form feed from a scraped article went into the file as it was: the export exited 0 and no parser could
+    read it back. The other formats escape it."""
+    from rdflib import Dataset, Literal, URIRef
+
+    from kg.errors import InputError
+    from kg.export import serialize
+    from kg.namespaces import GRAPH
+
+    ds = Dataset()
+    subject = URIRef("https://w3id.org/ict-coop-kg/id/article/x")
+    ds.graph(GRAPH["article/x"]).add((subject, URIRef("http://www.w3.org/ns/oa#exact"), Literal("a\x0cb", lang="ar")))
+    with pytest.raises(InputError, match=r"RDF/XML cannot hold the character U\+000C of a value of "
+                                         r"<https://w3id.org/ict-coop-kg/id/article/x>"):
+        serialize(ds, "xml")
+    for fmt in ("turtle", "nt", "trig", "nquads", "jsonld"):
+        parsed = Dataset().parse(data=serialize(ds, fmt), format={"nt": "nt", "nquads": "nquads", "trig": "trig",
+                                                                  "turtle": "turtle", "jsonld": "json-ld"}[fmt])
+        assert Literal("a\x0cb", lang="ar") in {quad[2] for quad in parsed.quads((None, None, None, None))}
