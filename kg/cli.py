@@ -154,6 +154,13 @@ def handle_errors(fn: F) -> F:
         except KGError as exc:
             _stderr().print(f"kg: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except UnicodeEncodeError:
+            encoding = getattr(sys.stdout, "encoding", None) or "?"
+            if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+                raise
+            _stderr().print(f"kg: error: standard output cannot hold these characters (its encoding is {encoding}); "
+                            "set PYTHONIOENCODING=utf-8 or a UTF-8 locale, or ask for -f json", markup=False)
+            raise typer.Exit(EXIT_OUTPUT) from None
         except KeyboardInterrupt as exc:
             _stderr().print(f"kg: interrupted; {_what_was_written(exc)}", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None

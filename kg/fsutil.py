@@ -246,9 +246,12 @@ def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str =
     """Refuse an output folder whose whole replacement (:func:`staged_dir`) would destroy something.
 
     ``target`` may not be, hold or lie inside the packaged ontology, data or queries or any folder of
-    ``reads`` (the inputs); an existing ``target`` must be an empty folder or one this tool wrote (it holds
-    :data:`OUTPUT_MARKER`, or ``also_ours`` says so). Raises :class:`InputError` (exit 2), naming ``option``.
+    ``reads`` (the inputs) nor be a symbolic link; an existing ``target`` must be an empty folder or one this tool
+    wrote (it holds :data:`OUTPUT_MARKER`, or ``also_ours`` says so). Raises :class:`InputError` (exit 2), naming
+    ``option``.
     """
+    if Path(target).is_symlink():  # the swap would replace the link by a folder and leave what it names as it was
+        raise InputError(f"{option} {target}: is a symbolic link; give the folder itself ({Path(target).resolve()})")
     out = Path(target).resolve()
     for folder in [*reads, *packaged_folders()]:
         real = Path(folder).resolve()

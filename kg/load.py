@@ -219,6 +219,8 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, ter
     """Parse the bytes of the RDF file ``label`` into a new Graph (a Dataset with ``dataset``). Raises
     :class:`RDFSyntaxError` naming the file and, where the parser tells, the line and column. ``terms``, when
     given, makes the IRIs (a process that parses many files gives its own, so that they share their IRIs)."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (Windows Notepad): not part of the text
+        data = data[3:]
     if not data.strip():
         raise RDFSyntaxError("the file is empty", Location(label))
     try:

@@ -391,3 +391,36 @@ def test_rdf_xml_entities_that_stand_for_a_text_are_still_read(tmp_path: Path):
         '</rdf:Description>\n</rdf:RDF>\n', encoding="utf-8")
     result = invoke("validate", "ns.rdf", cwd=tmp_path)
     assert result.returncode == 0, no_traceback(result)
+
+
+def test_a_turtle_file_with_a_byte_order_mark_is_read(tmp_path: Path):
+    """Windows Notepad saves UTF-8 with a byte-order mark: it was ':1:1: turtle syntax error: expected directive
+    or statement'."""
+    (tmp_path / "bom.ttl").write_bytes(b'\xef\xbb\xbf@prefix ex: <http://example.org/> .\nex:a ex:p "v" .\n')
+    result = invoke("validate", "bom.ttl", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+
+
+@pytest.mark.parametrize("command", [["build", "--quiet"], ["docs"]])
+def test_an_output_folder_given_as_a_symbolic_link_is_refused(tmp_path: Path, command: list[str]):
+    """The swap replaced the link by a folder, left the folder it named as it was, and left a dangling link
+    beside it for good."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    result = invoke(*command, "--out", "link", cwd=tmp_path)
+    assert result.returncode == 2 and "--out link: is a symbolic link; give the folder itself" in no_traceback(result)
+    assert (tmp_path / "link").is_symlink() and list((tmp_path / "real").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_a_standard_output_that_cannot_hold_arabic_is_named(work: Path):
+    """kg stats' table of domains holds Arabic labels: a UnicodeEncodeError traceback, exit 1."""
+    import subprocess
+
+    from .conftest import KG_EXE
+
+    result = subprocess.run([str(KG_EXE), "stats"], cwd=work, env={**os.environ, "PYTHONIOENCODING": "ascii"},
+                            capture_output=True, timeout=300, check=False)
+    assert result.returncode == 4, result.stderr.decode()
+    assert b"standard output cannot hold these characters (its encoding is ascii)" in result.stderr
+    assert b"Traceback" not in result.stderr
