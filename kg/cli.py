@@ -519,6 +519,11 @@ def _check_output(path: Path, inputs: list[Path]) -> None:
         raise InputError(f"-o {path}: is not a regular file (a device, FIFO or socket); write to a regular "
                          "file, or leave out -o to write to standard output")
     target = path.resolve()
+    from kg.fsutil import packaged_folders
+
+    for folder in packaged_folders():
+        if folder.resolve() in target.parents:
+            raise InputError(f"-o {path}: that is inside {folder}, which kg is installed as; choose another place")
     for item in inputs:
         if item.exists() and item.resolve() == target:
             raise InputError(f"-o {path}: that is an input file; choose another output file")

@@ -234,11 +234,13 @@ OUTPUT_MARKER = ".kg-output"
 
 
 def packaged_folders() -> list[Path]:
-    """The installed ontology, data and queries folders (what no output may replace)."""
+    """The installed ontology, data and queries folders and the ``kg`` package itself (what no output may
+    replace or write into: ``kg docs --out`` wrote into ``kg/web/static``)."""
+    import kg
     from kg import resources
 
     return [Path(str(d)) for d in (resources.data_dir(), resources.ontology_dir(), resources.queries_dir())
-            if isinstance(d, Path)]
+            if isinstance(d, Path)] + [Path(kg.__file__).parent]
 
 
 def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str = "--out",

@@ -424,3 +424,33 @@ def test_a_standard_output_that_cannot_hold_arabic_is_named(work: Path):
     assert result.returncode == 4, result.stderr.decode()
     assert b"standard output cannot hold these characters (its encoding is ascii)" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def test_outputs_never_land_in_the_installed_package_or_over_a_build(work: Path, tmp_path: Path):
+    """kg export -o wrote into the installed package's folders, kg docs --out into kg/web/static, and kg docs
+    replaced a whole build with documentation."""
+    import kg as package
+
+    from kg import resources
+
+    installed = Path(package.__file__).parent
+    cases = [
+        (["export", "-f", "nt", "--build", work / "build", "-o", installed / "web" / "static" / "x.nt"],
+         "which kg is installed as"),
+        (["export", "-f", "nt", "--build", work / "build", "-o", Path(str(resources.data_dir())) / "x.ttl"],
+         "which kg is installed as"),
+        (["docs", "--out", installed / "web" / "static" / "docs"], "which kg reads"),
+        (["docs", "--out", work / "build"], "holds a build (dataset.trig)"),
+    ]
+    before = tree_snapshot(work / "build")
+    strays = [installed / "web" / "static" / "x.nt", installed / "web" / "static" / "docs",
+              Path(str(resources.data_dir())) / "x.ttl"]
+    try:
+        for args, message in cases:
+            result = invoke(*args, cwd=tmp_path)
+            assert result.returncode == 2 and message in no_traceback(result), (args, result.stderr)
+        assert not any(stray.exists() for stray in strays)
+        assert tree_snapshot(work / "build") == before
+    finally:  # should the refusal break, the package is left as it was for the next tests
+        for stray in strays:
+            shutil.rmtree(stray, ignore_errors=True) if stray.is_dir() else stray.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, SH, SKOS
 from rdflib.term import Node
 
 from kg import fsutil, resources
+from kg.errors import InputError
 from kg.load import parse_into
 from kg.namespaces import KG, KGC, ONTOLOGY_IRI, VANN, bind_prefixes
 from kg.query import PackagedQuery, list_queries
@@ -316,6 +317,9 @@ def write_docs(out_dir: Path | str) -> list[str]:
     from importlib.resources import files
 
     fsutil.check_replaceable(Path(out_dir))  # never replace the package, nor a folder kg did not write
+    if (Path(out_dir) / "dataset.trig").is_file():  # kg wrote it, but as a build: the documentation would replace it
+        raise InputError(f"--out {out_dir}: holds a build (dataset.trig); kg docs replaces its folder whole, so "
+                         "choose another folder")
     outputs: dict[str, bytes] = {
         DOCS_INDEX: render_docs().encode("utf-8"),
         "docs.css": (files("kg.web") / "static" / "app.css").read_bytes(),
