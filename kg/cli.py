@@ -456,6 +456,9 @@ def _load_for_validation(files: list[Path], build_dir: Path | None, data: Path |
                          engine: Any = None):
     from kg.api import KnowledgeGraph
 
+    given = [name for name, value in (("FILE", files), ("--build", build_dir), ("--data", data)) if value]
+    if len(given) > 1:  # one was silently ignored
+        raise InputError(f"give one of FILE, --build and --data to validate, not {' and '.join(given)}")
     if files:  # SHACL checks asserted triples with the ontology; no reasoning needed
         from kg.load import load_ontology, parse_files
 

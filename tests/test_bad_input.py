@@ -454,3 +454,11 @@ def test_outputs_never_land_in_the_installed_package_or_over_a_build(work: Path,
     finally:  # should the refusal break, the package is left as it was for the next tests
         for stray in strays:
             shutil.rmtree(stray, ignore_errors=True) if stray.is_dir() else stray.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("args", [["x.ttl", "--data", "nowhere"], ["--data", "nowhere", "--build", "build"],
+                                  ["x.ttl", "--build", "build"]])
+def test_validate_takes_one_source(work: Path, args: list[str]):
+    """With FILE, --data was ignored (exit 0, "Conforms"); --data silently won over --build."""
+    result = invoke("validate", *args, cwd=work)
+    assert result.returncode == 2 and "give one of FILE, --build and --data to validate" in no_traceback(result)
