@@ -236,11 +236,10 @@ OUTPUT_MARKER = ".kg-output"
 def packaged_folders() -> list[Path]:
     """The installed ontology, data and queries folders and the ``kg`` package itself (what no output may
     replace or write into: ``kg docs --out`` wrote into ``kg/web/static``)."""
-    import kg
     from kg import resources
 
-    return [Path(str(d)) for d in (resources.data_dir(), resources.ontology_dir(), resources.queries_dir())
-            if isinstance(d, Path)] + [Path(kg.__file__).parent]
+    return [Path(str(d)) for d in (resources.data_dir(), resources.ontology_dir(), resources.queries_dir(),
+                                   resources.package_dir()) if isinstance(d, Path)]
 
 
 def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str = "--out",

@@ -66,6 +66,11 @@ def query_files() -> list[Traversable]:
     return sorted((f for f in queries_dir().iterdir() if f.name.endswith(".rq")), key=lambda f: f.name)
 
 
+def package_dir() -> Traversable:
+    """The installed ``kg`` package itself (what no output may be written into)."""
+    return files("kg")
+
+
 def source_file(module: str) -> Traversable:
     """A module of the ``kg`` package by file name (``facts.py``): what the article cache's digest reads."""
     return files("kg") / module

@@ -429,11 +429,9 @@ def test_a_standard_output_that_cannot_hold_arabic_is_named(work: Path):
 def test_outputs_never_land_in_the_installed_package_or_over_a_build(work: Path, tmp_path: Path):
     """kg export -o wrote into the installed package's folders, kg docs --out into kg/web/static, and kg docs
     replaced a whole build with documentation."""
-    import kg as package
-
     from kg import resources
 
-    installed = Path(package.__file__).parent
+    installed = Path(str(resources.package_dir()))
     cases = [
         (["export", "-f", "nt", "--build", work / "build", "-o", installed / "web" / "static" / "x.nt"],
          "which kg is installed as"),
