@@ -101,6 +101,10 @@ def remote_endpoint(url: str, *, update_url: str | None = None, store_url: str |
 
 T = TypeVar("T")
 
+QUERY_THREAD_STACK = 64 * 2**20
+"""The stack of the thread a local query runs in (:func:`_interruptible`): a main thread's is 8 MiB or more, and a
+query the main thread answered crashed the process (SIGSEGV) in a thread of 2 MiB."""
+
 
 def _interruptible(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in a daemon thread while the main thread waits for it, so that Ctrl-C and SIGTERM end the
@@ -117,8 +121,12 @@ def _interruptible(fn: Callable[..., T], *args: Any) -> T:
         except BaseException as exc:  # noqa: BLE001  raised again in the waiting thread
             outcome["error"] = exc
 
-    worker = threading.Thread(target=work, name="kg-query", daemon=True)
-    worker.start()
+    previous = threading.stack_size(QUERY_THREAD_STACK)  # Oxigraph evaluates expressions recursively: a query of
+    try:  # kg.query.MAX_OPERATORS needs more than the 2 MiB glibc gives a thread when the stack limit is unlimited
+        worker = threading.Thread(target=work, name="kg-query", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
     while worker.is_alive():
         worker.join(0.1)  # a signal's handler runs between two waits
     if "error" in outcome:

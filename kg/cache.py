@@ -200,7 +200,9 @@ class ArticleCache:
             return
 
 
-_ENTRY = re.compile(r"[0-9a-f]{64}\.nt\.z")
-"""The name of an entry: the SHA-256 of the article's inputs, hexadecimal (:meth:`ArticleCache.key`)."""
+_ENTRY = re.compile(r"[0-9a-f]{64}\.nt\.z|\.tmp-[^/]+|\.probe-[0-9]+")
+"""The names of the cache's own files: an entry (the SHA-256 of the article's inputs, hexadecimal:
+:meth:`ArticleCache.key`), and what a killed build left of :func:`write_atomic`'s temporary files and the folder's
+write probe."""
 
 __all__ = ["ARTICLE_DAYS_KEPT", "ArticleCache", "cache_dir", "read_trusted", "write_atomic"]

@@ -260,7 +260,10 @@ def parse_bytes(data: bytes, *, label: str, fmt: str, dataset: bool = False, ter
     return fresh
 
 
-_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*([\w.:-]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')")
+_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*([^\s\"'>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')")
+_ENTITY_REFERENCE = re.compile(rb"&(?!#)[^;\s]+;|%[^;\s]+;")
+"""A reference to another entity (``&a;``, or a parameter entity's ``%a;``), not a character reference
+(``&#160;``)."""
 
 
 def _refuse_expanding_entities(data: bytes, label: str) -> None:
@@ -271,7 +274,7 @@ def _refuse_expanding_entities(data: bytes, label: str) -> None:
         name, value = match.group(1).decode("utf-8", "replace"), match.group(2)
         if value in (b"SYSTEM", b"PUBLIC"):
             reason = "an external entity (its file or URL would be read)"
-        elif b"&" in value:
+        elif _ENTITY_REFERENCE.search(value):
             reason = "an entity made of other entities (they can expand to gigabytes)"
         else:
             continue
@@ -300,8 +303,9 @@ def _refuse_remote_contexts(data: bytes, label: str) -> None:
                 named = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
                     if isinstance(value, list) else []
                 if key in ("@context", "@import") and named:
+                    where = Location(label, _line_containing(data, named[0]))
                     raise RDFSyntaxError(f"JSON-LD error: {key} names a document ({named[0]!r}); kg fetches no "
-                                         "context: put it in the file", Location(label, _line_containing(data, named[0])))
+                                         "context: put it in the file", where)
                 pending.append(value)
 
 

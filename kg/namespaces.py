@@ -270,13 +270,13 @@ REFERENCE_GRAPH = GRAPH["reference"]
 INFERRED_GRAPH = GRAPH["inferred"]
 
 SERVED_UNION_MARK = URIRef(BASE + "served/default-graph-is-union")
-QUERY = Namespace(BASE + "query/")
-"""The packaged queries by name (``queries/NAME.rq``): the ``sh:sourceShape`` of a ``*-violation`` query's results
-in the SHACL report (:func:`kg.validate.query_violations`)."""
 """The named graph ``kg serve`` puts beside a build's graphs (:func:`kg.api.serve_build`) to say that the
 server's default graph holds the union of those graphs, each triple once: a client that finds it queries the
 default graph instead of naming every graph (:func:`kg.remote.client.remote_query`). Not under :data:`GRAPH`:
 it is not one of the build's graphs."""
+QUERY = Namespace(BASE + "query/")
+"""The packaged queries by name (``queries/NAME.rq``): the ``sh:sourceShape`` of a ``*-violation`` query's results
+in the SHACL report (:func:`kg.validate.query_violations`)."""
 
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")

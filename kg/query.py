@@ -139,11 +139,14 @@ _TOKEN = re.compile("|".join((
     r"(?P<comment>#[^\n]*)",
     r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|" + r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
     + r"'(?:[^'\\\n]|\\.)*'|" + r'"(?:[^"\\\n]|\\.)*")',
-    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+    r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)",
     r"(?P<open>[{(\[])",
     r"(?P<close>[})\]])",
+    # a word: a keyword, variable, prefixed name (with its escapes, \# \' …, and inner hyphens), language tag
+    # (@en-GB) or number (a leading minus before a digit is the number's: -1 in a list of values)
+    r"(?P<word>(?:-(?=[0-9.]))?(?:\\[_~.\-!$&'()*+,;=/?#@%]|[^\s{}()\[\]<>\"'#,;.|&!=+*/\\-])"
+    r"(?:\\[_~.\-!$&'()*+,;=/?#@%]|[^\s{}()\[\]<>\"'#,;|&!=+*/\\])*)",
     r"(?P<operator>\|\||&&|!=|<=|>=|[-+*/=<>!])",
-    r"(?P<word>[^\s{}()\[\]<>\"'#,;.|&!=+*/-]+)",
     r"(?P<other>.)",
 )), re.DOTALL)
 
@@ -180,6 +183,8 @@ def check_complexity(text: str, label: str = "query") -> None:
             depth -= 1
         elif kind == "operator":
             operators += 1
+        elif kind == "word" and ":" not in _token and not _token.startswith("@"):
+            operators += _token.count("-", 1)  # 1-1-1 or ?x-1 are subtractions; person:a-b and @en-GB are names
     if operators > MAX_OPERATORS:
         raise QueryError(f"{label}: {operators:,} operators; kg runs queries of at most {MAX_OPERATORS:,} (the "
                          "engine evaluates an expression recursively, and a longer one could overflow its stack)")

@@ -370,6 +370,9 @@ def test_output_under_a_file_is_refused(work: Path, tmp_path: Path):
     ("xxe.rdf", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY secret SYSTEM "file:///etc/passwd">\n]>\n'
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
      "the DTD declares 'secret', an external entity"),
+    ("lol-accents.rdf", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY é0 "lol">\n <!ENTITY é1 "&é0;&é0;">\n]>\n'
+                        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
+     "the DTD declares 'é1', an entity made of other entities"),  # names of ASCII letters only were looked at
 ])
 def test_files_that_would_fetch_or_expand_are_refused_before_parsing(tmp_path: Path, name: str, content: str,
                                                                       message: str):
@@ -390,6 +393,13 @@ def test_rdf_xml_entities_that_stand_for_a_text_are_still_read(tmp_path: Path):
         '"http://www.w3.org/2000/01/rdf-schema#">\n  <rdf:Description rdf:about="&ex;a"><rdfs:label>a</rdfs:label>'
         '</rdf:Description>\n</rdf:RDF>\n', encoding="utf-8")
     result = invoke("validate", "ns.rdf", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+    (tmp_path / "nbsp.rdf").write_text(  # a character reference is no other entity
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY nbsp "&#160;">\n]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs='
+        '"http://www.w3.org/2000/01/rdf-schema#">\n  <rdf:Description rdf:about="http://example.org/a"><rdfs:label>a&nbsp;b'
+        '</rdfs:label></rdf:Description>\n</rdf:RDF>\n', encoding="utf-8")
+    result = invoke("validate", "nbsp.rdf", cwd=tmp_path)
     assert result.returncode == 0, no_traceback(result)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -217,6 +218,47 @@ def test_signals_wait_for_the_end_of_a_deferred_block_whichever_thread_receives_
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def test_an_interrupted_publish_waits_seconds_at_most_for_its_cleanup_and_says_if_it_failed(built: KnowledgeGraph,
+                                                                                           monkeypatch):
+    """Ctrl-C when the server hangs: the DROP of the staging graph waited the whole --timeout (60 s by default),
+    then the message said the graph was dropped."""
+    import kg.remote.publisher as endpoint
+
+    with OxigraphServer() as server:
+        ep = dataclasses.replace(server.endpoint, timeout=60.0, retries=2)
+        real_update = endpoint.update
+        drops: list[Endpoint] = []
+
+        def update(ep_, text):
+            if text.startswith("INSERT"):
+                raise KeyboardInterrupt()
+            if text.startswith("DROP SILENT GRAPH") and "/staging-" in text:
+                drops.append(ep_)
+                raise EndpointError("no answer within 5 s (timeout)", transient=False)
+            return real_update(ep_, text)
+
+        def post(*_args, **_kwargs):
+            raise KeyboardInterrupt()
+
+        monkeypatch.setattr(endpoint, "update", update)
+        monkeypatch.setattr(endpoint, "post", post)
+        with pytest.raises(KeyboardInterrupt) as info:
+            publish(built.dataset, ep, batch_size=200)
+    assert [(d.timeout, d.retries) for d in drops] == [(endpoint.CLEANUP_TIMEOUT, 0)]
+    assert re.search(r"the staging graph of the one being sent could not be dropped: drop \S+/staging-[0-9a-f]+ on "
+                     r"the server", info.value.written_to)
+
+
+def test_a_query_under_the_operator_limit_runs_in_the_worker_thread(previous):
+    """With the stack limit unlimited, glibc gives a new thread 2 MiB: a query the main thread answered (1,999
+    operators, under kg.query.MAX_OPERATORS) crashed the process (SIGSEGV, exit 139) in the query thread."""
+    folder, _before = previous
+    (folder / "ops.rq").write_text("ASK { FILTER(" + "1+" * 1999 + "1 > 0) }\n", encoding="utf-8")
+    result = subprocess.run(["sh", "-c", 'ulimit -s unlimited && exec "$0" query --file ops.rq', str(KG_EXE)],
+                            cwd=folder, capture_output=True, timeout=300, check=False)
+    assert result.returncode == 0 and result.stdout == b"yes\n", result.stderr.decode()
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

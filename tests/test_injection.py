@@ -112,3 +112,30 @@ def test_queries_too_complex_to_run_safely_are_refused_before_they_run(text: str
 
     with pytest.raises(QueryError, match=message):
         ensure_read_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { VALUES ?e { " + " ".join(f"<urn:x> person:amr-talaat-{i}" for i in range(1001)) + " } }",
+    "SELECT * WHERE { VALUES ?e { " + " ".join('"x"@en-GB' for _ in range(2001)) + " } }",
+    "SELECT * WHERE { VALUES ?e { " + " ".join(f"-{i}" for i in range(2001)) + " } }",
+])
+def test_hyphens_in_names_and_negative_numbers_are_not_operators(text: str):
+    """A prefixed name's or a language tag's hyphen, and a negative number's sign, were each counted as an
+    operator: such lists of values were refused as too complex."""
+    from kg.query import check_complexity
+
+    check_complexity(text)
+
+
+@pytest.mark.parametrize("text", [
+    "PREFIX ex: <http://example.org/>\nCONSTRUCT { ?s ex:tag ex:a\\#b } WHERE { ?s ex:p ?country }",
+    "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { ?s ex:O\\'Brien 'x' . ?s ex:p ?country }",
+    "SELECT ?s FROM <http://example.org/caf\\u00E9#g> WHERE { ?s ?p ?country }",
+])
+def test_escapes_in_names_and_iris_are_read_as_the_grammar_reads_them(text: str):
+    """\\# in a prefixed name was read as a comment, \\' as a string, and \\u in an IRI ended it: the WHERE group
+    after them was not found (exit 2)."""
+    bound = with_values(text, {"country": JORDAN})
+    parsed = parser.parseQuery(bound)  # one query still, its group opened by the block
+    assert parsed and bound.count("VALUES (?country)") == 1
+    assert bound.index("VALUES (?country)") > bound.index("WHERE {")

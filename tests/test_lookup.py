@@ -142,6 +142,14 @@ def test_compatibility_forms_are_the_letters_they_stand_for(index: LookupIndex, 
     assert found and found[0].iri == iri and found[0].same
 
 
+@pytest.mark.parametrize("mark", ["™", "℠", "®"])
+def test_trade_marks_are_not_letters(index: LookupIndex, mark: str):
+    """NFKC makes ™ the letters TM: "Jordan Post™" scored 0.875 ("maybe") against Jordan Post."""
+    plain = index.lookup("Jordan Post", type="organization")
+    marked = index.lookup(f"Jordan Post{mark}", type="organization")
+    assert plain and marked[0].iri == plain[0].iri and marked[0].score == plain[0].score and marked[0].same
+
+
 def test_type_and_limit(index: LookupIndex):
     assert {c.type for c in index.lookup("الأردن", type="organization")} == {"organization"}
     assert index.lookup("الأردن", type="organization")[0].iri == ID + "organization/jordan-post"

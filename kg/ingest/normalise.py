@@ -55,6 +55,8 @@ _FOLD = str.maketrans({
     "\u06CC": "\u064A",  # Persian yeh → ي
     "\u06A9": "\u0643",  # keheh → ك
 })
+_MARKS = str.maketrans(dict.fromkeys("™℠®©℗", " "))
+"""Trade and copyright marks: not part of a name, and NFKC would make ™ the letters TM ("Jordan Post™")."""
 _APOSTROPHES = "'’‘`ʿʾʼ´"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -78,7 +80,7 @@ def is_arabic(text: str) -> bool:
 def fold_arabic(text: str) -> str:
     """Drop diacritics and tatweel, fold compatibility forms, hamza-alef forms, ة/ه, ى/ي and Eastern digits (see
     the module doc)."""
-    text = araby.strip_tatweel(araby.strip_tashkeel(unicodedata.normalize("NFKC", text)))
+    text = araby.strip_tatweel(araby.strip_tashkeel(unicodedata.normalize("NFKC", text.translate(_MARKS))))
     return text.translate(_FOLD)
 
 

@@ -12,6 +12,7 @@ last batch, so each blank node stays one node. Each request has its own deadline
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
@@ -73,12 +74,19 @@ def _stopped(err: EndpointError, report: PublishReport, names: list[str]) -> End
     return err
 
 
-def _left(report: PublishReport, names: list[str]) -> str:
-    """What an interrupted publish left on the server, in words."""
+CLEANUP_TIMEOUT = 5.0
+"""How long an interrupted publish waits for the server to drop the staging graph it was filling (seconds)."""
+
+
+def _left(report: PublishReport, names: list[str], staging: str | None) -> str:
+    """What an interrupted publish left on the server, in words (``staging``: a staging graph that could not be
+    dropped)."""
     done = ", ".join(report.graphs) or "none"
     left = ", ".join(n for n in names if n not in report.graphs)
+    sent = ("the one being sent dropped" if staging is None else
+            f"the staging graph of the one being sent could not be dropped: drop {staging} on the server")
     return (f"the server holds the graphs published completely ({done}); the others were left as they were "
-            f"there ({left}), the one being sent dropped")
+            f"there ({left}), {sent}")
 
 
 def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None, replace: bool = False,
@@ -129,11 +137,13 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
                 pass
             raise _stopped(err, report, names) from None
         except (KeyboardInterrupt, Terminated) as stop:  # the staging graph would stay, under the build's prefix
-            try:
-                update(endpoint, f"DROP SILENT GRAPH {staging}")
+            dropped = True
+            try:  # a few seconds at most: a server that hangs is when people press Ctrl-C
+                update(dataclasses.replace(endpoint, timeout=min(endpoint.timeout, CLEANUP_TIMEOUT), retries=0),
+                       f"DROP SILENT GRAPH {staging}")
             except EndpointError:
-                pass
-            stop.written_to = _left(report, names)  # type: ignore[attr-defined]  # for the message
+                dropped = False
+            stop.written_to = _left(report, names, None if dropped else staging_iri)  # type: ignore[attr-defined]
             raise
         report.graphs.append(name)
         report.triples += sent
