@@ -234,7 +234,7 @@ def read_text_file(path: Path) -> str:
 
     data = read_input(Path(path), str(path))
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark (Windows Notepad) is no text
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 

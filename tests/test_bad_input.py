@@ -466,3 +466,11 @@ def test_validate_takes_one_source(work: Path, args: list[str]):
     """With FILE, --data was ignored (exit 0, "Conforms"); --data silently won over --build."""
     result = invoke("validate", *args, cwd=work)
     assert result.returncode == 2 and "give one of FILE, --build and --data to validate" in no_traceback(result)
+
+
+def test_a_query_file_with_a_byte_order_mark_is_read(work: Path, tmp_path: Path):
+    """As a Turtle file with one: it was 'SPARQL syntax error at line 1, column 1'."""
+    (tmp_path / "bom.rq").write_bytes(b"\xef\xbb\xbfSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")
+    result = invoke("query", "--file", tmp_path / "bom.rq", "-f", "csv", "--build", work / "build", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+    assert result.stdout.decode("utf-8").splitlines()[0] == "n"
