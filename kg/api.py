@@ -879,9 +879,9 @@ def loopback_socket(port: int) -> Any:
     """A listening socket on 127.0.0.1 (``port`` 0: a free one) for :func:`serve_reconciliation` or
     :func:`serve_web`, bound before anything is loaded: no other program can take the port between a check and
     the server's start. :class:`kg.errors.EndpointError` (exit 3) when the port is taken."""
-    from kg.ingest.reconcile import bind_socket
+    from kg.remote.server import loopback_socket as bound
 
-    return bind_socket(port)
+    return bound(port)
 
 
 def serve_web(application: Any, sock: Any) -> None:

@@ -163,9 +163,9 @@ def test_real_server_on_loopback(build_dir: Path, tmp_path: Path):
 
 
 def test_port_in_use_is_exit_3(build_dir: Path, tmp_path: Path):
-    from kg.ingest.reconcile import bind_socket
+    from kg.remote.server import loopback_socket
 
-    sock = bind_socket(0)
+    sock = loopback_socket(0)
     try:
         port = sock.getsockname()[1]
         done = subprocess.run([str(KG_EXE), "reconcile", "--build", str(build_dir), "--port", str(port)],

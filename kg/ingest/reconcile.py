@@ -214,28 +214,6 @@ def create_app(index: LookupIndex) -> Any:
                                             allow_headers=["*"])])
 
 
-def bind_socket(port: int) -> Any:
-    """A listening TCP socket on 127.0.0.1 (``port`` 0: a free one).
-
-    Raises :class:`kg.errors.EndpointError` (exit 3, as ``kg serve``) when the port is taken.
-    """
-    import socket
-
-    from kg.errors import EndpointError
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError as exc:
-        sock.close()
-        raise EndpointError(f"port {port} on 127.0.0.1 cannot be used ({exc.strerror}); choose another with --port "
-                            "(nothing was started)") from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
 def serve(index: LookupIndex, sock: Any) -> None:
     """Serve the application on an already bound socket until SIGINT / SIGTERM."""
     import uvicorn
@@ -244,5 +222,5 @@ def serve(index: LookupIndex, sock: Any) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-__all__ = ["TYPES", "BadRequest", "bind_socket", "create_app", "manifest", "preview_html", "reconcile_batch",
+__all__ = ["TYPES", "BadRequest", "create_app", "manifest", "preview_html", "reconcile_batch",
            "reconcile_one", "serve"]

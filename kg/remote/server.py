@@ -129,6 +129,27 @@ def port_in_use(port: int) -> bool:
     return False
 
 
+def loopback_socket(port: int) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 (``port`` 0: a free one), for a server of kg's own (``kg web``,
+    ``kg reconcile``), bound before anything is loaded so that no other program takes the port meanwhile.
+
+    Raises :class:`kg.errors.EndpointError` (exit 3, as ``kg serve``) when the port is taken.
+    """
+    from kg.errors import EndpointError
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise EndpointError(f"port {port} on {HOST} cannot be used ({exc.strerror}); choose another with --port "
+                            "(nothing was started)") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
 class OxigraphServer:
     """An Oxigraph server on 127.0.0.1, started and stopped with the object.
 
