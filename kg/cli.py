@@ -221,12 +221,7 @@ def _output_failed(exc: OSError) -> None:
     reason = ("the reader closed the pipe" if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE
               else "it is closed" if exc.errno == errno.EBADF
               else os.strerror(exc.errno or errno.EIO).lower())
-    try:  # nothing more may go to the broken stdout, not even Python's flush at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+    _silence(sys.stdout)  # nothing more may go to the broken stdout, not even Python's flush at exit
     _stderr().print(f"kg: error: cannot write to standard output: {reason}", markup=False)
     raise typer.Exit(EXIT_OUTPUT)
 

@@ -158,7 +158,12 @@ def _json(raw: str, name: str) -> Any:
 
 def _text(raw: str, name: str) -> str:
     """A plain-text parameter, or :class:`BadRequest` when it holds a lone surrogate."""
-    return _json(json.dumps(raw), name)  # type: ignore[no-any-return]
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(f"'{name}' holds a lone surrogate (U+{ord(raw[exc.start]):04X}), which is not text") \
+            from None
+    return raw
 
 
 def create_app(index: LookupIndex) -> Any:
