@@ -64,10 +64,23 @@ def _store_url(endpoint: Endpoint, graph: str) -> str:
     return endpoint.store_url + ("&" if "?" in endpoint.store_url else "?") + urllib.parse.urlencode({"graph": graph})
 
 
+def _done_and_left(report: PublishReport, names: list[str]) -> tuple[str, str]:
+    """The graphs a stopped publish wrote completely, and the others, in words."""
+    return ", ".join(report.graphs) or "none", ", ".join(n for n in names if n not in report.graphs)
+
+
+def _drop(endpoint: Endpoint, staging: str) -> bool:
+    """Drop the staging graph ``staging`` (an N-Triples IRI) of a stopped publish; whether the server did."""
+    try:
+        update(endpoint, f"DROP SILENT GRAPH {staging}")
+    except EndpointError:
+        return False
+    return True
+
+
 def _stopped(err: EndpointError, report: PublishReport, names: list[str]) -> EndpointError:
     """``err`` with what a publish that it stopped wrote and left: each graph is whole on the server, old or new."""
-    done = ", ".join(report.graphs) or "none"
-    left = ", ".join(n for n in names if n not in report.graphs)
+    done, left = _done_and_left(report, names)
     err.message = (f"{err.message}\npublish stopped: graphs written completely: {done}; not written "
                    f"(left as they were on the server): {left}")
     err.args = (err.message,)
@@ -81,8 +94,7 @@ CLEANUP_TIMEOUT = 5.0
 def _left(report: PublishReport, names: list[str], staging: str | None) -> str:
     """What an interrupted publish left on the server, in words (``staging``: a staging graph that could not be
     dropped)."""
-    done = ", ".join(report.graphs) or "none"
-    left = ", ".join(n for n in names if n not in report.graphs)
+    done, left = _done_and_left(report, names)
     sent = ("the one being sent dropped" if staging is None else
             f"the staging graph of the one being sent could not be dropped: drop {staging} on the server")
     return (f"the server holds the graphs published completely ({done}); the others were left as they were "
@@ -131,18 +143,12 @@ def publish(ds: Dataset, endpoint: Endpoint, *, graphs: list[str] | None = None,
             else:
                 update(endpoint, f"ADD SILENT GRAPH {staging} TO GRAPH {target} ; DROP SILENT GRAPH {staging}")
         except EndpointError as err:
-            try:
-                update(endpoint, f"DROP SILENT GRAPH {staging}")
-            except EndpointError:
-                pass
+            _drop(endpoint, staging)
             raise _stopped(err, report, names) from None
         except (KeyboardInterrupt, Terminated) as stop:  # the staging graph would stay, under the build's prefix
-            dropped = True
-            try:  # a few seconds at most: a server that hangs is when people press Ctrl-C
-                update(dataclasses.replace(endpoint, timeout=min(endpoint.timeout, CLEANUP_TIMEOUT), retries=0),
-                       f"DROP SILENT GRAPH {staging}")
-            except EndpointError:
-                dropped = False
+            # a few seconds at most: a server that hangs is when people press Ctrl-C
+            dropped = _drop(dataclasses.replace(endpoint, timeout=min(endpoint.timeout, CLEANUP_TIMEOUT), retries=0),
+                            staging)
             stop.written_to = _left(report, names, None if dropped else staging_iri)  # type: ignore[attr-defined]
             raise
         report.graphs.append(name)
