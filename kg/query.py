@@ -170,6 +170,18 @@ def tokens(text: str) -> list[tuple[str, int, str]]:
     return out
 
 
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form, its first such keyword outside comments, strings
+    and IRIs (:func:`tokens`)."""
+    for kind, _offset, token in tokens(text):
+        if kind == "word" and token.upper() in QUERY_FORMS:
+            return token.upper()
+    return None
+
+
 def check_complexity(text: str, label: str = "query") -> None:
     """Refuse a query that holds more than :data:`MAX_OPERATORS` operators or nests deeper than
     :data:`MAX_NESTING` (:class:`QueryError`, exit 2): engines evaluate such a query recursively, Oxigraph
@@ -355,7 +367,7 @@ def _where_group(text: str) -> int | None:
             upper = token.upper()
             if upper == "WHERE":
                 where = True
-            elif form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            elif form is None and upper in QUERY_FORMS:
                 form = upper
     return None
 

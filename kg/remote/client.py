@@ -48,7 +48,7 @@ from rdflib.term import Node
 
 from kg.errors import EndpointError, InputError, QueryError
 from kg.namespaces import GRAPH, SERVED_UNION_MARK
-from kg.query import QueryResult, ensure_read_only, with_values
+from kg.query import QueryResult, ensure_read_only, query_form, with_values
 from kg.terms import canonical_term
 
 T = TypeVar("T")
@@ -567,17 +567,6 @@ def remote_query(endpoint: Endpoint, text: str, bindings: Mapping[str, Node] | N
     if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
         return _graph_answer(endpoint, with_values(text, bindings or {}), graphs, deadline)
     return _select(endpoint, with_values(text, bindings or {}), graphs, deadline)
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form, its first such keyword outside comments, strings
-    and IRIs (:func:`kg.query.tokens`)."""
-    from kg.query import tokens
-
-    for kind, _offset, token in tokens(text):
-        if kind == "word" and token.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return token.upper()
-    return None
 
 
 def _graph_answer(endpoint: Endpoint, text: str, default_graphs: list[str], deadline: float) -> QueryResult:
