@@ -508,10 +508,9 @@ def test_long_lists_are_cut_short_with_their_counts_and_a_link_to_everything(kg:
 
 
 def test_kg_web_on_a_port_in_use_exits_3_before_it_loads_the_build(tmp_path: Path) -> None:
-    """The port is bound before the build is read (it was checked, then bound by uvicorn after the load: a
-    program that took it meanwhile got the printed URL, and uvicorn's own error followed)."""
-    import socket
-
+    """A taken port is refused by the bind itself, before the build is read. The race the bind closes (the port
+    was checked, then bound by uvicorn after the load, and a program that took it meanwhile got the printed URL)
+    is not made here: the old check refused this case too, with another message."""
     from .conftest import run_kg
 
     with socket.socket() as other:
