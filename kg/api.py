@@ -307,6 +307,14 @@ class KnowledgeGraph:
         self._kept_store_of: Path | None = None
         """The build folder whose kept query store (:mod:`kg.querystore`) :attr:`query_store` opens, while the
         graphs are still the build's."""
+        self._answers_of: Path | None = None
+        """The build folder whose kept answers (:mod:`kg.answers`) :meth:`run_query` reads, while the graphs are
+        still the build's."""
+        self._spent_stores: list[Any] = []
+        """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
+        (see :meth:`_kept_answers`)."""
+        self._answering_in_shared = False
+        """Whether the answers being computed (:meth:`_answer_in_background`) change :attr:`asserted_store`."""
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
@@ -326,7 +334,8 @@ class KnowledgeGraph:
         if self._ds is None:
             self._ds = self.graphs.to_rdflib(self.store)
             self._graphs = None
-            self._kept_store_of = None  # the rdflib dataset can be changed, and the build's files would not say so
+            # the rdflib dataset can be changed, and the build's files would not say so
+            self._kept_store_of = self._answers_of = None
         return self._ds
 
     @property
@@ -354,7 +363,7 @@ class KnowledgeGraph:
         """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph); the views
         and stores made from the graphs it changes are made again when next asked for."""
         views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
-        self._kept_store_of = None  # the build's files no longer hold these graphs
+        self._kept_store_of = self._answers_of = None  # the build's files no longer hold these graphs
         for view in views:
             self.__dict__.pop(view, None)
         if self._ds is not None:
@@ -478,6 +487,66 @@ class KnowledgeGraph:
         self._validating = future
         threading.Thread(target=run, name="kg-validate", daemon=True).start()
 
+    def _answer_in_background(self, only_if_conforms: bool, stop: threading.Event) -> Future[dict[str, bytes]]:
+        """Start computing the kept answers (:func:`kg.answers.compute`) in a daemon thread, once the validation
+        running in the background (if any) is over, unless the build will not be written (``only_if_conforms``
+        and a report that does not conform, or ``stop`` set); :meth:`_kept_answers` collects them.
+
+        They are computed in the validation's store of asserted triples, the inferences added to it (a copy of
+        2.4 million triples would take seconds to make on 1,000 articles); that store is then no longer the
+        asserted one, so :meth:`_kept_answers` retires it (:attr:`asserted_store` is made again if asked for).
+        Without that store (no validation running, or the rdflib dataset the master copy), in a store made from
+        the graphs."""
+        import pyoxigraph as ox
+
+        from kg import answers
+
+        validating = self._validating
+        shared = self.__dict__.get("asserted_store") if validating is not None and self.graphs_are_master else None
+        graphs = self.graphs
+        known = self._report
+        future: Future[dict[str, bytes]] = Future()
+
+        def run() -> None:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as the validation's thread
+            future.set_running_or_notify_cancel()
+            try:
+                report = known
+                if validating is not None:
+                    try:
+                        report = validating.result()
+                    except BaseException:  # noqa: BLE001  the write raises the validation's own error
+                        future.set_result({})
+                        return
+                if stop.is_set() or (only_if_conforms and report is not None and not report.conforms):
+                    future.set_result({})
+                    return
+                if shared is not None:
+                    store = shared.store
+                    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object)
+                                      for t in graphs.triples(INFERRED_GRAPH))
+                else:
+                    store = graphs.store()
+                future.set_result(answers.compute(store, keep_going=lambda: not stop.is_set()))
+            except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers
+                future.set_exception(exc)
+
+        self._answering_in_shared = shared is not None
+        threading.Thread(target=run, name="kg-answers", daemon=True).start()
+        return future
+
+    def _kept_answers(self, answering: Future[dict[str, bytes]]) -> dict[str, bytes]:
+        """The answers :meth:`_answer_in_background` computed (raising what it raised); the asserted store they
+        were computed in is retired: kept from being let go of until :meth:`release_asserted_store`, but no longer
+        :attr:`asserted_store`."""
+        try:
+            return answering.result()
+        finally:
+            if self._answering_in_shared:
+                self._answering_in_shared = False
+                self._spent_stores.append(self.__dict__.pop("asserted_store", None))
+                self.__dict__.pop("asserted_graph", None)
+
     def _validated(self) -> ValidationReport | None:
         """The report of the validation running in the background, once it is done; else :attr:`_report`."""
         future, self._validating = self._validating, None
@@ -507,8 +576,9 @@ class KnowledgeGraph:
         use and opened in milliseconds after that (the build itself is then read only if something other than a
         query needs it); ``"auto"``, the kept store for a large build (what ``kg query`` does). The kept store
         needs the in-memory rdflib ``store`` (``"default"``); ``"auto"`` reads the build into memory with any
-        other. Raises :class:`InputError` when there is no build there (after :meth:`has_build`'s repair), or
-        for a ``query_store`` that is none of these.
+        other. With the default ``store``, a packaged query asked without parameters reads the answer the build
+        kept (:mod:`kg.answers`) instead of running. Raises :class:`InputError` when there is no build there
+        (after :meth:`has_build`'s repair), or for a ``query_store`` that is none of these.
         """
         from kg import querystore
 
@@ -521,9 +591,11 @@ class KnowledgeGraph:
             parse_into(ds, path, fmt="trig")
             return cls(ds, store=store)
         if not querystore.wanted(Path(build_dir), mode):
-            return cls(graphs=GraphSet.parse(path, label=str(path)))
-        kg = cls(graphs=GraphSet())
-        kg._unread, kg._kept_store_of = path, Path(build_dir)
+            kg = cls(graphs=GraphSet.parse(path, label=str(path)))
+        else:
+            kg = cls(graphs=GraphSet())
+            kg._unread, kg._kept_store_of = path, Path(build_dir)
+        kg._answers_of = Path(build_dir)
         return kg
 
     # -- views ------------------------------------------------------------
@@ -605,6 +677,7 @@ class KnowledgeGraph:
         """Let go of :attr:`asserted_store` (and :attr:`asserted_graph` over it); made again when next asked for."""
         self.__dict__.pop("asserted_graph", None)
         self.__dict__.pop("asserted_store", None)
+        self._spent_stores.clear()
 
     @cached_property
     def asserted_graph(self) -> Graph:
@@ -641,13 +714,13 @@ class KnowledgeGraph:
         return _export.serialize_graphset(self.graphs, fmt, inferred=inferred)
 
     def query(self, name: str, /, *, endpoint: Any = None, graphs: list[str] | None = None,
-              timeout: float | None = None, **params: Any) -> QueryResult:
+              timeout: float | None = None, live: bool = False, **params: Any) -> QueryResult:
         """Run the packaged query ``name`` with keyword parameters, e.g. ``g.query("who-met-whom", country="JO")``.
 
         Parameters are bound as RDF terms. With ``endpoint`` (an :class:`kg.remote.client.Endpoint` or a URL)
         the same query runs on that SPARQL server instead and returns the same :class:`QueryResult` type.
         ``timeout`` (seconds) bounds a local run (see :mod:`kg.timelimit`), or the whole call to a server
-        given as a URL (an ``Endpoint`` carries its own).
+        given as a URL (an ``Endpoint`` carries its own). ``live``: see :meth:`run_query`.
         """
         from kg import query as q
 
@@ -655,20 +728,35 @@ class KnowledgeGraph:
         bindings = q.bind(packaged, params)
         if endpoint is not None:
             return _remote(packaged.text, bindings, endpoint, graphs, packaged.name, timeout)
-        return self.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout)
+        return self.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout, live=live)
 
     def run_query(self, text: str, bindings: dict | None = None, *, label: str = "query",
-                  timeout: float | None = None, allow_service: bool = False) -> QueryResult:
+                  timeout: float | None = None, allow_service: bool = False, live: bool = False) -> QueryResult:
         """Run a read-only query text locally with parameters bound as RDF terms, within ``timeout`` seconds
         (None: no limit). It runs in Oxigraph (:attr:`query_graph`); with a ``timeout`` on the in-memory store
         it runs in rdflib's engine, which the time limit can interrupt (Oxigraph's cannot). A ``SERVICE``
         clause is refused unless ``allow_service``: it makes the engine send the query to any URL the text
-        names."""
+        names.
+
+        On a loaded build (:meth:`load`), a text the build kept the answer of (a packaged query), asked without
+        parameters, is answered from that answer (:mod:`kg.answers`) unless ``live``; a kept answer
+        that cannot be used is noted in :attr:`notes`, and the query runs."""
         from kg import query as q
         from kg.remote.client import refuse_service
         from kg.timelimit import time_limit
 
         refuse_service(text, label, allow=allow_service)
+        if not live and not bindings and self._answers_of is not None:
+            from kg import answers
+
+            try:
+                with collector_paused():  # thousands of rows of new terms, and no cyclic garbage in them
+                    answer = answers.read(self._answers_of, text)
+            except answers.AnswerUnusable as exc:
+                self.notes.append(f"{label}: {exc}; the query was run instead")
+            else:
+                if answer is not None:
+                    return answer
         if timeout is not None and self.store == "default":
             # Oxigraph does not hand control back inside one long evaluation; rdflib's engine can be stopped
             with time_limit(timeout, label):
@@ -798,10 +886,15 @@ class KnowledgeGraph:
         check_build_output(Path(out_dir), self.source)
         fault_point("write")
         graphs = self.graphs
+        from kg import answers
         from kg.ingest.index import INDEX_FILE
 
         index = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
         warnings = [w.to_dict() for w in self.duplicates]
+        # what reads the asserted store in this thread is done: the answers may now be computed there, beside the
+        # writers, once the validation is over
+        stop = threading.Event()
+        answering = self._answer_in_background(only_if_conforms, stop)
         # the store of asserted triples (validation, the index) is let go of before the writers run, and remade
         # if asked for again: on 1,000 generated articles the write's peak is 3,676 MiB with it gone, 4,008 without;
         # not while a validation reads it beside the writers (build_to lets go of it after)
@@ -809,7 +902,9 @@ class KnowledgeGraph:
             self.release_asserted_store()
         large = _large_files(graphs)
         try:
-            with fsutil.staged_dir(Path(out_dir)) as staging:
+            with contextlib.ExitStack() as stack:
+                stack.callback(stop.set)  # the answers are not wanted once the write has ended, whichever way
+                staging = stack.enter_context(fsutil.staged_dir(Path(out_dir)))
                 # each large file written as soon as it is made, not held until all three are
                 serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
                 sizes: dict[str, int] = {}
@@ -826,6 +921,10 @@ class KnowledgeGraph:
                     small["validation.json"] = report.to_json().encode("utf-8")
                     small["validation.txt"] = report.to_text().encode("utf-8")
                 small[INDEX_FILE] = index
+                kept = self._kept_answers(answering)
+                (staging / answers.ANSWERS_DIR).mkdir()
+                for query_name, data in kept.items():
+                    small[answers.file_name(query_name)] = data
                 outputs = sorted([*(name for name, _graphs, _fmt in large), *small, MANIFEST_FILE])
                 manifest = {
                     "generator": f"ict-coop-kg {version('ict-coop-kg')}",
@@ -836,6 +935,8 @@ class KnowledgeGraph:
                     "graphs": graphs.sizes(),
                     "files": outputs,
                     "warnings": warnings,
+                    # each kept answer's query text, as a key (kg.answers.read uses an answer only for that text)
+                    answers.MANIFEST_KEY: answers.manifest_entry(kept),
                     # what each file was written as: a kept query store and kg serve trust the Turtle files only
                     # while they still are (kg.querystore.recorded_sizes)
                     "sizes": dict(sorted({**sizes, **{name: len(data) for name, data in small.items()}}.items())),

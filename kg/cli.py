@@ -651,6 +651,10 @@ def query(
     allow_service: Annotated[
         bool, typer.Option("--allow-service", help="Let a --file query call other servers with SERVICE.")
     ] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Run the query even when the build kept its answer (kg build keeps "
+                                          "each packaged query's answer without parameters).")
+    ] = False,
     store: StoreOpt = "default",
     query_store: Annotated[
         str | None,
@@ -661,7 +665,8 @@ def query(
     ] = None,
 ) -> None:
     """Ask the graph a question: a packaged query by name, or a SPARQL file. Read-only (the graph never changes;
-    on a large build the first query keeps a query store in the build folder)."""
+    on a large build the first query that runs keeps a query store in the build folder). A packaged query without
+    parameters is answered from the answer the build kept, unless --live."""
     from kg import query as q
     from kg import api
 
@@ -697,7 +702,7 @@ def query(
         api.refuse_service(packaged.text, packaged.name, allow=allow_service)  # before any build
         kg = _ensure_build(build_dir, store=store, query_store=mode)
         result = kg.run_query(packaged.text, bindings, label=packaged.name, timeout=timeout,
-                              allow_service=allow_service)
+                              allow_service=allow_service, live=live)
         for note in kg.notes:  # e.g. a query store that could not be kept
             _stderr().print(f"kg: note: {note}", markup=False)
     if result.boolean is not None:

@@ -232,7 +232,8 @@ def test_a_build_holding_a_term_too_long_to_read_back_is_refused_clearly(work: P
     manifest["sizes"]["dataset.trig"] = (build / "dataset.trig").stat().st_size  # as that build recorded it
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     for mode in ("memory", "disk"):
-        result = invoke("query", "who-met-whom", "--build", build, "--query-store", mode, cwd=tmp_path)
+        # --live: the query runs (on disk, the answer the build kept would be read, and nothing else)
+        result = invoke("query", "who-met-whom", "--live", "--build", build, "--query-store", mode, cwd=tmp_path)
         err = no_traceback(result)
         assert result.returncode == 2, err
         assert "dataset.trig: could not be read: it holds a piece (a term, a comment or a line) of more than 16 MiB" \

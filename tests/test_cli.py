@@ -74,7 +74,7 @@ real = kg.api.KnowledgeGraph.build_to.__func__
 
 def build_to(cls, *args, **kwargs):
     kg_, written = real(cls, *args, **kwargs)
-    sys.stderr.write(f"store kept: {'asserted_store' in kg_.__dict__}\\n")
+    sys.stderr.write(f"store kept: {'asserted_store' in kg_.__dict__ or bool(kg_._spent_stores)}\\n")
     return kg_, written
 
 kg.api.KnowledgeGraph.build_to = classmethod(build_to)

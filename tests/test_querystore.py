@@ -41,7 +41,7 @@ def _answers(kg: KnowledgeGraph) -> dict[str, list]:
             if param.type == "country" and not params:
                 params[param.name] = "JO"
         for run in ({}, params) if params and q.name not in REQUIRED else (params,):
-            result = kg.query(q.name, **run)
+            result = kg.query(q.name, live=True, **run)
             key = f"{q.name} {sorted(run)}"
             out[key] = sorted(sorted((k, "" if v is None else f"={v}") for k, v in r.items())
                               for r in result.records())
@@ -74,14 +74,14 @@ def test_the_store_holds_every_triple_of_the_build_once(build_copy):
 
 
 def test_a_query_on_the_kept_store_does_not_read_the_dataset(build_copy, monkeypatch):
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")  # made
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)  # made
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("dataset.trig was read")
 
     monkeypatch.setattr(GraphSet, "parse", refuse)
     monkeypatch.setattr(querystore, "_make", refuse)
-    result = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    result = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)
     assert len(result) > 0
     with pytest.raises(AssertionError, match="dataset.trig was read"):
         KnowledgeGraph.load(build_copy, query_store="memory")
@@ -119,24 +119,24 @@ def test_made_once_by_two_queries_at_the_same_time(build_copy, monkeypatch):
 
 
 def test_made_again_when_the_build_files_change(build_copy, build_dir):
-    before = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
+    before = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True).records()
     for name in [*querystore.SOURCES, "manifest.json"]:  # another build's files copied over these (the packaged
         shutil.copyfile(build_dir / name, build_copy / name)  # article's)
-    after = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records()
-    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    after = KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True).records()
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom", live=True).records()
     assert after == expected != before
     assert [p.name for p in build_copy.iterdir() if p.name.startswith(f".{querystore.STORE_DIR}.")] == []
 
 
 def test_a_damaged_store_is_made_again(build_copy):
-    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom", live=True).records()
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)
     tables = sorted((build_copy / querystore.STORE_DIR / "db").glob("*.sst"), key=lambda p: p.stat().st_size)
     tables[-1].unlink()  # what a half-finished copy of the folder leaves (RocksDB: "Corruption")
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    assert kg.query("who-met-whom").records() == expected
+    assert kg.query("who-met-whom", live=True).records() == expected
     assert kg.notes == []
-    assert KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom").records() == expected
+    assert KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True).records() == expected
 
 
 def test_a_source_that_is_not_a_regular_file_is_never_opened(build_copy):
@@ -144,7 +144,7 @@ def test_a_source_that_is_not_a_regular_file_is_never_opened(build_copy):
 
     (build_copy / "inferred.ttl").unlink()
     os.mkfifo(build_copy / "inferred.ttl")  # reading it would block for ever
-    done = run_kg("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "disk",
+    done = run_kg("query", "who-met-whom", "--live", "--build", build_copy, "-f", "csv", "--query-store", "disk",
                   cwd=build_copy.parent, timeout=120)
     assert done.returncode == 0
     assert done.stdout.count(b"\n") > 1
@@ -159,7 +159,7 @@ def test_a_disk_without_room_for_the_store_is_not_tried(build_copy, monkeypatch)
     monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10 * 2**20, 10 * 2**20 - 4096, 4096))
     monkeypatch.setattr(querystore, "_make", lambda *_args: pytest.fail("a store was started"))
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    assert len(kg.query("who-met-whom")) > 0
+    assert len(kg.query("who-met-whom", live=True)) > 0
     assert len(kg.notes) == 1
     assert kg.notes[0].startswith(f"cannot keep a query store in {build_copy}: it needs about ")
     assert kg.notes[0].endswith(" MiB, and 0 MiB are free; the build was read into memory instead")
@@ -178,8 +178,8 @@ def test_a_store_that_cannot_be_kept_leaves_the_query_to_memory_with_a_note(buil
 
     monkeypatch.setattr(tempfile, "mkdtemp", full)
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
-    assert kg.query("who-met-whom").records() == expected
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom", live=True).records()
+    assert kg.query("who-met-whom", live=True).records() == expected
     assert kg.notes == [f"cannot keep a query store in {build_copy}: no space left on the device; the build was "
                         "read into memory instead"]
     assert not (build_copy / querystore.STORE_DIR).exists()
@@ -198,7 +198,7 @@ def test_a_broken_source_file_leaves_nothing_behind(build_copy):
     _forget_sizes(build_copy)  # else it is refused for its size before it is read (the next test)
     (build_copy / "inferred.ttl").write_text("this is not turtle <", encoding="utf-8")
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    assert len(kg.query("who-met-whom")) > 0  # from dataset.trig, in memory
+    assert len(kg.query("who-met-whom", live=True)) > 0  # from dataset.trig, in memory
     assert len(kg.notes) == 1 and "not what a build writes" in kg.notes[0]
     assert sorted(p.name for p in build_copy.iterdir() if "query-store" in p.name) == []
 
@@ -207,14 +207,14 @@ def test_a_broken_source_file_leaves_nothing_behind(build_copy):
 def test_a_turtle_file_changed_since_the_build_is_not_trusted(change, build_copy, build_dir):
     """The kept store is made from the Turtle files, the build in memory from dataset.trig: a Turtle file that is
     not the size the build wrote would give other answers, so the query reads dataset.trig, and says why."""
-    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom").records()
+    expected = KnowledgeGraph.load(build_copy, query_store="memory").query("who-met-whom", live=True).records()
     target = build_copy / "inferred.ttl"
     if change == "emptied":
         target.write_bytes(b"")
     else:
         shutil.copyfile(build_dir / "inferred.ttl", target)
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    assert kg.query("who-met-whom").records() == expected
+    assert kg.query("who-met-whom", live=True).records() == expected
     assert len(kg.notes) == 1
     assert kg.notes[0].startswith(f"{target}: {target.stat().st_size:,} bytes, where the build wrote ")
     assert kg.notes[0].endswith(" (changed since the build); the build was read into memory instead")
@@ -279,14 +279,14 @@ def test_an_odd_manifest_records_no_sizes(manifest, build_copy):
     sizes = querystore.recorded_sizes(build_copy)
     assert sizes == ({k: v for k, v in real["sizes"].items() if k != "asserted.ttl"} if manifest == "boolean" else {})
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    assert len(kg.query("who-met-whom")) > 0 and kg.notes == []  # the kept store, as for an older build
+    assert len(kg.query("who-met-whom", live=True)) > 0 and kg.notes == []  # the kept store, as for an older build
 
 
 def test_what_a_killed_maker_left_is_removed_by_the_next_query(build_copy):
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")  # made: the next query opens it
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)  # made: the next query opens it
     left = build_copy / f".{querystore.STORE_DIR}.999999.abcd.tmp"
     (left / "db").mkdir(parents=True)
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)
     assert not left.exists()
 
 
@@ -294,14 +294,14 @@ def test_what_a_killed_maker_left_is_removed(build_copy):
     left = build_copy / f".{querystore.STORE_DIR}.999999.abcd.tmp"  # a staging folder of a process now gone
     (left / "db").mkdir(parents=True)
     (left / "db" / "000001.sst").write_bytes(b"half")
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)
     assert not left.exists()
     assert (build_copy / querystore.STORE_DIR).is_dir()
 
 
 def test_a_changed_graph_is_queried_in_memory_not_in_the_kept_store(build_copy):
     kg = KnowledgeGraph.load(build_copy, query_store="disk")
-    kg.query("who-met-whom")  # the kept store is open
+    kg.query("who-met-whom", live=True)  # the kept store is open
     graph = kg.graphs.rdflib_graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference"))
     graph.add((URIRef("https://example.org/x"), URIRef("https://example.org/p"), Literal("changed")))
     kg.replace_graph(URIRef("https://w3id.org/ict-coop-kg/graph/reference"), graph)
@@ -312,18 +312,18 @@ def test_a_changed_graph_is_queried_in_memory_not_in_the_kept_store(build_copy):
 def test_auto_keeps_a_store_for_large_builds_only(build_copy, monkeypatch):
     size = sum((build_copy / name).stat().st_size for name in querystore.SOURCES)
     monkeypatch.setattr(querystore, "AUTO_MIN_BYTES", size + 1)
-    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom")
+    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom", live=True)
     assert not (build_copy / querystore.STORE_DIR).exists()
     monkeypatch.setattr(querystore, "AUTO_MIN_BYTES", size)
-    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom")
+    KnowledgeGraph.load(build_copy, query_store="auto").query("who-met-whom", live=True)
     assert (build_copy / querystore.STORE_DIR).is_dir()
 
 
 def test_kg_query_uses_the_kept_store_and_gives_the_same_output(build_copy, tmp_path):
-    memory = invoke("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "memory",
+    memory = invoke("query", "who-met-whom", "--live", "--build", build_copy, "-f", "csv", "--query-store", "memory",
                     cwd=tmp_path)
     assert memory.code == 0 and not (build_copy / querystore.STORE_DIR).exists()
-    disk = invoke("query", "who-met-whom", "--build", build_copy, "-f", "csv", "--query-store", "disk", cwd=tmp_path)
+    disk = invoke("query", "who-met-whom", "--live", "--build", build_copy, "-f", "csv", "--query-store", "disk", cwd=tmp_path)
     assert disk.code == 0, disk.err
     assert disk.stdout == memory.stdout and disk.stdout.count(b"\n") > 1
     assert (build_copy / querystore.STORE_DIR).is_dir()
@@ -331,7 +331,7 @@ def test_kg_query_uses_the_kept_store_and_gives_the_same_output(build_copy, tmp_
 
 @pytest.mark.parametrize("how", ["option", "env", "endpoint"])
 def test_a_wrong_query_store_is_exit_2_before_anything_is_read(how, build_copy, tmp_path):
-    args = ["query", "who-met-whom", "--build", build_copy]
+    args = ["query", "who-met-whom", "--live", "--build", build_copy]
     if how == "option":
         result = invoke(*args, "--query-store", "ssd", cwd=tmp_path)
     elif how == "endpoint":  # checked before the server is asked (which would be exit 3 here)
@@ -352,6 +352,6 @@ def test_the_kept_store_needs_the_default_store(build_copy):
 
 
 def test_the_store_folder_is_readable_as_the_build_is(build_copy):
-    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom")
+    KnowledgeGraph.load(build_copy, query_store="disk").query("who-met-whom", live=True)
     mode = (build_copy / querystore.STORE_DIR).stat().st_mode & 0o777
     assert mode == 0o777 & ~umask()

@@ -1,0 +1,247 @@
+"""Answers kept with a build (kg.answers): each packaged query's answer without parameters, computed by the build
+and read back by later queries instead of running them.
+
+The oracle is the query itself: every kept answer must be exactly what running the query on the loaded build
+gives (SPARQL JSON, row for row), on every fixture data set that has answers of many kinds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import pyoxigraph as ox
+
+from kg import KnowledgeGraph, answers
+from kg import query as q
+from kg.errors import QueryError
+from kg.namespaces import INFERRED_GRAPH
+
+from .conftest import WEB_FIXTURE, invoke
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA_SETS = {"domain": FIXTURES / "domain" / "data", "factmodel": FIXTURES / "factmodel" / "data",
+             "web": WEB_FIXTURE}
+
+
+@pytest.fixture(scope="module", params=sorted(DATA_SETS))
+def fixture_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each fixture data set built as ``kg build`` builds it (validation beside the writing), once per module."""
+    out = tmp_path_factory.mktemp(f"answers-{request.param}") / "build"
+    KnowledgeGraph.build_to(out, DATA_SETS[request.param])
+    return out
+
+
+def _manifest(build: Path) -> dict:
+    return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _refuse_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every way a loaded build runs a query fail, so that only a kept answer can answer."""
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the query was run")
+
+    monkeypatch.setattr(q, "run_oxigraph", refuse)
+    monkeypatch.setattr(q, "run_local", refuse)
+
+
+def test_every_kept_answer_is_what_running_its_query_gives(fixture_build: Path) -> None:
+    kept_names = {p.name for p in answers.kept_queries()}
+    manifest = _manifest(fixture_build)
+    assert set(manifest[answers.MANIFEST_KEY]) == kept_names
+    assert {answers.file_name(n) for n in kept_names} <= set(manifest["files"])
+    kg = KnowledgeGraph.load(fixture_build)
+    rows = 0
+    for packaged in answers.kept_queries():
+        assert answers.read(fixture_build, packaged.text) is not None, packaged.name
+        kept, ran = kg.query(packaged.name), kg.query(packaged.name, live=True)
+        assert kept.variables == ran.variables, packaged.name
+        assert kept.to_json() == ran.to_json(), packaged.name
+        assert kept.rows == ran.rows, packaged.name
+        rows += len(ran)
+    assert kg.notes == []
+    assert rows > 10  # the fixtures answer most queries: this compares answers, not empty tables
+
+
+def test_a_kept_answer_answers_without_running_and_a_parameter_runs(build_dir: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph.load(build_dir)
+    ran = kg.query("who-met-whom", live=True)
+    jordan = kg.query("who-met-whom", country="JO", live=True)
+    assert len(ran) > 0 and len(jordan) > 0
+    _refuse_to_run(monkeypatch)
+    assert kg.query("who-met-whom").to_json() == ran.to_json()
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("who-met-whom", country="JO")  # with a parameter the answer is not the kept one
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("who-met-whom", live=True)
+    text = q.get_query("who-met-whom").text
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.run_query(text + "\n# another text\n")  # a text the build did not keep an answer for
+
+
+def test_a_built_graph_not_loaded_from_its_folder_runs_its_queries(built: KnowledgeGraph,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        built.query("who-met-whom")
+
+
+def test_a_graph_changed_after_loading_runs_its_queries(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph.load(build_dir)
+    kg.replace_graph(INFERRED_GRAPH, [])  # no longer what the build answered
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("who-met-whom")
+
+
+@pytest.mark.parametrize("damage", ["cut short", "one byte changed", "missing", "a folder"])
+def test_an_answer_file_not_as_written_is_not_used(build_dir: Path, tmp_path: Path, damage: str) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    ran = KnowledgeGraph.load(build).query("who-met-whom", live=True)
+    path = build / answers.file_name("who-met-whom")
+    data = path.read_bytes()
+    if damage == "cut short":
+        path.write_bytes(data[:-10])
+    elif damage == "one byte changed":  # still JSON, the same size: only the file's hash tells
+        at = data.index(b"Jordan") if b"Jordan" in data else data.index(b'"i","') + 5
+        path.write_bytes(data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1:])
+    elif damage == "missing":
+        path.unlink()
+    else:
+        path.unlink()
+        path.mkdir()
+    kg = KnowledgeGraph.load(build)
+    result = kg.query("who-met-whom")
+    assert result.to_json() == ran.to_json()
+    assert len(kg.notes) == 1 and "who-met-whom" in kg.notes[0] and "the query was run instead" in kg.notes[0]
+
+
+def test_a_build_without_kept_answers_runs_its_queries(build_dir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    manifest = _manifest(build)
+    del manifest[answers.MANIFEST_KEY]  # as a build of an older kg
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    kg = KnowledgeGraph.load(build)
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("agreements")
+    assert kg.notes == []
+
+
+def test_an_answer_kept_for_another_query_text_is_not_used(build_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kg whose packaged query changed since the build runs the new text, rather than answer the old one."""
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    manifest = _manifest(build)
+    manifest[answers.MANIFEST_KEY]["agreements"]["query"] = answers.query_key("SELECT * WHERE { ?s ?p ?o }")
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        KnowledgeGraph.load(build).query("agreements")
+
+
+def test_kg_query_prints_the_kept_answer_and_live_runs_the_query(workdir: Path) -> None:
+    """Through the command: an answer file changed consistently (manifest and all) is what ``kg query`` prints,
+    so the kept answer is what it reads; ``--live`` prints the query's own answer."""
+    build = workdir / "build"
+    live = invoke("query", "who-met-whom", "-f", "csv", "--live", cwd=workdir)
+    assert live.code == 0, live.err
+    assert len(live.stdout.decode("utf-8").splitlines()) > 2
+    path = build / answers.file_name("who-met-whom")
+    document = json.loads(path.read_bytes())
+    document["rows"] = document["rows"][:1]
+    data = (json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
+    path.write_bytes(data)
+    manifest = _manifest(build)
+    manifest[answers.MANIFEST_KEY]["who-met-whom"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    kept = invoke("query", "who-met-whom", "-f", "csv", cwd=workdir)
+    assert kept.code == 0, kept.err
+    assert kept.stdout.decode("utf-8").splitlines() == live.stdout.decode("utf-8").splitlines()[:2]
+    again = invoke("query", "who-met-whom", "-f", "csv", "--live", cwd=workdir)
+    assert again.stdout == live.stdout
+
+
+def test_the_store_answers_were_computed_in_is_not_kept_as_the_asserted_store(tmp_path: Path) -> None:
+    """The answers are computed in validation's store with the inferences added: afterwards the graph's
+    asserted store must hold asserted triples only."""
+    kg, written = KnowledgeGraph.build_to(tmp_path / "build", FIXTURES / "domain" / "data", keep_store=True)
+    assert written is not None and (tmp_path / "build" / answers.file_name("agreements")).is_file()
+    inferred = kg.graphs.triples(INFERRED_GRAPH)
+    assert inferred
+    store = kg.asserted_store.store
+    assert len(store) == len({(t.subject, t.predicate, t.object)
+                              for name in kg.graphs.asserted_names() for t in kg.graphs.triples(name)})
+    assert not any(ox.Quad(t.subject, t.predicate, t.object) in store for t in inferred)
+
+
+def test_answers_are_computed_only_for_a_build_that_is_written(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is computed for a build that does not conform and is not written; with violations allowed, the
+    build written keeps its answers."""
+    import threading
+
+    from kg import resources
+
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.data_dir()), data, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    places = data / "reference" / "places.ttl"
+    text = places.read_text(encoding="utf-8")
+    broken = text.replace('    kg:inCountry country:JO ;\n    geo:lat "29.53194"', '    geo:lat "29.53194"')
+    assert broken != text  # Aqaba without its country: kgsh:City-country fails
+    places.write_text(broken, encoding="utf-8")
+    computed: list[int] = []
+    compute = answers.compute
+
+    def spy(*args: object, **kwargs: object) -> dict[str, bytes]:
+        computed.append(1)
+        return compute(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(answers, "compute", spy)
+    _kg, written = KnowledgeGraph.build_to(tmp_path / "build", data)
+    for thread in threading.enumerate():
+        if thread.name == "kg-answers":
+            thread.join(timeout=60)
+    assert written is None and computed == [] and not (tmp_path / "build").exists()
+    _kg, written = KnowledgeGraph.build_to(tmp_path / "build", data, allow_violations=True)
+    assert written is not None and not written.conforms and computed == [1]
+    assert answers.read(tmp_path / "build", q.get_query("agreements").text) is not None
+
+
+def test_decode_refuses_what_encode_did_not_write() -> None:
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"),
+                      ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"),
+                      ox.Literal("ق", language="ar")))
+    text = "SELECT ?s ?o ?none WHERE { ?s ?p ?o } ORDER BY ?o"
+    data = answers.encode("t", text, store.query(text))
+    assert data is not None
+    result = answers.decode(data, text)
+    assert [str(r["o"]) for r in result.rows] == ["1", "ق"] and result.rows[1]["o"].language == "ar"
+    assert all(r["none"] is None for r in result.rows)
+    with pytest.raises(answers.AnswerUnusable, match="another query text"):
+        answers.decode(data, text + " ")
+    with pytest.raises(answers.AnswerUnusable, match="could not be read"):
+        answers.decode(data[:-5], text)
+    store.add(ox.Quad(ox.BlankNode("b"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
+    assert answers.encode("t", text, store.query(text)) is None  # a blank node's label is the store's own
+    assert answers.encode("t", "ASK { ?s ?p ?o }", store.query("ASK { ?s ?p ?o }")) is None
+
+
+def test_only_packaged_queries_without_required_parameters_are_kept() -> None:
+    kept = {p.name for p in answers.kept_queries()}
+    every = q.list_queries()
+    assert "describe-entity" not in kept and "who-met-whom" in kept
+    assert kept == {p.name for p in every
+                    if not p.name.endswith("-violation") and not any(x.required for x in p.parameters)}
+    with pytest.raises(QueryError):
+        q.bind(q.get_query("describe-entity"), {})
