@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -64,6 +65,10 @@ MANIFEST_KEY = "answers"
 """The key of ``manifest.json`` that maps each kept answer's query name to its :func:`query_key`."""
 
 _XSD_STRING = str(XSD.string)
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
+"""A query name an answer file may be named after (a packaged query's file stem): never a path out of the
+build's ``answers`` folder, whatever a manifest says."""
 
 _MANIFEST_LIMIT = 64 * 2**20
 """A ``manifest.json`` larger than this is not read for answers (a build's is about 90 KB at 1,000 articles)."""
@@ -227,7 +232,7 @@ def read(build_dir: Path | str, text: str) -> QueryResult | None:
         return None
     key = query_key(text)
     names = sorted(name for name, entry in kept.items()
-                   if isinstance(name, str) and isinstance(entry, dict) and entry.get("query") == key)
+                   if isinstance(entry, dict) and entry.get("query") == key and _NAME.fullmatch(name))
     if not names:
         return None
     name = file_name(names[0])

@@ -148,6 +148,26 @@ def test_an_answer_kept_for_another_query_text_is_not_used(build_dir: Path, tmp_
         KnowledgeGraph.load(build).query("agreements")
 
 
+def test_a_manifest_cannot_point_an_answer_outside_the_answers_folder(build_dir: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A manifest naming an answer ``../manifest`` (a JSON file beside the folder) is not followed: the query
+    runs."""
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    text = q.get_query("agreements").text
+    outside = build / "stolen.json"
+    data = (build / answers.file_name("agreements")).read_bytes()
+    outside.write_bytes(data)
+    manifest = _manifest(build)
+    manifest[answers.MANIFEST_KEY] = {"../stolen": {"query": answers.query_key(text),
+                                                    "sha256": hashlib.sha256(data).hexdigest()}}
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert answers.read(build, text) is None
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        KnowledgeGraph.load(build).query("agreements")
+
+
 def test_kg_query_prints_the_kept_answer_and_live_runs_the_query(workdir: Path) -> None:
     """Through the command: an answer file changed consistently (manifest and all) is what ``kg query`` prints,
     so the kept answer is what it reads; ``--live`` prints the query's own answer."""
