@@ -172,7 +172,9 @@ def decode(data: bytes, text: str) -> QueryResult:
         rows = document["rows"]
         width = len(variables)
         if not isinstance(rows, list) or any(type(row) is not list or len(row) != width for row in rows):
-            raise ValueError("a row is not a list of one index per variable")
+            raise ValueError("a row is not a list of one term number per variable")
+        if rows and width and not all(type(i) is int for row in rows for i in row):
+            raise ValueError("a row holds something other than term numbers")
         if rows and width and (min(map(min, rows)) < 0 or max(map(max, rows)) >= len(terms)):
             raise ValueError("a row names a term that is not there")
         term = terms.__getitem__
