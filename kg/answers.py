@@ -14,11 +14,16 @@ found but could not be used):
 
 - the build's ``manifest.json`` names it, with the SHA-256 of the query text it answers (:func:`query_key`): a
   ``kg`` whose packaged query changed runs the new text;
-- its file's SHA-256 is the one the manifest records (a file cut short, changed, or copied from another build is
-  not used; hashing the largest answer of 1,000 articles takes about 1 ms);
+- its file is the size, and has the SHA-256, that the manifest records (a file cut short, changed, or copied from
+  another build is not used; hashing the largest answer of 1,000 articles takes about 1 ms);
+- the build's files of triples (``dataset.trig``, ``asserted.ttl``, ``inferred.ttl``) are the sizes the manifest
+  records, as :mod:`kg.querystore` checks them: a build changed since is answered by running the query on it;
+- the graphs of the :class:`kg.api.KnowledgeGraph` asking are still the build's (not changed since it was
+  loaded);
 - it reads back as this module writes it (:func:`decode`).
 
-An answer holding a blank node is not kept (its label belongs to the store that made it); its query runs. The
+A query that calls a :data:`VOLATILE` function (such as ``NOW()``) is not kept. An answer holding a blank node
+is not kept (its label belongs to the store that made it); its query runs. The
 answers are computed in an Oxigraph store holding every triple of the build once, as the query stores of
 :mod:`kg.querystore` and :attr:`kg.api.KnowledgeGraph.query_store` do, so an answer is what running the query on
 the loaded build gives; ``tests/test_answers.py`` compares them for every packaged query.
@@ -88,13 +93,29 @@ def file_name(name: str) -> str:
     return f"{ANSWERS_DIR}/{name}.json"
 
 
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+"""SPARQL functions whose value is not the build's to keep: a query that calls one (``stale-commitments`` counts
+months up to ``NOW()`` unless given ``as_of``) answers differently tomorrow, so its answer is not kept."""
+
+
+def is_volatile(text: str) -> bool:
+    """Whether the query ``text`` calls one of the :data:`VOLATILE` functions (in its own tokens: not in a
+    comment, string or IRI)."""
+    from kg.query import tokens
+
+    found = tokens(text)
+    return any(kind == "word" and word.upper() in VOLATILE and i + 1 < len(found) and found[i + 1][2] == "("
+               for i, (kind, _at, word) in enumerate(found))
+
+
 def kept_queries() -> list[Any]:
     """The packaged queries whose answers a build keeps: those that are not ``*-violation`` checks (which a
-    build runs anyway, and which answer nothing on good data) and need no parameter."""
+    build runs anyway, and which answer nothing on good data), need no parameter and call no :data:`VOLATILE`
+    function."""
     from kg.query import list_queries
 
     return [q for q in list_queries()
-            if not q.is_violation_check and not any(p.required for p in q.parameters)]
+            if not q.is_violation_check and not any(p.required for p in q.parameters) and not is_volatile(q.text)]
 
 
 def _encode_term(term: Any) -> list[str] | None:
@@ -219,7 +240,11 @@ def manifest_entry(answers: dict[str, bytes]) -> dict[str, dict[str, str]]:
 def read(build_dir: Path | str, text: str) -> QueryResult | None:
     """The answer ``build_dir`` keeps for the query ``text`` (asked without parameters), or None when it keeps
     none (the query is then run). Raises :class:`AnswerUnusable` when the build keeps an answer for this text that
-    cannot be used: its file missing, not the size the build wrote, or damaged."""
+    cannot be used: its file missing, not the size the build wrote (checked before it is read) or not its bytes,
+    or one of the build's files of triples (:data:`kg.querystore.SOURCES`) not the size the build wrote (the
+    build was changed since: the answer would not be its triples')."""
+    from kg.querystore import SOURCES, QueryStoreUnavailable, source_status
+
     folder = Path(build_dir)
     manifest_path = folder / "manifest.json"
     try:
@@ -238,12 +263,25 @@ def read(build_dir: Path | str, text: str) -> QueryResult | None:
     if not names:
         return None
     name = file_name(names[0])
-    path = folder / name
+    sizes = manifest.get("sizes")
+    recorded = {str(k): v for k, v in sizes.items() if type(v) is int} if isinstance(sizes, dict) else {}
+    for source in SOURCES:  # the build's triples as it wrote them, or its answers are not theirs
+        if source not in recorded:
+            raise AnswerUnusable(f"manifest.json records no size of {source}")
+        try:
+            source_status(folder, source, recorded)
+        except QueryStoreUnavailable as exc:
+            raise AnswerUnusable(str(exc)) from None
+    if name not in recorded:
+        raise AnswerUnusable(f"manifest.json records no size of {name}")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # never wait on a FIFO put in its place
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NONBLOCK)  # never wait on a FIFO put in its place
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise AnswerUnusable(f"{name} is not a regular file")
+            if info.st_size != recorded[name]:  # checked before it is read: it may be of any size
+                raise AnswerUnusable(f"{name}: {info.st_size:,} bytes, where the build wrote {recorded[name]:,}")
             data = handle.read()
     except OSError as exc:
         raise AnswerUnusable(f"{name} could not be read: {exc.strerror or exc}") from None
@@ -255,5 +293,5 @@ def read(build_dir: Path | str, text: str) -> QueryResult | None:
         raise AnswerUnusable(f"{name}: {exc}") from None
 
 
-__all__ = ["ANSWERS_DIR", "AnswerUnusable", "FORMAT", "MANIFEST_KEY", "compute", "decode", "encode", "file_name",
-           "kept_queries", "manifest_entry", "query_key", "read"]
+__all__ = ["ANSWERS_DIR", "AnswerUnusable", "FORMAT", "MANIFEST_KEY", "VOLATILE", "compute", "decode", "encode",
+           "file_name", "is_volatile", "kept_queries", "manifest_entry", "query_key", "read"]

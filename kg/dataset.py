@@ -144,6 +144,9 @@ class GraphSet:
         self._feed: _StoreFeed | None = None
         self._fed: dict[URIRef, set[Any]] = {}
         self._preparing: tuple[Any, _Prepared, list[BaseException]] | None = None
+        self.changes = 0
+        """How many times a graph was set (:meth:`set_graph`, :meth:`set_rdflib_graph`): 0 for graphs as parsed
+        from a build (:meth:`parse`), so that what was kept with that build still describes them."""
 
     # -- contents ---------------------------------------------------------------------------------------
     def names(self) -> list[URIRef]:
@@ -188,6 +191,7 @@ class GraphSet:
 
     def _put(self, name: URIRef, triples: set[Any], data: bytes | None = None) -> None:
         self._graphs[name] = triples
+        self.changes += 1
         if self._feed is not None and name in self._fed:
             self._feed.spoiled = True  # the store holds the graph's triples as they were too: no use any more
         if self._feed is not None and triples:

@@ -119,7 +119,7 @@ def _key(build_dir: Path, version: str) -> dict[str, Any]:
     recorded = recorded_sizes(build_dir)
     sources = []
     for name in SOURCES:
-        info = _source(build_dir, name, recorded)
+        info = source_status(build_dir, name, recorded)
         sources.append([name, info.st_size, info.st_mtime_ns])
     return {"format": FORMAT, "pyoxigraph": version, "sources": sources}
 
@@ -145,7 +145,7 @@ def recorded_sizes(build_dir: Path) -> dict[str, int]:
     return {str(name): size for name, size in sizes.items() if type(size) is int}
 
 
-def _source(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
+def source_status(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
     """The status of the build's file ``name``; :class:`QueryStoreUnavailable` when it cannot be read, is not a
     regular file, or is not the size the build wrote (changed since: its triples would not be the build's)."""
     path = build_dir / name
@@ -173,7 +173,7 @@ def union_files(build_dir: Path | str) -> list[Path]:
         raise QueryStoreUnavailable(f"{build_dir / 'manifest.json'} records no size of {', '.join(missing)} (a "
                                     "build from an older kg?)")
     for name in SOURCES:
-        _source(build_dir, name, recorded)
+        source_status(build_dir, name, recorded)
     return [build_dir / name for name in UNION_FILES]
 
 

@@ -121,6 +121,51 @@ def test_an_answer_file_not_as_written_is_not_used(build_dir: Path, tmp_path: Pa
     assert len(kg.notes) == 1 and "who-met-whom" in kg.notes[0] and "the query was run instead" in kg.notes[0]
 
 
+def test_a_build_whose_triples_changed_runs_its_queries_and_says_so(build_dir: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    with (build / "dataset.trig").open("a", encoding="utf-8") as handle:
+        handle.write("# edited after the build\n")  # the same triples: the answer must still come from them
+    kg = KnowledgeGraph.load(build)
+    assert kg.query("agreements").to_json() == kg.query("agreements", live=True).to_json()
+    assert len(kg.notes) == 1 and "dataset.trig" in kg.notes[0] and "changed since the build" in kg.notes[0]
+
+
+def test_an_answer_file_of_another_size_is_not_read(build_dir: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    with (build / answers.file_name("agreements")).open("ab") as handle:
+        handle.write(b" ")
+    kg = KnowledgeGraph.load(build)
+    kg.query("agreements")
+    assert len(kg.notes) == 1 and "bytes, where the build wrote" in kg.notes[0]
+
+
+def test_graphs_changed_after_loading_run_their_queries(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import URIRef
+
+    kg = KnowledgeGraph.load(build_dir)
+    article = next(n for n in kg.graphs.names() if "/article/" in str(n))
+    kg.graphs.set_graph(URIRef(article), [])
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("agreements")
+
+
+def test_a_query_that_calls_now_is_not_kept(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stale-commitments`` counts months up to NOW() unless given as_of: its answer changes with the day."""
+    stale = q.get_query("stale-commitments").text
+    assert answers.is_volatile(stale)
+    assert "stale-commitments" not in {p.name for p in answers.kept_queries()}
+    assert "stale-commitments" not in _manifest(build_dir)[answers.MANIFEST_KEY]
+    assert not answers.is_volatile('SELECT ("NOW()" AS ?x) WHERE { # NOW()\n ?now <urn:NOW> ?o }')
+    assert answers.is_volatile("SELECT (now ( ) AS ?x) WHERE {}") and answers.is_volatile("SELECT (RAND() AS ?r) {}")
+    kg = KnowledgeGraph.load(build_dir)
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("stale-commitments")
+
+
 def test_a_build_without_kept_answers_runs_its_queries(build_dir: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     build = tmp_path / "build"
@@ -182,6 +227,7 @@ def test_kg_query_prints_the_kept_answer_and_live_runs_the_query(workdir: Path) 
     path.write_bytes(data)
     manifest = _manifest(build)
     manifest[answers.MANIFEST_KEY]["who-met-whom"]["sha256"] = hashlib.sha256(data).hexdigest()
+    manifest["sizes"][answers.file_name("who-met-whom")] = len(data)
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     kept = invoke("query", "who-met-whom", "-f", "csv", cwd=workdir)
     assert kept.code == 0, kept.err
@@ -262,6 +308,7 @@ def test_only_packaged_queries_without_required_parameters_are_kept() -> None:
     every = q.list_queries()
     assert "describe-entity" not in kept and "who-met-whom" in kept
     assert kept == {p.name for p in every
-                    if not p.name.endswith("-violation") and not any(x.required for x in p.parameters)}
+                    if not p.name.endswith("-violation") and not any(x.required for x in p.parameters)
+                    and "NOW()" not in p.text}
     with pytest.raises(QueryError):
         q.bind(q.get_query("describe-entity"), {})
