@@ -1,7 +1,7 @@
 """Answers kept with a build: each packaged query's answer without parameters, computed once by the build.
 
 A packaged query on a large build does most of its work again every time it is asked: on 1,000 articles
-(2.4 million triples) the packaged queries take from a few milliseconds to more than two seconds each in memory,
+(2.4 million triples) the packaged queries take from a few milliseconds to more than four seconds each in memory,
 and several times that in the on-disk query store, although the build folder never changes once written (a new
 build replaces it whole). So the build runs every packaged query that needs no parameter once, in the store its
 validation used (with the inferences added), and keeps each answer in the build folder (:data:`ANSWERS_DIR`);
@@ -22,7 +22,8 @@ found but could not be used):
   loaded);
 - it reads back as this module writes it (:func:`decode`).
 
-A query that calls a :data:`VOLATILE` function (such as ``NOW()``) is not kept. An answer holding a blank node
+A query that calls ``NOW()`` or another function whose value is not the build's (:func:`kg.query.is_volatile`) is
+not kept. An answer holding a blank node
 is not kept (its label belongs to the store that made it); its query runs. The
 answers are computed in an Oxigraph store holding every triple of the build once, as the query stores of
 :mod:`kg.querystore` and :attr:`kg.api.KnowledgeGraph.query_store` do, so an answer is what running the query on
@@ -39,8 +40,8 @@ The file format (:data:`FORMAT`), JSON in UTF-8, is made to be read back fast, n
 ``terms`` lists each distinct term of the answer once: ``i`` an IRI, ``s`` a literal without language or datatype
 (``xsd:string``), ``l`` a literal with its language tag, ``t`` a literal with its datatype IRI. Each row holds,
 per variable, its term's place in ``terms`` counted from 1, or 0 when the variable is unbound. Reading back the
-largest answer of 1,000 generated articles (8,000 rows of 16 columns, 9,000 distinct terms) takes about 35 ms
-(bench/README.md).
+largest answer of 1,000 generated articles (``commitment-status``: 8,000 rows of 11 columns, 9,000 distinct
+terms) took 35–47 ms (bench/README.md).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +77,6 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
 """A query name an answer file may be named after (a packaged query's file stem): never a path out of the
 build's ``answers`` folder, whatever a manifest says."""
 
-_MANIFEST_LIMIT = 64 * 2**20
-"""A ``manifest.json`` larger than this is not read for answers (a build's is about 90 KB at 1,000 articles)."""
-
 
 class AnswerUnusable(KGError):
     """A kept answer that was found but cannot be used (the query then runs; the message becomes a note)."""
@@ -93,26 +92,11 @@ def file_name(name: str) -> str:
     return f"{ANSWERS_DIR}/{name}.json"
 
 
-VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
-"""SPARQL functions whose value is not the build's to keep: a query that calls one (``stale-commitments`` counts
-months up to ``NOW()`` unless given ``as_of``) answers differently tomorrow, so its answer is not kept."""
-
-
-def is_volatile(text: str) -> bool:
-    """Whether the query ``text`` calls one of the :data:`VOLATILE` functions (in its own tokens: not in a
-    comment, string or IRI)."""
-    from kg.query import tokens
-
-    found = tokens(text)
-    return any(kind == "word" and word.upper() in VOLATILE and i + 1 < len(found) and found[i + 1][2] == "("
-               for i, (kind, _at, word) in enumerate(found))
-
-
 def kept_queries() -> list[Any]:
     """The packaged queries whose answers a build keeps: those that are not ``*-violation`` checks (which a
-    build runs anyway, and which answer nothing on good data), need no parameter and call no :data:`VOLATILE`
-    function."""
-    from kg.query import list_queries
+    build runs anyway, and which answer nothing on good data), need no parameter and call no function whose value
+    is not the build's (:func:`kg.query.is_volatile`: ``stale-commitments`` counts months up to ``NOW()``)."""
+    from kg.query import is_volatile, list_queries
 
     return [q for q in list_queries()
             if not q.is_violation_check and not any(p.required for p in q.parameters) and not is_volatile(q.text)]
@@ -206,65 +190,83 @@ def decode(data: bytes, text: str) -> QueryResult:
 
 
 def compute(store: Any, queries: Iterable[Any] | None = None, *, threads: int = 2,
-            keep_going: Callable[[], bool] = lambda: True) -> dict[str, bytes]:
+            keep_going: Callable[[], bool] = lambda: True, notes: list[str] | None = None) -> dict[str, bytes]:
     """Each kept query's answer file (:func:`encode`), by name, from a pyoxigraph ``store`` whose default graph
     holds every triple of a build once; ``queries`` defaults to :func:`kept_queries`. A query whose answer
-    cannot be kept (a blank node in it) is left out. ``threads`` queries run side by side (Oxigraph lets go of
-    Python's interpreter lock while it evaluates); ``keep_going`` is asked before each query, and the queries
-    not yet started are left out once it says no (a build that will not be written)."""
+    cannot be kept (a blank node in it) is left out, and so is one that fails, with a line in ``notes``: the
+    answers only save time, and that query will run when asked. ``threads`` queries run side by side (Oxigraph
+    lets go of Python's interpreter lock while it evaluates); ``keep_going`` is asked before each query, and the
+    queries not yet started are left out once it says no (a build that will not be written)."""
     from kg import query as q
     from kg.engine.store import run_in_threads
 
     chosen = list(kept_queries() if queries is None else queries)
+    failed: list[str] = []
 
     def job(packaged: Any) -> Callable[[], bytes | None]:
         def run() -> bytes | None:
             if not keep_going():
                 return None
-            q.ensure_read_only(packaged.text, packaged.name)
-            solutions = store.query(q.with_values(packaged.text, {}), prefixes=q.rdflib_prefixes())
-            return encode(packaged.name, packaged.text, solutions)
+            try:
+                return encode(packaged.name, packaged.text, q.evaluate_oxigraph(store, packaged.text, {},
+                                                                                packaged.name))
+            except Exception as exc:  # noqa: BLE001  pyoxigraph raises assorted errors while it iterates
+                failed.append(f"{packaged.name}: its answer was not kept ({exc}); it will run when asked")
+                return None
         return run
 
     answers = run_in_threads([job(p) for p in chosen], threads)
+    if notes is not None:
+        notes.extend(sorted(failed))
     return {p.name: data for p, data in zip(chosen, answers, strict=True) if data is not None}
 
 
 def manifest_entry(answers: dict[str, bytes]) -> dict[str, dict[str, str]]:
     """What ``manifest.json`` records of the kept answers, by query name (sorted): the :func:`query_key` of the
-    text each answers, and the SHA-256 of its file (:func:`read` uses a file only while it is the one written)."""
-    return {name: {"query": json.loads(answers[name])["query"], "sha256": hashlib.sha256(answers[name]).hexdigest()}
+    packaged query's text each answers, and the SHA-256 of its file (:func:`read` uses a file only while it is
+    the one written)."""
+    from kg.query import get_query
+
+    return {name: {"query": query_key(get_query(name).text), "sha256": hashlib.sha256(answers[name]).hexdigest()}
             for name in sorted(answers)}
 
 
-def read(build_dir: Path | str, text: str) -> QueryResult | None:
-    """The answer ``build_dir`` keeps for the query ``text`` (asked without parameters), or None when it keeps
-    none (the query is then run). Raises :class:`AnswerUnusable` when the build keeps an answer for this text that
-    cannot be used: its file missing, not the size the build wrote (checked before it is read) or not its bytes,
-    or one of the build's files of triples (:data:`kg.querystore.SOURCES`) not the size the build wrote (the
-    build was changed since: the answer would not be its triples')."""
+@dataclass(frozen=True)
+class Kept:
+    """What a build's ``manifest.json`` said of its kept answers when it was loaded (:func:`kept_by`): an answer
+    is used only while its file and the build's files of triples are still what that manifest recorded, so that
+    a build written over the folder since is never taken for the one loaded."""
+
+    folder: Path
+    entries: dict[str, Any]
+    sizes: dict[str, int]
+
+
+def kept_by(build_dir: Path | str) -> Kept | None:
+    """The kept answers of the build in ``build_dir`` as its manifest records them now; None when it keeps none
+    (a build of an older ``kg``, or no readable manifest)."""
+    from kg.querystore import read_manifest, sizes_in
+
+    manifest = read_manifest(build_dir)
+    entries = manifest.get(MANIFEST_KEY)
+    if not isinstance(entries, dict):
+        return None
+    return Kept(Path(build_dir), entries, sizes_in(manifest))
+
+
+def read(kept: Kept, text: str) -> QueryResult | None:
+    """The answer ``kept`` (:func:`kept_by`) holds for the query ``text`` asked without parameters, or None when
+    it holds none (the query is then run). Raises :class:`AnswerUnusable` when it holds one that cannot be used:
+    its file missing, not the size recorded (checked before it is read) or not its bytes, or one of the build's
+    files of triples (:data:`kg.querystore.SOURCES`) not the size recorded (the build was changed since)."""
     from kg.querystore import SOURCES, QueryStoreUnavailable, source_status
 
-    folder = Path(build_dir)
-    manifest_path = folder / "manifest.json"
-    try:
-        info = manifest_path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MANIFEST_LIMIT:  # never wait on a FIFO
-            return None
-        manifest = json.loads(manifest_path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
-    kept = manifest.get(MANIFEST_KEY) if isinstance(manifest, dict) else None
-    if not isinstance(kept, dict):
-        return None
     key = query_key(text)
-    names = sorted(name for name, entry in kept.items()
+    names = sorted(name for name, entry in kept.entries.items()
                    if isinstance(entry, dict) and entry.get("query") == key and _NAME.fullmatch(name))
     if not names:
         return None
-    name = file_name(names[0])
-    sizes = manifest.get("sizes")
-    recorded = {str(k): v for k, v in sizes.items() if type(v) is int} if isinstance(sizes, dict) else {}
+    name, folder, recorded = file_name(names[0]), kept.folder, kept.sizes
     for source in SOURCES:  # the build's triples as it wrote them, or its answers are not theirs
         if source not in recorded:
             raise AnswerUnusable(f"manifest.json records no size of {source}")
@@ -285,7 +287,7 @@ def read(build_dir: Path | str, text: str) -> QueryResult | None:
             data = handle.read()
     except OSError as exc:
         raise AnswerUnusable(f"{name} could not be read: {exc.strerror or exc}") from None
-    if hashlib.sha256(data).hexdigest() != kept[names[0]].get("sha256"):
+    if hashlib.sha256(data).hexdigest() != kept.entries[names[0]].get("sha256"):
         raise AnswerUnusable(f"{name} is not the file the build wrote (its SHA-256 differs from the manifest's)")
     try:
         return decode(data, text)
@@ -293,5 +295,5 @@ def read(build_dir: Path | str, text: str) -> QueryResult | None:
         raise AnswerUnusable(f"{name}: {exc}") from None
 
 
-__all__ = ["ANSWERS_DIR", "AnswerUnusable", "FORMAT", "MANIFEST_KEY", "VOLATILE", "compute", "decode", "encode",
-           "file_name", "is_volatile", "kept_queries", "manifest_entry", "query_key", "read"]
+__all__ = ["ANSWERS_DIR", "AnswerUnusable", "FORMAT", "Kept", "MANIFEST_KEY", "compute", "decode", "encode",
+           "file_name", "kept_by", "kept_queries", "manifest_entry", "query_key", "read"]

@@ -307,12 +307,14 @@ class KnowledgeGraph:
         self._kept_store_of: Path | None = None
         """The build folder whose kept query store (:mod:`kg.querystore`) :attr:`query_store` opens, while the
         graphs are still the build's."""
-        self._answers_of: Path | None = None
-        """The build folder whose kept answers (:mod:`kg.answers`) :meth:`run_query` reads, while the graphs are
-        still the build's."""
+        self._answers: Any = None
+        """The kept answers (:class:`kg.answers.Kept`) of the build loaded, as its manifest recorded them then,
+        which :meth:`run_query` reads while the graphs are still the build's."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
         (see :meth:`_kept_answers`)."""
+        self._answer_notes: list[str] = []
+        """What computing the kept answers noted (:meth:`_answer_in_background`), for :attr:`notes`."""
         self._answering_in_shared = False
         """Whether the answers being computed (:meth:`_answer_in_background`) change :attr:`asserted_store`."""
 
@@ -335,7 +337,7 @@ class KnowledgeGraph:
             self._ds = self.graphs.to_rdflib(self.store)
             self._graphs = None
             # the rdflib dataset can be changed, and the build's files would not say so
-            self._kept_store_of = self._answers_of = None
+            self._kept_store_of = self._answers = None
         return self._ds
 
     @property
@@ -363,7 +365,7 @@ class KnowledgeGraph:
         """Replace the named graph ``name`` by ``triples`` (``pyoxigraph.Triple``, or an rdflib graph); the views
         and stores made from the graphs it changes are made again when next asked for."""
         views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
-        self._kept_store_of = self._answers_of = None  # the build's files no longer hold these graphs
+        self._kept_store_of = self._answers = None  # the build's files no longer hold these graphs
         for view in views:
             self.__dict__.pop(view, None)
         if self._ds is not None:
@@ -445,9 +447,9 @@ class KnowledgeGraph:
         the data does not conform and ``allow_violations`` is false, when ``out_dir`` is left as it was.
         ``jobs`` is :meth:`build`'s. Validation's store (:attr:`asserted_store`) is let go of once it is done,
         unless ``keep_store``: a caller that ends soon after (``kg build``) need not wait while its memory is
-        given back (1.5 s on 1,000 articles). Either way it is no longer :attr:`asserted_store` afterwards (the
-        kept answers were computed in it, the inferences added: see :meth:`_kept_answers`), which is made again
-        when next asked for.
+        given back (1.5 s on 1,000 articles). Once the kept answers were computed in it (the inferences added:
+        see :meth:`_kept_answers`; not for a build that is not written), it is no longer :attr:`asserted_store`,
+        which is made again when next asked for.
 
         Validation runs in a second thread while the output files are written (the compiled shapes' queries
         run in Oxigraph, which lets go of Python's interpreter lock, so the two share the machine's cores);
@@ -489,7 +491,8 @@ class KnowledgeGraph:
         self._validating = future
         threading.Thread(target=run, name="kg-validate", daemon=True).start()
 
-    def _answer_in_background(self, only_if_conforms: bool, stop: threading.Event) -> Future[dict[str, bytes]]:
+    def _answer_in_background(self, graphs: GraphSet, only_if_conforms: bool,
+                              stop: threading.Event) -> Future[dict[str, bytes]]:
         """Start computing the kept answers (:func:`kg.answers.compute`) in a daemon thread, once the validation
         running in the background (if any) is over, unless the build will not be written (``only_if_conforms``
         and a report that does not conform, or ``stop`` set); :meth:`_kept_answers` collects them.
@@ -498,15 +501,16 @@ class KnowledgeGraph:
         2.4 million triples would take seconds to make on 1,000 articles); that store is then no longer the
         asserted one, so :meth:`_kept_answers` retires it (:attr:`asserted_store` is made again if asked for).
         Without that store (no validation running, or the rdflib dataset the master copy), in a store made from
-        the graphs."""
+        the graphs (``graphs``, what the write reads). A query that fails is left out with a note
+        (:func:`kg.answers.compute`), added to :attr:`notes` by :meth:`_kept_answers`."""
         import pyoxigraph as ox
 
         from kg import answers
 
         validating = self._validating
         shared = self.__dict__.get("asserted_store") if validating is not None and self.graphs_are_master else None
-        graphs = self.graphs
         known = self._report
+        notes = self._answer_notes = []
         future: Future[dict[str, bytes]] = Future()
 
         def run() -> None:
@@ -529,7 +533,7 @@ class KnowledgeGraph:
                                       for t in graphs.triples(INFERRED_GRAPH))
                 else:
                     store = graphs.store()
-                future.set_result(answers.compute(store, keep_going=lambda: not stop.is_set()))
+                future.set_result(answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes))
             except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers
                 future.set_exception(exc)
 
@@ -542,7 +546,9 @@ class KnowledgeGraph:
         were computed in is retired: kept from being let go of until :meth:`release_asserted_store`, but no longer
         :attr:`asserted_store`."""
         try:
-            return answering.result()
+            kept = answering.result()
+            self.notes.extend(self._answer_notes)
+            return kept
         finally:
             if self._answering_in_shared:
                 self._answering_in_shared = False
@@ -582,7 +588,7 @@ class KnowledgeGraph:
         kept (:mod:`kg.answers`) instead of running. Raises :class:`InputError` when there is no build there
         (after :meth:`has_build`'s repair), or for a ``query_store`` that is none of these.
         """
-        from kg import querystore
+        from kg import answers, querystore
 
         mode = querystore.mode_setting(query_store)
         path = _build_dataset(build_dir)
@@ -597,7 +603,7 @@ class KnowledgeGraph:
         else:
             kg = cls(graphs=GraphSet())
             kg._unread, kg._kept_store_of = path, Path(build_dir)
-        kg._answers_of = Path(build_dir)
+        kg._answers = answers.kept_by(build_dir)  # as its manifest says now: a build written over it later is not it
         return kg
 
     # -- views ------------------------------------------------------------
@@ -749,14 +755,14 @@ class KnowledgeGraph:
 
         refuse_service(text, label, allow=allow_service)
         # the answers describe the build's graphs: not once they were changed (replace_graph and the rdflib dataset
-        # let go of _answers_of; a graph set on .graphs directly counts as a change)
-        if (not live and not bindings and self._answers_of is not None and self._graphs is not None
+        # let go of _answers; a graph set on .graphs directly counts as a change)
+        if (not live and not bindings and self._answers is not None and self._graphs is not None
                 and self._graphs.changes == 0):
             from kg import answers
 
             try:
                 with collector_paused():  # thousands of rows of new terms, and no cyclic garbage in them
-                    answer = answers.read(self._answers_of, text)
+                    answer = answers.read(self._answers, text)
             except answers.AnswerUnusable as exc:
                 self.notes.append(f"{label}: {exc}; the query was run instead")
             else:
@@ -899,7 +905,7 @@ class KnowledgeGraph:
         # what reads the asserted store in this thread is done: the answers may now be computed there, beside the
         # writers, once the validation is over
         stop = threading.Event()
-        answering = self._answer_in_background(only_if_conforms, stop)
+        answering = self._answer_in_background(graphs, only_if_conforms, stop)
         # the store of asserted triples (validation, the index) is let go of before the writers run, and remade
         # if asked for again: on 1,000 generated articles the write's peak is 3,676 MiB with it gone, 4,008 without;
         # not while a validation reads it beside the writers (build_to lets go of it after)

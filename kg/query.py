@@ -469,6 +469,31 @@ def rdflib_prefixes() -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in Graph().namespaces()}
 
 
+def evaluate_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = None,
+                      label: str = "query") -> Any:
+    """pyoxigraph's own result of a read-only query on a store's default graph (``QuerySolutions``,
+    ``QueryBoolean`` or ``QueryTriples``), parameters bound by the ``VALUES`` block a server gets and
+    :func:`rdflib_prefixes` declared; :class:`QueryError` when it cannot be evaluated (or is not read-only)."""
+    ensure_read_only(text, label)
+    try:
+        return store.query(with_values(text, bindings or {}), prefixes=rdflib_prefixes())
+    except Exception as exc:  # pyoxigraph raises SyntaxError, OSError and others for queries it cannot run
+        raise QueryError(f"{label}: could not be evaluated: {exc}") from None
+
+
+VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+"""SPARQL functions whose value differs from one evaluation to the next: a query that calls one (``NOW()``, in
+``stale-commitments`` without ``as_of``) answers differently tomorrow."""
+
+
+def is_volatile(text: str) -> bool:
+    """Whether the query ``text`` calls one of :data:`VOLATILE_FUNCTIONS` (in its own tokens: not in a comment,
+    string or IRI)."""
+    found = tokens(text)
+    return any(kind == "word" and word.upper() in VOLATILE_FUNCTIONS and i + 1 < len(found) and found[i + 1][2] == "("
+               for i, (kind, _at, word) in enumerate(found))
+
+
 def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = None,
                  label: str = "query") -> QueryResult:
     """Run a read-only query on a pyoxigraph store's default graph in its own engine, parameters bound by the
@@ -481,9 +506,8 @@ def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = No
 
     from kg.engine.store import from_ox
 
-    ensure_read_only(text, label)
     try:
-        result = store.query(with_values(text, bindings or {}), prefixes=rdflib_prefixes())
+        result = evaluate_oxigraph(store, text, bindings, label)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(variables=[], boolean=bool(result))
         if isinstance(result, ox.QueryTriples):

@@ -128,9 +128,9 @@ MANIFEST_LIMIT = 64 * 2**20
 """A ``manifest.json`` larger than this is not read for sizes (a build of 10,000 articles writes about 2 MB)."""
 
 
-def recorded_sizes(build_dir: Path) -> dict[str, int]:
-    """The size of each file as the build wrote it (``sizes`` in its ``manifest.json``); empty when the manifest
-    records none (a build from before it did) or is not a regular file of JSON that a build writes."""
+def read_manifest(build_dir: Path | str) -> dict[str, Any]:
+    """The build's ``manifest.json`` as a dict; empty when it is missing, not a regular file (never waited on, as
+    a FIFO would be), larger than :data:`MANIFEST_LIMIT`, or not a JSON object."""
     path = Path(build_dir) / "manifest.json"
     try:
         info = path.stat()
@@ -139,10 +139,22 @@ def recorded_sizes(build_dir: Path) -> dict[str, int]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return {}
-    sizes = manifest.get("sizes") if isinstance(manifest, dict) else None
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def sizes_in(manifest: dict[str, Any]) -> dict[str, int]:
+    """The size of each file as the build wrote it (``sizes`` in a manifest read by :func:`read_manifest`); empty
+    when it records none (a build from before it did)."""
+    sizes = manifest.get("sizes")
     if not isinstance(sizes, dict):
         return {}
     return {str(name): size for name, size in sizes.items() if type(size) is int}
+
+
+def recorded_sizes(build_dir: Path) -> dict[str, int]:
+    """The size of each file as the build wrote it (``sizes`` in its ``manifest.json``); empty when the manifest
+    records none (a build from before it did) or is not a regular file of JSON that a build writes."""
+    return sizes_in(read_manifest(build_dir))
 
 
 def source_status(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:

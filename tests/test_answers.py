@@ -54,12 +54,14 @@ def test_every_kept_answer_is_what_running_its_query_gives(fixture_build: Path) 
     assert set(manifest[answers.MANIFEST_KEY]) == kept_names
     assert {answers.file_name(n) for n in kept_names} <= set(manifest["files"])
     kg = KnowledgeGraph.load(fixture_build)
+    on_disk_kg = KnowledgeGraph.load(fixture_build, query_store="disk")
     rows = 0
     for packaged in answers.kept_queries():
-        assert answers.read(fixture_build, packaged.text) is not None, packaged.name
+        assert answers.read(answers.kept_by(fixture_build), packaged.text) is not None, packaged.name
         kept, ran = kg.query(packaged.name), kg.query(packaged.name, live=True)
+        on_disk = on_disk_kg.query(packaged.name, live=True)  # where kg query runs on a large build
         assert kept.variables == ran.variables, packaged.name
-        assert kept.to_json() == ran.to_json(), packaged.name
+        assert kept.to_json() == ran.to_json() == on_disk.to_json(), packaged.name
         assert kept.rows == ran.rows, packaged.name
         rows += len(ran)
     assert kg.notes == []
@@ -121,24 +123,62 @@ def test_an_answer_file_not_as_written_is_not_used(build_dir: Path, tmp_path: Pa
     assert len(kg.notes) == 1 and "who-met-whom" in kg.notes[0] and "the query was run instead" in kg.notes[0]
 
 
-def test_a_build_whose_triples_changed_runs_its_queries_and_says_so(build_dir: Path, tmp_path: Path) -> None:
+def test_a_build_whose_triples_changed_runs_its_queries_and_says_so(build_dir: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     build = tmp_path / "build"
     shutil.copytree(build_dir, build)
     with (build / "dataset.trig").open("a", encoding="utf-8") as handle:
         handle.write("# edited after the build\n")  # the same triples: the answer must still come from them
     kg = KnowledgeGraph.load(build)
-    assert kg.query("agreements").to_json() == kg.query("agreements", live=True).to_json()
+    ran = kg.query("agreements", live=True)
+    assert kg.query("agreements").to_json() == ran.to_json()
     assert len(kg.notes) == 1 and "dataset.trig" in kg.notes[0] and "changed since the build" in kg.notes[0]
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        kg.query("agreements")
 
 
-def test_an_answer_file_of_another_size_is_not_read(build_dir: Path, tmp_path: Path) -> None:
+def test_an_answer_file_of_another_size_is_not_read(build_dir: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     build = tmp_path / "build"
     shutil.copytree(build_dir, build)
     with (build / answers.file_name("agreements")).open("ab") as handle:
         handle.write(b" ")
     kg = KnowledgeGraph.load(build)
-    kg.query("agreements")
+    assert kg.query("agreements").to_json() == kg.query("agreements", live=True).to_json()
     assert len(kg.notes) == 1 and "bytes, where the build wrote" in kg.notes[0]
+    read = []
+    real = answers.decode
+    monkeypatch.setattr(answers, "decode", lambda *a: read.append(1) or real(*a))
+    kg.query("agreements")
+    assert read == []  # refused on its size, before it was read
+
+
+def test_a_build_written_over_the_folder_after_loading_is_not_taken_for_the_one_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "build"
+    KnowledgeGraph.build_to(out, DATA_SETS["domain"])
+    kg = KnowledgeGraph.load(out)  # in memory: the domain fixture's graphs
+    ran = kg.query("agreements", live=True)
+    KnowledgeGraph.build_to(out, DATA_SETS["factmodel"])  # another build in the same folder
+    result = kg.query("agreements")
+    assert result.to_json() == ran.to_json()
+    assert len(kg.notes) == 1 and "changed since the build" in kg.notes[0]
+
+
+def test_a_query_that_fails_is_left_out_with_a_note_and_the_build_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.query import PackagedQuery
+
+    broken = PackagedQuery(name="broken", text="SELECT ?x WHERE { ?x <urn:p> ?y } ORDER BY xsd:nope(?x)")
+    kept_queries = answers.kept_queries
+    monkeypatch.setattr(answers, "kept_queries", lambda: [*kept_queries(), broken])
+    kg, written = KnowledgeGraph.build_to(tmp_path / "build", DATA_SETS["web"])
+    assert written is not None and written.conforms
+    noted = [n for n in kg.notes if n.startswith("broken: ")]
+    assert len(noted) == 1 and "its answer was not kept (" in noted[0] and noted[0].endswith("it will run when asked")
+    manifest = _manifest(tmp_path / "build")
+    assert "broken" not in manifest[answers.MANIFEST_KEY] and "agreements" in manifest[answers.MANIFEST_KEY]
 
 
 def test_graphs_changed_after_loading_run_their_queries(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,11 +195,11 @@ def test_graphs_changed_after_loading_run_their_queries(build_dir: Path, monkeyp
 def test_a_query_that_calls_now_is_not_kept(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``stale-commitments`` counts months up to NOW() unless given as_of: its answer changes with the day."""
     stale = q.get_query("stale-commitments").text
-    assert answers.is_volatile(stale)
+    assert q.is_volatile(stale)
     assert "stale-commitments" not in {p.name for p in answers.kept_queries()}
     assert "stale-commitments" not in _manifest(build_dir)[answers.MANIFEST_KEY]
-    assert not answers.is_volatile('SELECT ("NOW()" AS ?x) WHERE { # NOW()\n ?now <urn:NOW> ?o }')
-    assert answers.is_volatile("SELECT (now ( ) AS ?x) WHERE {}") and answers.is_volatile("SELECT (RAND() AS ?r) {}")
+    assert not q.is_volatile('SELECT ("NOW()" AS ?x) WHERE { # NOW()\n ?now <urn:NOW> ?o }')
+    assert q.is_volatile("SELECT (now ( ) AS ?x) WHERE {}") and q.is_volatile("SELECT (RAND() AS ?r) {}")
     kg = KnowledgeGraph.load(build_dir)
     _refuse_to_run(monkeypatch)
     with pytest.raises(AssertionError, match="the query was run"):
@@ -207,7 +247,7 @@ def test_a_manifest_cannot_point_an_answer_outside_the_answers_folder(build_dir:
     manifest[answers.MANIFEST_KEY] = {"../stolen": {"query": answers.query_key(text),
                                                     "sha256": hashlib.sha256(data).hexdigest()}}
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert answers.read(build, text) is None
+    assert answers.read(answers.kept_by(build), text) is None
     _refuse_to_run(monkeypatch)
     with pytest.raises(AssertionError, match="the query was run"):
         KnowledgeGraph.load(build).query("agreements")
@@ -279,7 +319,7 @@ def test_answers_are_computed_only_for_a_build_that_is_written(tmp_path: Path,
     assert written is None and computed == [] and not (tmp_path / "build").exists()
     _kg, written = KnowledgeGraph.build_to(tmp_path / "build", data, allow_violations=True)
     assert written is not None and not written.conforms and computed == [1]
-    assert answers.read(tmp_path / "build", q.get_query("agreements").text) is not None
+    assert answers.read(answers.kept_by(tmp_path / "build"), q.get_query("agreements").text) is not None
 
 
 def test_decode_refuses_what_encode_did_not_write() -> None:
