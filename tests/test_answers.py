@@ -352,3 +352,20 @@ def test_only_packaged_queries_without_required_parameters_are_kept() -> None:
                     and "NOW()" not in p.text}
     with pytest.raises(QueryError):
         q.bind(q.get_query("describe-entity"), {})
+
+
+def test_a_kept_answer_on_disk_reads_nothing_else(build_dir: Path, tmp_path: Path) -> None:
+    """On the on-disk query store nothing of the build is read until needed: a kept answer answers even when
+    ``dataset.trig`` is damaged (at the size the build wrote), where running the query reports the damage."""
+    from kg.errors import KGError
+
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    expected = KnowledgeGraph.load(build).query("agreements", live=True)
+    trig = (build / "dataset.trig").read_bytes()
+    end = trig.index(b" .\n", len(trig) // 2)  # a statement's end, made a syntax error of the same size
+    (build / "dataset.trig").write_bytes(trig[:end] + b"@@@" + trig[end + 3:])
+    kg = KnowledgeGraph.load(build, query_store="disk")
+    assert kg.query("agreements").to_json() == expected.to_json() and kg.notes == []
+    with pytest.raises(KGError):
+        KnowledgeGraph.load(build, query_store="memory")
