@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,20 @@ def _refuse_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(q, "run_oxigraph", refuse)
     monkeypatch.setattr(q, "run_local", refuse)
+
+
+def _assert_it_runs(monkeypatch: pytest.MonkeyPatch, ask: Callable[[], object]) -> None:
+    """``ask()`` runs its query (no kept answer answers it)."""
+    _refuse_to_run(monkeypatch)
+    with pytest.raises(AssertionError, match="the query was run"):
+        ask()
+
+
+def _copy(build_dir: Path, tmp_path: Path) -> Path:
+    """A copy of a build folder, to change."""
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build)
+    return build
 
 
 def test_every_kept_answer_is_what_running_its_query_gives(fixture_build: Path) -> None:
@@ -87,23 +102,18 @@ def test_a_kept_answer_answers_without_running_and_a_parameter_runs(build_dir: P
 
 def test_a_built_graph_not_loaded_from_its_folder_runs_its_queries(built: KnowledgeGraph,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        built.query("who-met-whom")
+    _assert_it_runs(monkeypatch, lambda: built.query("who-met-whom"))
 
 
 def test_a_graph_changed_after_loading_runs_its_queries(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kg = KnowledgeGraph.load(build_dir)
     kg.replace_graph(INFERRED_GRAPH, [])  # no longer what the build answered
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        kg.query("who-met-whom")
+    _assert_it_runs(monkeypatch, lambda: kg.query("who-met-whom"))
 
 
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed", "missing", "a folder"])
 def test_an_answer_file_not_as_written_is_not_used(build_dir: Path, tmp_path: Path, damage: str) -> None:
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     ran = KnowledgeGraph.load(build).query("who-met-whom", live=True)
     path = build / answers.file_name("who-met-whom")
     data = path.read_bytes()
@@ -125,23 +135,19 @@ def test_an_answer_file_not_as_written_is_not_used(build_dir: Path, tmp_path: Pa
 
 def test_a_build_whose_triples_changed_runs_its_queries_and_says_so(build_dir: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     with (build / "dataset.trig").open("a", encoding="utf-8") as handle:
         handle.write("# edited after the build\n")  # the same triples: the answer must still come from them
     kg = KnowledgeGraph.load(build)
     ran = kg.query("agreements", live=True)
     assert kg.query("agreements").to_json() == ran.to_json()
     assert len(kg.notes) == 1 and "dataset.trig" in kg.notes[0] and "changed since the build" in kg.notes[0]
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        kg.query("agreements")
+    _assert_it_runs(monkeypatch, lambda: kg.query("agreements"))
 
 
 def test_an_answer_file_of_another_size_is_not_read(build_dir: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     with (build / answers.file_name("agreements")).open("ab") as handle:
         handle.write(b" ")
     kg = KnowledgeGraph.load(build)
@@ -187,9 +193,7 @@ def test_graphs_changed_after_loading_run_their_queries(build_dir: Path, monkeyp
     kg = KnowledgeGraph.load(build_dir)
     article = next(n for n in kg.graphs.names() if "/article/" in str(n))
     kg.graphs.set_graph(URIRef(article), [])
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        kg.query("agreements")
+    _assert_it_runs(monkeypatch, lambda: kg.query("agreements"))
 
 
 def test_a_query_that_calls_now_is_not_kept(build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,44 +205,35 @@ def test_a_query_that_calls_now_is_not_kept(build_dir: Path, monkeypatch: pytest
     assert not q.is_volatile('SELECT ("NOW()" AS ?x) WHERE { # NOW()\n ?now <urn:NOW> ?o }')
     assert q.is_volatile("SELECT (now ( ) AS ?x) WHERE {}") and q.is_volatile("SELECT (RAND() AS ?r) {}")
     kg = KnowledgeGraph.load(build_dir)
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        kg.query("stale-commitments")
+    _assert_it_runs(monkeypatch, lambda: kg.query("stale-commitments"))
 
 
 def test_a_build_without_kept_answers_runs_its_queries(build_dir: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     manifest = _manifest(build)
     del manifest[answers.MANIFEST_KEY]  # as a build of an older kg
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     kg = KnowledgeGraph.load(build)
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        kg.query("agreements")
+    _assert_it_runs(monkeypatch, lambda: kg.query("agreements"))
     assert kg.notes == []
 
 
 def test_an_answer_kept_for_another_query_text_is_not_used(build_dir: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A kg whose packaged query changed since the build runs the new text, rather than answer the old one."""
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     manifest = _manifest(build)
     manifest[answers.MANIFEST_KEY]["agreements"]["query"] = answers.query_key("SELECT * WHERE { ?s ?p ?o }")
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        KnowledgeGraph.load(build).query("agreements")
+    _assert_it_runs(monkeypatch, lambda: KnowledgeGraph.load(build).query("agreements"))
 
 
 def test_a_manifest_cannot_point_an_answer_outside_the_answers_folder(build_dir: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A manifest naming an answer ``../manifest`` (a JSON file beside the folder) is not followed: the query
     runs."""
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     text = q.get_query("agreements").text
     outside = build / "stolen.json"
     data = (build / answers.file_name("agreements")).read_bytes()
@@ -248,9 +243,7 @@ def test_a_manifest_cannot_point_an_answer_outside_the_answers_folder(build_dir:
                                                     "sha256": hashlib.sha256(data).hexdigest()}}
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert answers.read(answers.kept_by(build), text) is None
-    _refuse_to_run(monkeypatch)
-    with pytest.raises(AssertionError, match="the query was run"):
-        KnowledgeGraph.load(build).query("agreements")
+    _assert_it_runs(monkeypatch, lambda: KnowledgeGraph.load(build).query("agreements"))
 
 
 def test_kg_query_prints_the_kept_answer_and_live_runs_the_query(workdir: Path) -> None:
@@ -359,8 +352,7 @@ def test_a_kept_answer_on_disk_reads_nothing_else(build_dir: Path, tmp_path: Pat
     ``dataset.trig`` is damaged (at the size the build wrote), where running the query reports the damage."""
     from kg.errors import KGError
 
-    build = tmp_path / "build"
-    shutil.copytree(build_dir, build)
+    build = _copy(build_dir, tmp_path)
     expected = KnowledgeGraph.load(build).query("agreements", live=True)
     trig = (build / "dataset.trig").read_bytes()
     end = trig.index(b" .\n", len(trig) // 2)  # a statement's end, made a syntax error of the same size
