@@ -259,7 +259,7 @@ def read(kept: Kept, text: str) -> QueryResult | None:
     it holds none (the query is then run). Raises :class:`AnswerUnusable` when it holds one that cannot be used:
     its file missing, not the size recorded (checked before it is read) or not its bytes, or one of the build's
     files of triples (:data:`kg.querystore.SOURCES`) not the size recorded (the build was changed since)."""
-    from kg.querystore import SOURCES, QueryStoreUnavailable, source_status
+    from kg.querystore import QueryStoreUnavailable, check_sources
 
     key = query_key(text)
     names = sorted(name for name, entry in kept.entries.items()
@@ -267,13 +267,10 @@ def read(kept: Kept, text: str) -> QueryResult | None:
     if not names:
         return None
     name, folder, recorded = file_name(names[0]), kept.folder, kept.sizes
-    for source in SOURCES:  # the build's triples as it wrote them, or its answers are not theirs
-        if source not in recorded:
-            raise AnswerUnusable(f"manifest.json records no size of {source}")
-        try:
-            source_status(folder, source, recorded)
-        except QueryStoreUnavailable as exc:
-            raise AnswerUnusable(str(exc)) from None
+    try:  # the build's triples as it wrote them, or its answers are not theirs
+        check_sources(folder, recorded)
+    except QueryStoreUnavailable as exc:
+        raise AnswerUnusable(str(exc)) from None
     if name not in recorded:
         raise AnswerUnusable(f"manifest.json records no size of {name}")
     try:

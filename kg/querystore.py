@@ -179,14 +179,20 @@ def union_files(build_dir: Path | str) -> list[Path]:
     ``manifest.json`` records. Raises :class:`QueryStoreUnavailable` saying why not — also for a build that
     records no sizes (one from before they were recorded), whose Turtle files nothing vouches for."""
     build_dir = Path(build_dir)
-    recorded = recorded_sizes(build_dir)
+    check_sources(build_dir, recorded_sizes(build_dir))
+    return [build_dir / name for name in UNION_FILES]
+
+
+def check_sources(build_dir: Path, recorded: dict[str, int]) -> None:
+    """Check that each of :data:`SOURCES` in ``build_dir`` is a regular file of the size ``recorded`` (sizes as
+    its manifest gave them) says; :class:`QueryStoreUnavailable` saying why not, also when a size is not recorded
+    (a build from before they were)."""
     missing = [name for name in SOURCES if name not in recorded]
     if missing:
         raise QueryStoreUnavailable(f"{build_dir / 'manifest.json'} records no size of {', '.join(missing)} (a "
                                     "build from an older kg?)")
     for name in SOURCES:
         source_status(build_dir, name, recorded)
-    return [build_dir / name for name in UNION_FILES]
 
 
 def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
