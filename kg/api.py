@@ -32,6 +32,7 @@ from kg import fsutil
 from kg.errors import InputError
 from kg.signals import fault_point
 from kg.dataset import GraphSet, TermCache
+from kg.engine.store import handed_over
 from kg.load import Article, Source, check_input, jobs_setting, load_graphs, new_dataset, parse_into, union_graph
 from kg.namespaces import INFERRED_GRAPH, bind_prefixes
 from kg.query import QueryResult
@@ -119,7 +120,7 @@ def _interruptible(fn: Callable[..., T], *args: Any) -> T:
         try:
             outcome["value"] = fn(*args)
         except BaseException as exc:  # noqa: BLE001  raised again in the waiting thread
-            outcome["error"] = exc
+            outcome["error"] = handed_over(exc)
 
     previous = threading.stack_size(QUERY_THREAD_STACK)  # Oxigraph evaluates expressions recursively: a query of
     try:  # kg.query.MAX_OPERATORS needs more than the 2 MiB glibc gives a thread when the stack limit is unlimited
@@ -486,7 +487,7 @@ class KnowledgeGraph:
                     self.asserted_classes  # noqa: B018  counted while the store is there (see stats)
                 future.set_result(report)
             except BaseException as exc:  # noqa: BLE001  handed to the thread that waits for the report
-                future.set_exception(exc)
+                future.set_exception(handed_over(exc))
 
         self._validating = future
         threading.Thread(target=run, name="kg-validate", daemon=True).start()
@@ -535,7 +536,7 @@ class KnowledgeGraph:
                     store = graphs.store()
                 future.set_result(answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes))
             except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers
-                future.set_exception(exc)
+                future.set_exception(handed_over(exc))
 
         self._answering_in_shared = shared is not None
         threading.Thread(target=run, name="kg-answers", daemon=True).start()

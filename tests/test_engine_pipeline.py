@@ -314,3 +314,36 @@ def test_run_in_threads_gives_each_result_in_order_and_raises_the_first_jobs_err
         run_in_threads([job(9), fails("second"), fails("third")], 1)
     with pytest.raises(ValueError, match="^second$"):  # the second job's error, whichever thread ran it
         run_in_threads([lambda: 0, fails("second"), fails("third"), fails("fourth")], 2)
+
+
+@pytest.mark.parametrize("hand_over", ["run_in_threads", "_interruptible"])
+def test_a_query_that_failed_in_another_thread_is_let_go_of_there(hand_over: str, monkeypatch: pytest.MonkeyPatch):
+    """A pyoxigraph QuerySolutions may be let go of only in the thread that made it: one left in the frame of a
+    job that raised was let go of where the error was raised again (an unraisable RuntimeError, and a leak)."""
+    import gc
+    import sys
+
+    import pyoxigraph as ox
+
+    from kg.api import _interruptible
+    from kg.engine.store import run_in_threads
+
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o")))
+
+    def fails_after_its_query() -> None:
+        solutions = store.query("SELECT * WHERE { ?s ?p ?o }")
+        assert solutions is not None
+        raise ValueError("the query's answer could not be used")
+
+    with pytest.raises(ValueError, match="could not be used") as raised:
+        if hand_over == "run_in_threads":
+            run_in_threads([lambda: None, fails_after_its_query], 2)
+        else:
+            _interruptible(fails_after_its_query)
+    assert raised.traceback[-1].name == "fails_after_its_query"  # where it failed is still said
+    del raised
+    gc.collect()
+    assert unraisable == []

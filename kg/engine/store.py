@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -102,6 +103,24 @@ def from_ox(term: Any) -> Node | None:
 _T = TypeVar("_T")
 
 
+def handed_over(exc: BaseException) -> BaseException:
+    """``exc``, and the exceptions chained to it, with the local variables of their tracebacks' frames let go of
+    here, in the thread that raised it, before another thread raises it again (:func:`run_in_threads`,
+    :func:`kg.api._interruptible`). A pyoxigraph ``QuerySolutions`` may be let go of only in the thread that made
+    it: left in a frame of a query that failed, it was let go of in the waiting thread (``RuntimeError: … is
+    unsendable, but is being dropped on another thread``, and the object leaked). The tracebacks keep their
+    files and lines."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)  # a frame still running (the thread's own) is left as it is
+        pending += [current.__cause__, current.__context__]
+    return exc
+
+
 def run_in_threads(jobs: Sequence[Callable[[], _T]], threads: int) -> list[_T]:
     """Each job's result, in the order of ``jobs``, run by ``threads`` threads (this one and daemon threads).
 
@@ -125,7 +144,7 @@ def run_in_threads(jobs: Sequence[Callable[[], _T]], threads: int) -> list[_T]:
             try:
                 results[i] = job()
             except BaseException as exc:  # noqa: BLE001  raised by the caller below
-                errors.append((i, exc))
+                errors.append((i, handed_over(exc)))
 
     helpers = [threading.Thread(target=work, name="kg-query", daemon=True)
                for _ in range(min(threads, len(jobs)) - 1)]
