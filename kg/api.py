@@ -313,11 +313,7 @@ class KnowledgeGraph:
         which :meth:`run_query` reads while the graphs are still the build's."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
-        (see :meth:`_kept_answers`)."""
-        self._answer_notes: list[str] = []
-        """What computing the kept answers noted (:meth:`_answer_in_background`), for :attr:`notes`."""
-        self._answering_in_shared = False
-        """Whether the answers being computed (:meth:`_answer_in_background`) change :attr:`asserted_store`."""
+        (see :meth:`_retire`)."""
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.articles)} article(s), engine {self.engine!r}>"
@@ -448,8 +444,8 @@ class KnowledgeGraph:
         the data does not conform and ``allow_violations`` is false, when ``out_dir`` is left as it was.
         ``jobs`` is :meth:`build`'s. Validation's store (:attr:`asserted_store`) is let go of once it is done,
         unless ``keep_store``: a caller that ends soon after (``kg build``) need not wait while its memory is
-        given back (1.5 s on 1,000 articles). Once the kept answers were computed in it (the inferences added:
-        see :meth:`_kept_answers`; not for a build that is not written), it is no longer :attr:`asserted_store`,
+        given back (1.5 s on 1,000 articles). Either way, once the write is over it is no longer
+        :attr:`asserted_store` (the kept answers are computed in it, the inferences added: see :meth:`_retire`),
         which is made again when next asked for.
 
         Validation runs in a second thread while the output files are written (the compiled shapes' queries
@@ -492,18 +488,18 @@ class KnowledgeGraph:
         self._validating = future
         threading.Thread(target=run, name="kg-validate", daemon=True).start()
 
-    def _answer_in_background(self, graphs: GraphSet, only_if_conforms: bool,
-                              stop: threading.Event) -> Future[dict[str, bytes]]:
+    def _answer_in_background(self, graphs: GraphSet, only_if_conforms: bool, stop: threading.Event
+                              ) -> tuple[Future[tuple[dict[str, bytes], list[str]]], Any]:
         """Start computing the kept answers (:func:`kg.answers.compute`) in a daemon thread, once the validation
         running in the background (if any) is over, unless the build will not be written (``only_if_conforms``
-        and a report that does not conform, or ``stop`` set); :meth:`_kept_answers` collects them.
+        and a report that does not conform, or ``stop`` set). Returns the future of the answers with the notes
+        of the queries that failed, and the :attr:`asserted_store` they are computed in, if any (for
+        :meth:`_retire`).
 
         They are computed in the validation's store of asserted triples, the inferences added to it (a copy of
         2.4 million triples would take seconds to make on 1,000 articles); that store is then no longer the
-        asserted one, so :meth:`_kept_answers` retires it (:attr:`asserted_store` is made again if asked for).
-        Without that store (no validation running, or the rdflib dataset the master copy), in a store made from
-        the graphs (``graphs``, what the write reads). A query that fails is left out with a note
-        (:func:`kg.answers.compute`), added to :attr:`notes` by :meth:`_kept_answers`."""
+        asserted one. Without that store (no validation running, or the rdflib dataset the master copy), in a
+        store made from the graphs (``graphs``, what the write reads)."""
         import pyoxigraph as ox
 
         from kg import answers
@@ -511,8 +507,7 @@ class KnowledgeGraph:
         validating = self._validating
         shared = self.__dict__.get("asserted_store") if validating is not None and self.graphs_are_master else None
         known = self._report
-        notes = self._answer_notes = []
-        future: Future[dict[str, bytes]] = Future()
+        future: Future[tuple[dict[str, bytes], list[str]]] = Future()
 
         def run() -> None:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as the validation's thread
@@ -523,10 +518,10 @@ class KnowledgeGraph:
                     try:
                         report = validating.result()
                     except BaseException:  # noqa: BLE001  the write raises the validation's own error
-                        future.set_result({})
+                        future.set_result(({}, []))
                         return
                 if stop.is_set() or (only_if_conforms and report is not None and not report.conforms):
-                    future.set_result({})
+                    future.set_result(({}, []))
                     return
                 if shared is not None:
                     store = shared.store
@@ -534,27 +529,21 @@ class KnowledgeGraph:
                                       for t in graphs.triples(INFERRED_GRAPH))
                 else:
                     store = graphs.store()
-                future.set_result(answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes))
+                notes: list[str] = []
+                future.set_result((answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes), notes))
             except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers
                 future.set_exception(handed_over(exc))
 
-        self._answering_in_shared = shared is not None
         threading.Thread(target=run, name="kg-answers", daemon=True).start()
-        return future
+        return future, shared
 
-    def _kept_answers(self, answering: Future[dict[str, bytes]]) -> dict[str, bytes]:
-        """The answers :meth:`_answer_in_background` computed (raising what it raised); the asserted store they
-        were computed in is retired: kept from being let go of until :meth:`release_asserted_store`, but no longer
-        :attr:`asserted_store`."""
-        try:
-            kept = answering.result()
-            self.notes.extend(self._answer_notes)
-            return kept
-        finally:
-            if self._answering_in_shared:
-                self._answering_in_shared = False
-                self._spent_stores.append(self.__dict__.pop("asserted_store", None))
-                self.__dict__.pop("asserted_graph", None)
+    def _retire(self, store: Any) -> None:
+        """No longer take ``store`` for :attr:`asserted_store` (it is made again when next asked for): the kept
+        answers were, or may be being, computed in it, with the inferences. It is kept from being let go of until
+        :meth:`release_asserted_store` (letting go of it takes seconds on a large build)."""
+        if self.__dict__.get("asserted_store") is store:
+            self._spent_stores.append(self.__dict__.pop("asserted_store"))
+            self.__dict__.pop("asserted_graph", None)
 
     def _validated(self) -> ValidationReport | None:
         """The report of the validation running in the background, once it is done; else :attr:`_report`."""
@@ -906,7 +895,7 @@ class KnowledgeGraph:
         # what reads the asserted store in this thread is done: the answers may now be computed there, beside the
         # writers, once the validation is over
         stop = threading.Event()
-        answering = self._answer_in_background(graphs, only_if_conforms, stop)
+        answering, answered_in = self._answer_in_background(graphs, only_if_conforms, stop)
         # the store of asserted triples (validation, the index) is let go of before the writers run, and remade
         # if asked for again: on 1,000 generated articles the write's peak is 3,676 MiB with it gone, 4,008 without;
         # not while a validation reads it beside the writers (build_to lets go of it after)
@@ -916,6 +905,8 @@ class KnowledgeGraph:
         try:
             with contextlib.ExitStack() as stack:
                 stack.callback(stop.set)  # the answers are not wanted once the write has ended, whichever way
+                if answered_in is not None:  # whichever way the write ends, that store may hold the inferences
+                    stack.callback(self._retire, answered_in)
                 staging = stack.enter_context(fsutil.staged_dir(Path(out_dir)))
                 # each large file written as soon as it is made, not held until all three are
                 serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
@@ -933,7 +924,8 @@ class KnowledgeGraph:
                     small["validation.json"] = report.to_json().encode("utf-8")
                     small["validation.txt"] = report.to_text().encode("utf-8")
                 small[INDEX_FILE] = index
-                kept = self._kept_answers(answering)
+                kept, failed = answering.result()
+                self.notes.extend(failed)
                 (staging / answers.ANSWERS_DIR).mkdir()
                 for query_name, data in kept.items():
                     small[answers.file_name(query_name)] = data
