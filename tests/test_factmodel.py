@@ -179,6 +179,27 @@ def test_two_sources_disagreeing_are_reported_not_refused(fm: KnowledgeGraph):
     assert len(fm.query("conflicting-facts", item="outcome/postal-expert-visits")) == 0
 
 
+def test_a_disagreement_is_reported_even_when_one_side_lost_its_words():
+    """The words are looked up for each pair found (conflicting-facts' OPTIONALs): a fact whose quotation is gone
+    (data built with --allow-violations) still shows the disagreement, without its words, in both engines."""
+    OA = "http://www.w3.org/ns/oa#"
+    graph_name = article_graph("fm-4-ar-stalled")
+    for store in ("default", "Oxigraph"):
+        kg = KnowledgeGraph.build(DATA, store=store)
+        graph = kg.dataset.graph(graph_name)
+        stalled = [f for f in graph.subjects(RDF.predicate, KG.status)
+                   if graph.value(f, RDF.object) == URIRef("https://w3id.org/ict-coop-kg/concept/stalled")]
+        assert len(stalled) == 1
+        kept = [t for t in graph if not (t[0] == stalled[0] and t[1] == KG.evidence)
+                and not (t[1] == URIRef(OA + "exact") and str(t[2]).endswith("متعثر"))]
+        assert len(kept) == len(graph) - 2
+        kg.replace_graph(graph_name, kept)
+        (conflict,) = kg.query("conflicting-facts").rows
+        assert (str(conflict["value_a_en"]), str(conflict["value_b_en"])) == ("under way", "stalled")
+        assert str(conflict["quote_a"]) == "the joint digital capacity-building programme for young people is under way"
+        assert conflict.get("quote_b") is None
+
+
 def test_stale_commitments(fm: KnowledgeGraph):
     # the postal visits were only welcomed (2023-03-13) and nothing followed
     assert rows(fm.query("stale-commitments", as_of="2024-12-31"), "item_en", "status_en", "since", "monthsQuiet") == \
