@@ -14,8 +14,8 @@ Each measured build runs in a fresh subprocess, so its peak RSS is its own, with
 ``kg build`` runs it, :meth:`KnowledgeGraph.build_to`, with worker processes on every CPU): load (parse,
 quotes, facts, and the store of asserted triples made beside), reason, validate + write (validation in a second thread while every output file is
 written, atomically), then queries (each packaged query's median over ``--query-runs`` runs, without
-parameters): as ``kg query`` asks them of the build folder (loaded as it loads it; each answered from the answer the
-build kept, :mod:`kg.answers`), then run in the built graph's in-memory store (``live=True``, what a query with
+parameters): as ``kg query`` asks them of the build folder (in a process of its own, the build loaded as it loads it;
+each answered from the answer the build kept, :mod:`kg.answers`), then run in the built graph's in-memory store (``live=True``, what a query with
 parameters does). ``build`` is the wall time of the three build stages; ``wall`` adds the queries. CPU counts the
 workers' too; the peak RSS is the building process's (a worker holds about 60 MiB, only while loading).
 """
@@ -120,13 +120,11 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
 
             names = [q.name for q in list_queries()
                      if not q.is_violation_check and not any(p.required for p in q.parameters)]
-            # as kg query asks them: the build loaded as it does (nothing read until needed), each query answered
-            # from the answer the build kept (kg.answers)
-            loaded = KnowledgeGraph.load(Path(out) / "build", query_store="auto")
+            # as kg query asks them: in a process of its own (not this one, which holds the build's millions of
+            # objects), the build loaded as it loads it, each query answered from the answer the build kept
+            # (kg.answers), or run in the build's on-disk query store when none was kept
             c = _cpu()
-            for name in names:
-                queries[name] = median_ms(loaded.query, name)
-            assert not loaded.notes, loaded.notes
+            queries.update(kept_medians(Path(out) / "build", names, query_runs))
             timings["queries (sum of medians)"] = sum(queries.values())
             cpu_times["queries (sum of medians)"] = (_cpu() - c) / query_runs
             # the same queries run, in the built graph's in-memory store (what a parameter or --live asks for)
@@ -144,6 +142,28 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
         "stages": timings, "stages_cpu": cpu_times, "queries": queries, "queries_run": live,
         "cache": os.environ.get("KG_CACHE_DIR", ""),
     }
+
+
+def kept_medians(build: Path, names: list[str], runs: int) -> dict[str, float]:
+    """Each query's median time over ``runs`` (seconds) as ``kg query NAME --build BUILD`` asks it: in a fresh
+    process (:func:`time_kept`), so that neither the building process's memory nor its imports count."""
+    cmd = [sys.executable, __file__, "--time-kept", str(build), "--query-runs", str(runs), "--names", *names]
+    return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+
+def time_kept(build: Path, names: list[str], runs: int) -> dict[str, float]:
+    """The child of :func:`kept_medians`: load the build as ``kg query`` does and time each query."""
+    loaded = KnowledgeGraph.load(build, query_store="auto")
+    medians = {}
+    for name in names:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            loaded.query(name)
+            times.append(time.perf_counter() - t)
+        medians[name] = statistics.median(times)
+    assert not loaded.notes, loaded.notes
+    return medians
 
 
 def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *,
@@ -199,7 +219,12 @@ def main() -> None:
     parser.add_argument("--add-one", action="store_true",
                         help="also build again after adding one article (the others from the cache)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--time-kept", type=Path, help=argparse.SUPPRESS)  # the child of kept_medians
+    parser.add_argument("--names", nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time_kept:
+        print(json.dumps(time_kept(args.time_kept, args.names, args.query_runs)))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries)))
         return

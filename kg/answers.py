@@ -53,6 +53,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -176,11 +177,14 @@ def decode(data: bytes, text: str) -> QueryResult:
         terms: list[Node | None] = [None, *(_term(entry) for entry in document["terms"])]
         rows = document["rows"]
         width = len(variables)
-        if not isinstance(rows, list) or any(type(row) is not list or len(row) != width for row in rows):
+        # (each check made over all the rows at once, by functions written in C: 88,000 numbers in 1,000 articles'
+        # largest answer, where a test per number took half the time of reading it)
+        if not isinstance(rows, list) or (rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {width})):
             raise ValueError("a row is not a list of one term number per variable")
-        if rows and width and not all(type(i) is int for row in rows for i in row):
+        numbers = list(chain.from_iterable(rows))
+        if numbers and set(map(type, numbers)) != {int}:
             raise ValueError("a row holds something other than term numbers")
-        if rows and width and (min(map(min, rows)) < 0 or max(map(max, rows)) >= len(terms)):
+        if numbers and (min(numbers) < 0 or max(numbers) >= len(terms)):
             raise ValueError("a row names a term that is not there")
         term = terms.__getitem__
         rows = [dict(zip(variables, map(term, row))) for row in rows]
