@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import pyoxigraph as ox
+from rdflib import Literal
 
 from kg import KnowledgeGraph, answers
 from kg import query as q
@@ -334,6 +335,28 @@ def test_decode_refuses_what_encode_did_not_write() -> None:
     store.add(ox.Quad(ox.BlankNode("b"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
     assert answers.encode("t", text, store.query(text)) is None  # a blank node's label is the store's own
     assert answers.encode("t", "ASK { ?s ?p ?o }", store.query("ASK { ?s ?p ?o }")) is None
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([[1, 2], [2]], "one term number per variable"),          # a row too short
+    ([[1, 2], [1, 2, 1]], "one term number per variable"),    # a row too long
+    ([[1, 2], "12"], "one term number per variable"),         # a row that is not a list
+    ({"1": 2}, "one term number per variable"),               # rows that are not a list
+    ([[1, 2], [1, True]], "other than term numbers"),         # true is no term number
+    ([[1, 2.0]], "other than term numbers"),
+    ([[1, None]], "other than term numbers"),
+    ([[1, -1]], "not there"),
+    ([[1, 3]], "not there"),                                  # two terms: 3 names none
+])
+def test_decode_refuses_rows_that_do_not_name_its_terms(rows: object, message: str) -> None:
+    text = "SELECT ?s ?o WHERE { ?s ?p ?o }"
+    document = {"format": answers.FORMAT, "name": "t", "query": answers.query_key(text), "variables": ["s", "o"],
+                "terms": [["i", "https://example.org/a"], ["s", "x"]], "rows": [[1, 2], [2, 0]]}
+    assert [(str(r["s"]), r["o"]) for r in answers.decode(json.dumps(document).encode(), text).rows] == \
+        [("https://example.org/a", Literal("x")), ("x", None)]
+    document["rows"] = rows
+    with pytest.raises(answers.AnswerUnusable, match=message):
+        answers.decode(json.dumps(document).encode(), text)
 
 
 def test_only_packaged_queries_without_required_parameters_are_kept() -> None:
