@@ -123,10 +123,10 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
             # as kg query asks them: in a process of its own (not this one, which holds the build's millions of
             # objects), the build loaded as it loads it, each query answered from the answer the build kept
             # (kg.answers), or run in the build's on-disk query store when none was kept
-            c = _cpu()
-            queries.update(kept_medians(Path(out) / "build", names, query_runs))
+            kept = kept_medians(Path(out) / "build", names, query_runs)
+            queries.update(kept["medians"])
             timings["queries (sum of medians)"] = sum(queries.values())
-            cpu_times["queries (sum of medians)"] = (_cpu() - c) / query_runs
+            cpu_times["queries (sum of medians)"] = kept["cpu"] / query_runs
             # the same queries run, in the built graph's in-memory store (what a parameter or --live asks for)
             c = _cpu()
             for name in names:
@@ -144,17 +144,19 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
     }
 
 
-def kept_medians(build: Path, names: list[str], runs: int) -> dict[str, float]:
-    """Each query's median time over ``runs`` (seconds) as ``kg query NAME --build BUILD`` asks it: in a fresh
-    process (:func:`time_kept`), so that neither the building process's memory nor its imports count."""
+def kept_medians(build: Path, names: list[str], runs: int) -> dict[str, Any]:
+    """Each query's median time over ``runs`` (seconds, under ``medians``) as ``kg query NAME --build BUILD``
+    asks it, and the CPU seconds of all the runs (``cpu``): in a fresh process (:func:`time_kept`), so that
+    neither the building process's memory nor its imports count."""
     cmd = [sys.executable, __file__, "--time-kept", str(build), "--query-runs", str(runs), "--names", *names]
     return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
 
 
-def time_kept(build: Path, names: list[str], runs: int) -> dict[str, float]:
+def time_kept(build: Path, names: list[str], runs: int) -> dict[str, Any]:
     """The child of :func:`kept_medians`: load the build as ``kg query`` does and time each query."""
     loaded = KnowledgeGraph.load(build, query_store="auto")
     medians = {}
+    cpu = time.process_time()
     for name in names:
         times = []
         for _ in range(runs):
@@ -163,7 +165,7 @@ def time_kept(build: Path, names: list[str], runs: int) -> dict[str, float]:
             times.append(time.perf_counter() - t)
         medians[name] = statistics.median(times)
     assert not loaded.notes, loaded.notes
-    return medians
+    return {"medians": medians, "cpu": time.process_time() - cpu}
 
 
 def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *,
