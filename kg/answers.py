@@ -178,7 +178,7 @@ def decode(data: bytes, text: str) -> QueryResult:
         rows = document["rows"]
         width = len(variables)
         # (each check made over all the rows at once, by functions written in C: 88,000 numbers in 1,000 articles'
-        # largest answer, where a test per number took half the time of reading it)
+        # largest answer)
         if not isinstance(rows, list) or (rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {width})):
             raise ValueError("a row is not a list of one term number per variable")
         numbers = list(chain.from_iterable(rows))

@@ -502,38 +502,48 @@ def run_oxigraph(store: Any, text: str, bindings: Mapping[str, Node] | None = No
     The answer's terms are made rdflib terms directly, each distinct term once: through oxrdflib and
     :func:`result_from_rdflib` the conversion took two thirds of a query's time on large answers.
     """
-    import pyoxigraph as ox
-
-    from kg.engine.store import from_ox
-
     try:
-        result = evaluate_oxigraph(store, text, bindings, label)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult(variables=[], boolean=bool(result))
-        if isinstance(result, ox.QueryTriples):
-            graph = Graph()
-            graph += ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result)
-            return QueryResult(variables=[], graph=graph)
-        variables = [v.value for v in result.variables]
-        terms: dict[Any, Node | None] = {}
-        rows = []
-        for solution in result:
-            row: dict[str, Node | None] = {}
-            for i, variable in enumerate(variables):
-                term = solution[i]
-                if term is None:
-                    row[variable] = None
-                    continue
-                converted = terms.get(term)
-                if converted is None:
-                    converted = terms[term] = from_ox(term)
-                row[variable] = converted
-            rows.append(row)
-        return QueryResult(variables=variables, rows=rows)
+        # (the answer goes straight to _from_oxigraph, never into a variable here: checking the text parses it
+        # with rdflib, whose parser leaves cyclic garbage that keeps this frame, its caller, alive; a pyoxigraph
+        # answer kept there was let go of by the collector in whichever thread it ran, and may be let go of only
+        # in the one that made it: "QuerySolutions is unsendable, but is being dropped on another thread")
+        return _from_oxigraph(evaluate_oxigraph(store, text, bindings, label))
     except QueryError:
         raise
     except Exception as exc:  # pyoxigraph raises SyntaxError, OSError and others for queries it cannot run
         raise QueryError(f"{label}: could not be evaluated: {exc}") from None
+
+
+def _from_oxigraph(result: Any) -> QueryResult:
+    """A pyoxigraph answer (``QueryBoolean``, ``QueryTriples`` or ``QuerySolutions``) as a :class:`QueryResult` of
+    rdflib terms, each distinct term made once."""
+    import pyoxigraph as ox
+
+    from kg.engine.store import from_ox
+
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult(variables=[], boolean=bool(result))
+    if isinstance(result, ox.QueryTriples):
+        graph = Graph()
+        graph += ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result)
+        return QueryResult(variables=[], graph=graph)
+    variables = [v.value for v in result.variables]
+    terms: dict[Any, Node | None] = {}
+    rows = []
+    for solution in result:
+        row: dict[str, Node | None] = {}
+        for i, variable in enumerate(variables):
+            term = solution[i]
+            if term is None:
+                row[variable] = None
+                continue
+            converted = terms.get(term)
+            if converted is None:
+                converted = terms[term] = from_ox(term)
+            row[variable] = converted
+        rows.append(row)
+    return QueryResult(variables=variables, rows=rows)
+
 
 def run_local(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
               label: str = "query", *, inline_values: bool = False) -> QueryResult:
