@@ -229,9 +229,10 @@ def manifest_entry(answers: dict[str, bytes]) -> dict[str, dict[str, str]]:
     """What ``manifest.json`` records of the kept answers, by query name (sorted): the :func:`query_key` of the
     packaged query's text each answers, and the SHA-256 of its file (:func:`read` uses a file only while it is
     the one written)."""
-    from kg.query import get_query
+    from kg.query import list_queries
 
-    return {name: {"query": query_key(get_query(name).text), "sha256": hashlib.sha256(answers[name]).hexdigest()}
+    texts = {q.name: q.text for q in list_queries()}  # read once (get_query reads every query file each time)
+    return {name: {"query": query_key(texts[name]), "sha256": hashlib.sha256(answers[name]).hexdigest()}
             for name in sorted(answers)}
 
 
