@@ -119,7 +119,7 @@ def _key(build_dir: Path, version: str) -> dict[str, Any]:
     recorded = recorded_sizes(build_dir)
     sources = []
     for name in SOURCES:
-        info = source_status(build_dir, name, recorded)
+        info = _source(build_dir, name, recorded)
         sources.append([name, info.st_size, info.st_mtime_ns])
     return {"format": FORMAT, "pyoxigraph": version, "sources": sources}
 
@@ -157,7 +157,7 @@ def recorded_sizes(build_dir: Path) -> dict[str, int]:
     return sizes_in(read_manifest(build_dir))
 
 
-def source_status(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
+def _source(build_dir: Path, name: str, recorded: dict[str, int]) -> os.stat_result:
     """The status of the build's file ``name``; :class:`QueryStoreUnavailable` when it cannot be read, is not a
     regular file, or is not the size the build wrote (changed since: its triples would not be the build's)."""
     path = build_dir / name
@@ -192,7 +192,7 @@ def check_sources(build_dir: Path, recorded: dict[str, int]) -> None:
         raise QueryStoreUnavailable(f"{build_dir / 'manifest.json'} records no size of {', '.join(missing)} (a "
                                     "build from an older kg?)")
     for name in SOURCES:
-        source_status(build_dir, name, recorded)
+        _source(build_dir, name, recorded)
 
 
 def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
