@@ -500,8 +500,6 @@ class KnowledgeGraph:
         2.4 million triples would take seconds to make on 1,000 articles); that store is then no longer the
         asserted one. Without that store (no validation running, or the rdflib dataset the master copy), in a
         store made from the graphs (``graphs``, what the write reads)."""
-        import pyoxigraph as ox
-
         from kg import answers
 
         validating = self._validating
@@ -523,12 +521,7 @@ class KnowledgeGraph:
                 if stop.is_set() or (only_if_conforms and report is not None and not report.conforms):
                     future.set_result(({}, []))
                     return
-                if shared is not None:
-                    store = shared.store
-                    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object)
-                                      for t in graphs.triples(INFERRED_GRAPH))
-                else:
-                    store = graphs.store()
+                store = graphs.store() if shared is None else graphs.store([INFERRED_GRAPH], into=shared.store)
                 notes: list[str] = []
                 future.set_result((answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes), notes))
             except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers

@@ -313,14 +313,14 @@ class GraphSet:
         return out
 
     # -- stores -------------------------------------------------------------------------------------------
-    def store(self, names: Iterable[URIRef] | None = None, *,
-              predicates: Iterable[URIRef] | None = None) -> pyoxigraph.Store:
+    def store(self, names: Iterable[URIRef] | None = None, *, predicates: Iterable[URIRef] | None = None,
+              into: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
         """A new in-memory Oxigraph store holding the union of ``names`` (None: every graph) in its default
         graph, each triple once (beware: the store rewrites typed literals to their canonical form); with
-        ``predicates``, only the triples of those predicates."""
+        ``predicates``, only the triples of those predicates; with ``into``, that store, those triples added."""
         import pyoxigraph as ox
 
-        store = ox.Store()
+        store = ox.Store() if into is None else into
         wanted = None if predicates is None else {self.terms.to_ox(p) for p in predicates}
         for name in self.names() if names is None else names:
             triples = self.triples(name)
