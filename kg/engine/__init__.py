@@ -4,6 +4,7 @@
   ``Store``, term conversions, and fast deterministic writing of Turtle / TriG / N-Triples / N-Quads.
 - :mod:`kg.engine.rules` — OWL-RL as SPARQL rules generated from the ontology.
 - :mod:`kg.engine.shacl` — the SHACL shapes compiled to SPARQL.
+- :mod:`kg.engine.reach` — which focus nodes added triples can change the results of (a build's revalidation).
 
 owlrl and pySHACL stay as the *reference* engine (``kg build --engine reference``).
 """

@@ -519,7 +519,9 @@ class _Run:
         t = self.fresh()
         return f"VALUES {t} {{ {' '.join(subs)} }} {var} {_RDF_TYPE} {t} ."
 
-    def target_pattern(self, shape: _Shape) -> str:
+    def target_pattern(self, shape: _Shape, only: str | None = None) -> str:
+        """The focus pattern of ``shape``'s targets; with ``only`` (the terms of a ``VALUES`` block), of those
+        among them alone."""
         parts = []
         for kind, o in shape.targets:
             t = _sparql_term(o)
@@ -531,7 +533,12 @@ class _Run:
                 parts.append(f"{{ ?this {t} [] }}")
             else:
                 parts.append(f"{{ [] {t} ?this }}")
-        return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+        union = " UNION ".join(parts)
+        if only is not None:
+            # each node tested on its own (EXISTS, the node bound): joined with the nodes' VALUES, Oxigraph reads
+            # every target of the shape once per node (on 1,000 articles, 12.7 s for a few hundred facts)
+            union = f"VALUES ?this {{ {only} }} FILTER EXISTS {{ {union} }}"
+        return "{ SELECT DISTINCT ?this WHERE { " + union + " } }"
 
     @staticmethod
     def values_of(shape: _Shape, focus: str, var: str = "?v") -> str:
@@ -1036,7 +1043,7 @@ def _fallback(store: pyoxigraph.Store, compiled: CompiledShapes, graph: Any) -> 
 # --- public entry points -----------------------------------------------------------------------------------------
 
 def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, graph: Any = None,
-                   threads: int = 1) -> ShaclReport:
+                   threads: int = 1, added: Iterable[Any] | None = None) -> ShaclReport:
     """Validate the data in ``store`` against ``shapes``; a pySHACL-shaped SHACL report graph.
 
     ``graph=None``: the store's default graph holds the data (the asserted union, as one set of triples);
@@ -1044,6 +1051,12 @@ def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, g
     Shapes the compiler does not cover are validated by pySHACL on a copy of that graph and listed in the
     report's :attr:`ShaclReport.fallback_shapes`. ``threads`` threads run the shapes' queries side by side (each
     targeted shape's own constraints, and each of its property shapes, is one job); the report is the same.
+
+    ``added`` (``pyoxigraph.Triple`` s) revalidates after triples were added to data that conformed: each shape
+    runs only on the focus nodes whose results the added triples can change (:func:`kg.engine.reach.affected`),
+    so the report holds what a whole validation would (every other focus node still conforms). A shape whose
+    reads cannot be bounded (:class:`kg.engine.reach.Unbounded`) runs on all its focus nodes, and every shape
+    does when a triple of the class hierarchy was added.
     """
     import pyoxigraph as ox
 
@@ -1053,7 +1066,9 @@ def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, g
     from kg.engine.store import run_in_threads
 
     run = _Run(store, compiled, graph)
-    jobs = [job for shape in compiled.targeted for job in run.jobs(shape, run.target_pattern(shape))]
+    patterns = _focus_patterns(run, None if added is None else list(added))
+    jobs = [job for shape in compiled.targeted if patterns.get(shape.node, "") is not None
+            for job in run.jobs(shape, patterns.get(shape.node) or run.target_pattern(shape))]
     results = [r for found in run_in_threads(jobs, threads) for r in found]
     report = _report(results, compiled.graph)
     report.queries = run.queries
@@ -1070,6 +1085,32 @@ def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, g
             report.conforms = False
             report.set((root, SH.conforms, Literal(False)))
     return report
+
+
+def _focus_patterns(run: _Run, added: list[Any] | None) -> dict[Any, str | None]:
+    """For :func:`validate_store` with ``added``: by shape node, the focus pattern of the focus nodes the added
+    triples can affect, or None for a shape none of whose focus nodes they can; a shape left out runs whole."""
+    import pyoxigraph as ox
+
+    from kg.engine import reach
+
+    if added is None or any(t.predicate.value == reach.HIERARCHY for t in added):
+        return {}
+    patterns: dict[Any, str | None] = {}
+    for shape in run.compiled.targeted:
+        try:
+            nodes = reach.affected(lambda q: run.select(q)[1], reach.shape_sites(run.compiled, shape), added)
+        except reach.Unbounded as e:
+            log.debug("SHACL revalidation: %s runs whole: %s", shape.node, e)
+            continue
+        if nodes is None or any(isinstance(n, ox.BlankNode) for n in nodes):
+            continue  # a blank focus node cannot be named in VALUES: the shape runs whole
+        if not nodes:
+            patterns[shape.node] = None
+            continue
+        among = list(reach.chunks(nodes, size=len(nodes)))[0]
+        patterns[shape.node] = run.target_pattern(shape, among)
+    return patterns
 
 
 def store_from_graph(data: Graph) -> pyoxigraph.Store:
