@@ -34,7 +34,7 @@ from kg.signals import fault_point
 from kg.dataset import GraphSet, TermCache
 from kg.engine.store import handed_over
 from kg.load import Article, Source, check_input, jobs_setting, load_graphs, new_dataset, parse_into, union_graph
-from kg.namespaces import INFERRED_GRAPH, bind_prefixes
+from kg.namespaces import INFERRED_GRAPH, article_graph, bind_prefixes
 from kg.query import QueryResult
 from kg.stats import Stats, compute
 from kg.validate import ValidationReport
@@ -456,8 +456,16 @@ class KnowledgeGraph:
         note = progress or (lambda _stage: None)
         kg = cls.build(data, store=store, engine=engine, validate=False, jobs=jobs, progress=note,
                        prepare_writing=True)  # asserted_store made
-        note("validating (SHACL) and writing")
-        kg._validate_in_background()
+        added = kg._added_since(Path(out_dir))
+        if added is None:
+            note("validating (SHACL) and writing")
+        elif added:
+            note(f"validating (SHACL: what the {len(added)} article(s) added since the last build can change) "
+                 "and writing")
+        else:
+            note("validating (SHACL: no article added or changed since the last build) and writing")
+        kg._validate_in_background(None if added is None else
+                                   [t for a in added for t in kg.graphs.triples(article_graph(a))])
         # write waits for the report before it swaps the folder in; if writing fails first, its error is the one
         # raised, without waiting (the thread is a daemon, and the report is still there for :attr:`report`)
         written = kg.write(out_dir, only_if_conforms=not allow_violations)
@@ -465,9 +473,29 @@ class KnowledgeGraph:
             kg.release_asserted_store()  # validation is over (write waited for it): its store is let go of now
         return kg, written
 
-    def _validate_in_background(self) -> None:
+    def _added_since(self, out_dir: Path) -> list[str] | None:
+        """The ids of this build's articles that the build in ``out_dir`` did not hold, when that build conformed
+        and everything else it was made from is unchanged (:func:`kg.increment.added_since`); else None. None
+        too when the rdflib dataset is the master copy (it may have been changed since it was loaded)."""
+        from kg import increment
+
+        if not self.graphs_are_master or not (out_dir / DATASET_FILE).is_file():
+            return None
+        from kg.querystore import read_manifest
+
+        fsutil.recover(out_dir)
+        return increment.added_since(read_manifest(out_dir), self._inputs())
+
+    def _inputs(self) -> dict[str, Any]:
+        """What this build is made from, for its manifest (:func:`kg.increment.inputs`)."""
+        from kg import increment
+
+        return increment.inputs(self.articles, self.chosen_engine().name)
+
+    def _validate_in_background(self, added: list[Any] | None = None) -> None:
         """Start :meth:`validate`'s work in a daemon thread (so an interrupted build does not wait for it);
-        :meth:`_validated` waits for it and raises what it raised."""
+        :meth:`_validated` waits for it and raises what it raised. ``added``: see :meth:`Engine.validate
+        <kg.engine.store.Engine.validate>`."""
         fault_point("validate")
         future: Future[ValidationReport] = Future()
         engine = self.chosen_engine()
@@ -478,7 +506,7 @@ class KnowledgeGraph:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             future.set_running_or_notify_cancel()
             try:
-                report = engine.validate(self)
+                report = engine.validate(self, added=added)
                 if self.graphs_are_master:
                     self.asserted_classes  # noqa: B018  counted while the store is there (see stats)
                 future.set_result(report)
@@ -880,7 +908,7 @@ class KnowledgeGraph:
         check_build_output(Path(out_dir), self.source)
         fault_point("write")
         graphs = self.graphs
-        from kg import answers
+        from kg import answers, increment
         from kg.ingest.index import INDEX_FILE
 
         index = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
@@ -929,6 +957,8 @@ class KnowledgeGraph:
                     "conforms": None if report is None else report.conforms,
                     "engine": self.chosen_engine().name,
                     "fallbacks": list(self.chosen_engine().fallbacks),
+                    # what it was made from: the next build into this folder compares (kg.increment)
+                    increment.MANIFEST_KEY: self._inputs(),
                     "graphs": graphs.sizes(),
                     "files": outputs,
                     "warnings": warnings,

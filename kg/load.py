@@ -21,6 +21,7 @@ resolved against the article text into ``kg:Quotation`` nodes with Web Annotatio
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import json
@@ -408,6 +409,9 @@ class Article:
     text: str
     sha256: str
     text_file: str
+    inputs: str = ""
+    """A digest of what its graph is assembled from (its folder's files and the reference data; not the code):
+    what a later build compares to tell an article it built before (:mod:`kg.increment`)."""
 
 
 def _children(folder: Source) -> list[Source]:
@@ -631,8 +635,9 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
     if not ttl_files:
         raise DataError(f"{label}: no .ttl file with the article's metadata and facts")
     sources = {f"{label}/{f.name}": read_input(f, f"{label}/{f.name}", root) for f in ttl_files}
-    key = cache.key(reference_digest, [(article_id, b""), ("article.txt", raw),
-                                       *((f.name, data) for f, data in zip(ttl_files, sources.values()))])
+    files = [(article_id, b""), ("article.txt", raw), *((f.name, data) for f, data in zip(ttl_files, sources.values()))]
+    key = cache.key(reference_digest, files)
+    art = dataclasses.replace(art, inputs=ArticleCache(None).key(reference_digest, files))  # the same, without code
     return _ArticleInput(art, label, sources, key)
 
 

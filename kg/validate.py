@@ -386,15 +386,19 @@ queries in as many — so up to four threads query at once. Two: this project's 
 and a build writes its files beside validation (``bench/README.md``)."""
 
 
-def validate_fast(asserted: AssertedStore) -> tuple[ValidationReport, list[str]]:
+def validate_fast(asserted: AssertedStore, *, added: list[Any] | None = None
+                  ) -> tuple[ValidationReport, list[str]]:
     """The fast engine: the shapes compiled to SPARQL (:func:`kg.engine.shacl.validate_store`) and the packaged
     violation queries, all on ``asserted``, side by side (:data:`VALIDATION_THREADS`). Returns the report and
-    the shapes the compiler handed to pySHACL (plain words)."""
+    the shapes the compiler handed to pySHACL (plain words). ``added`` (``pyoxigraph.Triple`` s): the data
+    conformed before these triples were added, and the shapes run only where they can change a result (see
+    :func:`kg.engine.shacl.validate_store`); the violation queries run on everything."""
     from kg.engine.shacl import validate_store
     from kg.engine.store import run_in_threads
 
     shapes = shapes_graph()
-    report, found = run_in_threads([lambda: validate_store(asserted.store, shapes, threads=VALIDATION_THREADS),
+    report, found = run_in_threads([lambda: validate_store(asserted.store, shapes, threads=VALIDATION_THREADS,
+                                                           added=added),
                                     lambda: _query_results(asserted, threads=VALIDATION_THREADS)],
                                    VALIDATION_THREADS)
     notes = [f"SHACL: {_short(shape)} was validated by pySHACL ({why})"

@@ -235,10 +235,10 @@ def test_build_to_validates_while_the_files_are_written(tmp_path: Path, monkeypa
 
     masks = []
 
-    def validate_once_writing(self, kg):  # type: ignore[no-untyped-def]
+    def validate_once_writing(self, kg, *, added=None):  # type: ignore[no-untyped-def]
         masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
         assert writing.wait(timeout=30), "validation did not run while the files were written"
-        return validate(self, kg)
+        return validate(self, kg, added=added)
 
     monkeypatch.setattr(GraphSet, "serialize_each", writers)
     monkeypatch.setattr(FastEngine, "validate", validate_once_writing)
@@ -260,7 +260,7 @@ def test_an_error_in_the_background_validation_reaches_the_caller_and_the_old_bu
     KnowledgeGraph.build_to(out, WEB_FIXTURE)
     before = tree_snapshot(out)
 
-    def broken(self, kg):  # type: ignore[no-untyped-def]
+    def broken(self, kg, **_options):  # type: ignore[no-untyped-def]
         raise DataError("the SHACL-SPARQL constraint of shape kgsh:X is not valid SPARQL")
 
     monkeypatch.setattr(FastEngine, "validate", broken)

@@ -231,8 +231,10 @@ class Engine:
         the caller's for another thread to do beside it."""
         raise NotImplementedError
 
-    def validate(self, kg: Any) -> ValidationReport:
-        """Validate the asserted graphs of ``kg`` (every named graph but the inferred one)."""
+    def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
+        """Validate the asserted graphs of ``kg`` (every named graph but the inferred one). ``added``
+        (``pyoxigraph.Triple`` s): they conformed before these triples were added, and an engine may check only
+        what the triples can change (the fast one does; the reference engine validates everything)."""
         raise NotImplementedError
 
     def validate_graph(self, data: Graph) -> ValidationReport:
@@ -259,7 +261,7 @@ class ReferenceEngine(Engine):
 
         kg.replace_graph(INFERRED_GRAPH, infer(kg.rdflib_dataset()))
 
-    def validate(self, kg: Any) -> ValidationReport:
+    def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
         from kg.validate import validate_reference
 
         return validate_reference(kg.asserted, kg.asserted_store)
@@ -294,10 +296,12 @@ class FastEngine(Engine):
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
 
-    def validate(self, kg: Any) -> ValidationReport:
+    def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
+        """The compiled shapes and the violation queries in the shared :attr:`kg.asserted_store`; the shapes only
+        where ``added`` can change a result, when it is given (see :func:`kg.validate.validate_fast`)."""
         from kg.validate import validate_fast
 
-        report, notes = validate_fast(kg.asserted_store)
+        report, notes = validate_fast(kg.asserted_store, added=added)
         self._note(notes)
         return report
 
