@@ -10,7 +10,9 @@ Run on demand (not part of the test suite); record results in bench/README.md:
 
 Each measured build runs in a fresh subprocess, so its peak RSS is its own, with an empty article cache
 (``KG_CACHE_DIR`` in a temporary folder: a cold build); ``--warm`` builds again with the cache it filled, and
-``--add-one`` once more after adding an article. Stages, timed from the build's own progress notes (it runs as
+``--add-one`` once more after adding an article, each into the build folder of the run before (as ``kg build``
+builds again into ``build/``: a build that finds the earlier one there validates only what was added, see
+:mod:`kg.increment`). Stages, timed from the build's own progress notes (it runs as
 ``kg build`` runs it, :meth:`KnowledgeGraph.build_to`, with worker processes on every CPU): load (parse,
 quotes, facts, and the store of asserted triples made beside), reason, validate + write (validation in a second thread while every output file is
 written, atomically), then queries (each packaged query's median over ``--query-runs`` runs, without
@@ -23,6 +25,7 @@ workers' too; the peak RSS is the building process's (a worker holds about 60 Mi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -75,8 +78,9 @@ def add_article(target: Path, n: int) -> None:
     _write_copy(target, n, text, facts)
 
 
-def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False) -> dict:
-    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict."""
+def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False, out: Path | None = None) -> dict:
+    """Build ``data`` with ``engine`` in this process and time every stage; a JSON-able dict. ``out``: the build
+    folder, kept (a build there from an earlier run is what ``kg build`` finds there again); None: a new one."""
     timings: dict[str, float] = {}
     cpu_times: dict[str, float] = {}
     wall = time.perf_counter()
@@ -93,13 +97,16 @@ def measure(data: Path, engine: str, query_runs: int, skip_queries: bool = False
     current = ["load"]
 
     def note(stage: str) -> None:  # the build's own progress notes mark where each stage starts
-        if stage in stages:
+        # "validating (SHACL: what the 1 article(s) added since the last build can change) and writing" too
+        key = "validating (SHACL) and writing" if stage.startswith("validating (SHACL") else stage
+        if key in stages:
             lap(current[0])
-            current[0] = stages[stage]
+            current[0] = stages[key]
 
     queries: dict[str, float] = {}
     live: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as out:  # as kg build runs it
+    with contextlib.ExitStack() as stack:  # as kg build runs it
+        out = str(out) if out is not None else stack.enter_context(tempfile.TemporaryDirectory())
         kg, _written = KnowledgeGraph.build_to(Path(out) / "build", data, engine=engine, allow_violations=True,
                                                jobs=available_cpus(), progress=note, keep_store=True)
         lap(current[0])
@@ -178,7 +185,8 @@ def run_child(articles: int, engine: str, query_runs: int, skip_queries: bool, *
         data = Path(tmp) / "data"
         make_data(data, articles)
         env = dict(os.environ, KG_CACHE_DIR=str(Path(tmp) / "cache"))
-        cmd = [sys.executable, __file__, "--measure", str(data), "--engine", engine,
+        # every run builds into the same folder, as kg build does: the later ones find the earlier build there
+        cmd = [sys.executable, __file__, "--measure", str(data), "--engine", engine, "--out", str(Path(tmp) / "out"),
                "--query-runs", str(query_runs)] + (["--skip-queries"] if skip_queries else [])
         runs = ["cold"] + (["warm"] if warm else []) + (["one article added"] if add_one else [])
         for run in runs:
@@ -221,6 +229,7 @@ def main() -> None:
     parser.add_argument("--add-one", action="store_true",
                         help="also build again after adding one article (the others from the cache)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # the child's build folder
     parser.add_argument("--time-kept", type=Path, help=argparse.SUPPRESS)  # the child of kept_medians
     parser.add_argument("--names", nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,7 +237,7 @@ def main() -> None:
         print(json.dumps(time_kept(args.time_kept, args.names, args.query_runs)))
         return
     if args.measure:
-        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries)))
+        print(json.dumps(measure(args.measure, args.engine, args.query_runs, args.skip_queries, args.out)))
         return
     if args.out_data:
         if args.out_data.exists():
