@@ -311,6 +311,11 @@ class KnowledgeGraph:
         self._answers: Any = None
         """The kept answers (:class:`kg.answers.Kept`) of the build loaded, as its manifest recorded them then,
         which :meth:`run_query` reads while the graphs are still the build's."""
+        self._since: Path | None = None
+        """The folder of the earlier build :meth:`build` was given (``since``)."""
+        self._added: list[str] | None = None
+        """The ids of the articles added since that build, when its results can be built on
+        (:func:`kg.increment.added_since`); None otherwise."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
         (see :meth:`_retire`)."""
@@ -382,7 +387,8 @@ class KnowledgeGraph:
     @_collector_paused
     def build(cls, data: Source | str | None = None, *, store: str = "default", reason: bool = True,
               validate: bool = False, engine: str | None = None, jobs: int | None = None,
-              progress: Progress | None = None, prepare_writing: bool = False) -> KnowledgeGraph:
+              progress: Progress | None = None, prepare_writing: bool = False,
+              since: Path | str | None = None) -> KnowledgeGraph:
         """Load a data folder (default: the packaged ``data/``), check its quotes and run OWL-RL; with
         ``validate``, also validate (:meth:`validate`; the report is :attr:`report`) after the reasoning
         (with the fast engine, both run in the one :attr:`asserted_store`).
@@ -398,6 +404,12 @@ class KnowledgeGraph:
         graphs (their sorted lines, ``asserted.ttl``) is made in a second thread while the fast engine's rules
         run in Oxigraph (see :meth:`kg.dataset.GraphSet.prepare_writing`): on 1,000 articles, about 5 s of
         work that writing would do beside validation.
+
+        ``since``: a folder that may hold an earlier build (what :meth:`build_to` writes into). When that build
+        conformed and was made from the same code, engine and reference data, with each of its articles still
+        here unchanged (:func:`kg.increment.added_since`), the rules run from the triples of the articles added
+        since, over its inferences (:func:`kg.engine.rules.infer_added`), and :meth:`build_to` validates only
+        what they can change; the results are those of a whole run.
         """
         from kg.engine.store import get_engine
 
@@ -416,6 +428,9 @@ class KnowledgeGraph:
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
         kg.notes = notes
+        if since is not None:
+            kg._since = Path(since)
+            kg._added = kg._added_since(Path(since))
         if reason or validate:
             kg.asserted_store  # noqa: B018  taken from the loader now: its worker thread ends here
         if store != "default":
@@ -455,8 +470,8 @@ class KnowledgeGraph:
         """
         note = progress or (lambda _stage: None)
         kg = cls.build(data, store=store, engine=engine, validate=False, jobs=jobs, progress=note,
-                       prepare_writing=True)  # asserted_store made
-        added = kg._added_since(Path(out_dir))
+                       prepare_writing=True, since=out_dir)  # asserted_store made
+        added = kg._added
         if added is None:
             note("validating (SHACL) and writing")
         elif added:
@@ -464,8 +479,7 @@ class KnowledgeGraph:
                  "and writing")
         else:
             note("validating (SHACL: no article added or changed since the last build) and writing")
-        kg._validate_in_background(None if added is None else
-                                   [t for a in added for t in kg.graphs.triples(article_graph(a))])
+        kg._validate_in_background(kg._added_triples())
         # write waits for the report before it swaps the folder in; if writing fails first, its error is the one
         # raised, without waiting (the thread is a daemon, and the report is still there for :attr:`report`)
         written = kg.write(out_dir, only_if_conforms=not allow_violations)
@@ -485,6 +499,31 @@ class KnowledgeGraph:
 
         fsutil.recover(out_dir)
         return increment.added_since(read_manifest(out_dir), self._inputs())
+
+    def _added_triples(self) -> list[Any] | None:
+        """The triples of the articles added since the earlier build (:meth:`build` with ``since``), as
+        ``pyoxigraph.Triple`` s; None when nothing is taken from an earlier build."""
+        if self._added is None:
+            return None
+        return [t for article in self._added for t in self.graphs.triples(article_graph(article))]
+
+    def _previous_inferences(self) -> set[Any] | None:
+        """The inferences of the earlier build (:meth:`build` with ``since``), read from its ``inferred.ttl`` while
+        that file is the size its manifest records; None when nothing is taken from it or it cannot be read (the
+        rules then run over everything)."""
+        if self._added is None or self._since is None:
+            return None
+        import pyoxigraph as ox
+
+        from kg.querystore import read_manifest, sizes_in
+
+        path = self._since / "inferred.ttl"
+        try:
+            if path.stat().st_size != sizes_in(read_manifest(self._since)).get(path.name):
+                return None
+            return {quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)}
+        except (OSError, SyntaxError, ValueError):
+            return None
 
     def _inputs(self) -> dict[str, Any]:
         """What this build is made from, for its manifest (:func:`kg.increment.inputs`)."""

@@ -90,8 +90,8 @@ def infer(ds: Dataset) -> Graph:
     return inferred
 
 
-def infer_fast(graphs: GraphSet, store: Any = None, *,
-               meanwhile: Callable[[], None] | None = None) -> tuple[set[Any], list[str]]:
+def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], None] | None = None,
+               previous: set[Any] | None = None, added: list[Any] | None = None) -> tuple[set[Any], list[str]]:
     """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_triples`) over the asserted graphs of
     ``graphs``: the new triples, filtered like :func:`infer`, as ``pyoxigraph.Triple`` (for ``graph/inferred``),
     and the fallbacks to owlrl the rules took (plain words).
@@ -102,13 +102,23 @@ def infer_fast(graphs: GraphSet, store: Any = None, *,
     between the engines; where the rules do not cover the ontology, owlrl runs on an rdflib copy of the graphs
     instead. ``meanwhile`` is called at most once, as the rules start their rounds (see
     :func:`kg.engine.rules.infer_triples`).
+
+    ``previous`` (with ``store``): the inferences of the same graphs without the triples ``added`` (an earlier
+    build's); the rules then run from the added triples only, where that gives the same inferences
+    (:func:`kg.engine.rules.infer_added`), and over everything otherwise.
     """
-    from kg.engine.rules import infer_triples
+    from kg.engine.rules import _once, infer_added, infer_triples
 
     notes: list[str] = []
     report = lambda message: notes.append(f"OWL-RL: {message}")  # noqa: E731
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
+    meanwhile = _once(meanwhile)
+    if previous is not None and store is not None:
+        found = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology,
+                            meanwhile=meanwhile)
+        if found is not None:
+            return found, notes
     found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store,
                           meanwhile=meanwhile)
     if found is None:

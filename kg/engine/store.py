@@ -288,11 +288,16 @@ class FastEngine(Engine):
     def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
         """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
         unless the rdflib dataset is the master copy, which can change behind that store's back: then in a store
-        made from the graphs as they are. ``meanwhile`` is called as the rules start their rounds."""
+        made from the graphs as they are. ``meanwhile`` is called as the rules start their rounds. After an
+        earlier build of the same data less some articles (:meth:`kg.api.KnowledgeGraph.build` with ``since``),
+        the rules run from those articles' triples, over that build's inferences (see
+        :func:`kg.reason.infer_fast`)."""
         from kg.reason import infer_fast
 
         shared = kg.asserted_store.store if kg.graphs_are_master else None
-        inferred, notes = infer_fast(kg.graphs, shared, meanwhile=meanwhile)
+        previous = kg._previous_inferences() if shared is not None else None
+        inferred, notes = infer_fast(kg.graphs, shared, meanwhile=meanwhile, previous=previous,
+                                     added=kg._added_triples() if previous is not None else None)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
 
