@@ -15,6 +15,7 @@ import contextlib
 import functools
 import gc
 import json
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -439,7 +440,8 @@ class KnowledgeGraph:
             fault_point("reason")
             note("reasoning (OWL-RL)")
             meanwhile = None
-            if prepare_writing and kg.graphs_are_master:
+            # not when the files will be made from an earlier build's (see _spliced): they need no such lines
+            if prepare_writing and kg.graphs_are_master and kg._added is None:
                 graphs_now = kg.graphs
                 meanwhile = lambda: graphs_now.prepare_writing(  # noqa: E731
                     [(names, fmt) for _file, names, fmt in _large_files(graphs_now)])
@@ -499,6 +501,59 @@ class KnowledgeGraph:
 
         fsutil.recover(out_dir)
         return increment.added_since(read_manifest(out_dir), self._inputs())
+
+    def _spliced(self, out_dir: Path, large: list[tuple[str, list[URIRef], str]]) -> list[bytes] | None:
+        """The large files (``large``: :func:`_large_files`) made from those of the earlier build this one was
+        built on (:meth:`build` with ``since``), when they are written into its folder again
+        (:mod:`kg.engine.splice`: what did not change is copied); None when they are to be written whole."""
+        if self._added is None or self._since is None or not self.graphs_are_master:
+            return None
+        if [(name, fmt) for name, _graphs, fmt in large] != [(DATASET_FILE, "trig"), ("asserted.ttl", "turtle"),
+                                                            ("inferred.ttl", "turtle")]:
+            return None
+        try:
+            if out_dir.resolve() != self._since.resolve():
+                return None
+        except OSError:
+            return None
+        from kg.engine import splice
+        from kg.engine.store import _after_prefix_lines, _graph_opening
+        from kg.querystore import read_manifest, sizes_in
+
+        manifest = read_manifest(self._since)
+        sizes = sizes_in(manifest)
+        recorded = manifest.get("graphs")
+        if not isinstance(recorded, dict):
+            return None
+        graphs = self.graphs
+        old_names = sorted(URIRef(name) for name in recorded)
+        added = {article_graph(a) for a in self._added}
+        unchanged = {name for name in old_names if name != INFERRED_GRAPH and name not in added}
+        if not all(graphs.triples(name) for name in unchanged):
+            return None
+        old_asserted = _read_recorded(self._since, "asserted.ttl", sizes)
+        asserted = None if old_asserted is None else splice.turtle(old_asserted, self._added_triples() or [])
+        del old_asserted
+        if asserted is None:
+            return None
+        inferred = graphs.serialize([INFERRED_GRAPH], "turtle")
+        body = inferred[_after_prefix_lines(inferred):]
+
+        def opening(name: URIRef) -> bytes:
+            return _graph_opening(name, next(iter(graphs.triples(name))))
+
+        def block(name: URIRef) -> bytes:
+            if name == INFERRED_GRAPH:
+                return opening(name) + b"\t" + body[:-1].replace(b"\n", b"\n\t") + b"\n}\n"
+            data = graphs.serialize([name], "trig")
+            return data[_after_prefix_lines(data):]
+
+        old_dataset = _read_recorded(self._since, DATASET_FILE, sizes)
+        dataset = None if old_dataset is None else splice.trig(old_dataset, old_names, large[0][1], unchanged,
+                                                                opening, block)
+        if dataset is None:
+            return None
+        return [dataset, asserted, inferred]
 
     def _added_triples(self) -> list[Any] | None:
         """The triples of the articles added since the earlier build (:meth:`build` with ``since``), as
@@ -962,6 +1017,7 @@ class KnowledgeGraph:
         if self._validating is None:
             self.release_asserted_store()
         large = _large_files(graphs)
+        spliced = self._spliced(Path(out_dir), large)
         try:
             with contextlib.ExitStack() as stack:
                 stack.callback(stop.set)  # the answers are not wanted once the write has ended, whichever way
@@ -969,7 +1025,8 @@ class KnowledgeGraph:
                     stack.callback(self._retire, answered_in)
                 staging = stack.enter_context(fsutil.staged_dir(Path(out_dir)))
                 # each large file written as soon as it is made, not held until all three are
-                serialised = graphs.serialize_each([(names, fmt) for _name, names, fmt in large])
+                serialised = spliced if spliced is not None else graphs.serialize_each(
+                    [(names, fmt) for _name, names, fmt in large])
                 sizes: dict[str, int] = {}
                 for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
                     (staging / name).write_bytes(data)
@@ -1013,6 +1070,21 @@ class KnowledgeGraph:
         except _NotConforming:
             return None
         return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))
+
+
+def _read_recorded(folder: Path, name: str, sizes: dict[str, int]) -> bytes | None:
+    """The bytes of a build's file while it is a regular file of the size its manifest records (``sizes``); else
+    None."""
+    import stat as _stat
+
+    try:
+        with open(folder / name, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not _stat.S_ISREG(info.st_mode) or info.st_size != sizes.get(name):
+                return None
+            return f.read()
+    except OSError:
+        return None
 
 
 def _large_files(graphs: GraphSet) -> list[tuple[str, list[URIRef], str]]:

@@ -111,10 +111,20 @@ def test_any_article_added_gives_what_a_first_build_gives(dataset: str, article:
         return infer_triples(*args, **kwargs)
 
     monkeypatch.setattr(rules, "infer_triples", counted)
+    from kg.engine import splice
+
+    spliced: list[str] = []
+    for name in ("trig", "turtle"):
+        def spy(*args, _real=getattr(splice, name), _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            made = _real(*args, **kwargs)
+            spliced.extend([_name] if made is not None else [])
+            return made
+        monkeypatch.setattr(splice, name, spy)
     notes = build(data, out, allow_violations=True)
     assert any(f"the 1 article(s) {REVALIDATED}" in n for n in notes), notes
     assert whole_runs == []  # the rules ran from the added article's triples only
-    monkeypatch.setattr(rules, "infer_triples", infer_triples)
+    assert sorted(spliced) == ["trig", "turtle"]  # dataset.trig and asserted.ttl made from the earlier ones
+    monkeypatch.undo()
     assert_as_first_build(out, data, tmp_path, allow_violations=True)
 
 
