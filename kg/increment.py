@@ -4,11 +4,12 @@ Each build records in its ``manifest.json`` what it was made from (:data:`MANIFE
 digest of the code, ontology, shapes and queries that made it (:func:`code_digest`), the engine, and for each
 article a digest of its files and of the reference data (:attr:`kg.load.Article.inputs`). The next build into the
 same folder compares (:func:`added_since`). When the previous build *conformed* and everything it was made from is
-unchanged, the new build holds the same triples plus those of the articles added since; its validation then runs
-the shapes only on the focus nodes those articles' triples can affect (:mod:`kg.engine.reach`), which gives the
-report a whole validation gives. Anything else — an article changed or removed, other reference data, another
-version of ``kg`` or of its libraries, another engine, a previous build that did not conform, or a manifest that
-records no inputs — and the build validates everything, as a first build does.
+unchanged, the new build holds the same triples plus those of the articles added since, and builds on the earlier
+results: the rules run from the added triples over its inferences (:func:`kg.engine.rules.infer_added`), the shapes
+run only on the focus nodes those triples can affect (:mod:`kg.engine.reach`), and the large files are made from
+its files (:mod:`kg.engine.splice`) — each giving what a whole run gives. Anything else — an article changed or
+removed, other reference data, another version of ``kg`` or of its libraries, another engine, a previous build that
+did not conform, or a manifest that records no inputs — and the build does everything, as a first build does.
 
 The previous build is only read, never trusted further than its manifest: a manifest edited by hand to claim
 inputs it was not made from would make a build skip checks. The build folder is the build's own.

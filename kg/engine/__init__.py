@@ -5,6 +5,7 @@
 - :mod:`kg.engine.rules` — OWL-RL as SPARQL rules generated from the ontology.
 - :mod:`kg.engine.shacl` — the SHACL shapes compiled to SPARQL.
 - :mod:`kg.engine.reach` — which focus nodes added triples can change the results of (a build's revalidation).
+- :mod:`kg.engine.splice` — a build's large files made from the previous build's, where only articles were added.
 
 owlrl and pySHACL stay as the *reference* engine (``kg build --engine reference``).
 """
