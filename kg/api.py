@@ -15,7 +15,6 @@ import contextlib
 import functools
 import gc
 import json
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -314,6 +313,8 @@ class KnowledgeGraph:
         which :meth:`run_query` reads while the graphs are still the build's."""
         self._since: Path | None = None
         """The folder of the earlier build :meth:`build` was given (``since``)."""
+        self._earlier: Any = None
+        """That build, held open while this one builds on it (:class:`kg.increment.Earlier`)."""
         self._added: list[str] | None = None
         """The ids of the articles added since that build, when its results can be built on
         (:func:`kg.increment.added_since`); None otherwise."""
@@ -432,6 +433,8 @@ class KnowledgeGraph:
         if since is not None:
             kg._since = Path(since)
             kg._added = kg._added_since(Path(since))
+            if kg._added is None:
+                kg._let_go_of_earlier()
         if reason or validate:
             kg.asserted_store  # noqa: B018  taken from the loader now: its worker thread ends here
         if store != "default":
@@ -484,7 +487,10 @@ class KnowledgeGraph:
         kg._validate_in_background(kg._added_triples())
         # write waits for the report before it swaps the folder in; if writing fails first, its error is the one
         # raised, without waiting (the thread is a daemon, and the report is still there for :attr:`report`)
-        written = kg.write(out_dir, only_if_conforms=not allow_violations)
+        try:
+            written = kg.write(out_dir, only_if_conforms=not allow_violations)
+        finally:
+            kg._let_go_of_earlier()
         if not keep_store:
             kg.release_asserted_store()  # validation is over (write waited for it): its store is let go of now
         return kg, written
@@ -492,21 +498,31 @@ class KnowledgeGraph:
     def _added_since(self, out_dir: Path) -> list[str] | None:
         """The ids of this build's articles that the build in ``out_dir`` did not hold, when that build conformed
         and everything else it was made from is unchanged (:func:`kg.increment.added_since`); else None. None
-        too when the rdflib dataset is the master copy (it may have been changed since it was loaded)."""
+        too when the rdflib dataset is the master copy (it may have been changed since it was loaded). That build
+        is held open (:attr:`_earlier`): what is read of it later is read from the same folder."""
         from kg import increment
 
-        if not self.graphs_are_master or not (out_dir / DATASET_FILE).is_file():
+        if not self.graphs_are_master or not out_dir.is_dir():
             return None
-        from kg.querystore import read_manifest
-
         fsutil.recover(out_dir)
-        return increment.added_since(read_manifest(out_dir), self._inputs())
+        self._let_go_of_earlier()
+        self._earlier = increment.Earlier.open(out_dir)
+        if self._earlier is None:
+            return None
+        return increment.added_since(self._earlier.manifest, self._inputs())
+
+    def _let_go_of_earlier(self) -> None:
+        """Close the earlier build held open (:attr:`_earlier`), if any."""
+        if self._earlier is not None:
+            self._earlier.close()
+            self._earlier = None
 
     def _spliced(self, out_dir: Path, large: list[tuple[str, list[URIRef], str]]) -> list[bytes] | None:
         """The large files (``large``: :func:`_large_files`) made from those of the earlier build this one was
         built on (:meth:`build` with ``since``), when they are written into its folder again
         (:mod:`kg.engine.splice`: what did not change is copied); None when they are to be written whole."""
-        if self._added is None or self._since is None or not self.graphs_are_master:
+        earlier = self._earlier
+        if self._added is None or self._since is None or earlier is None or not self.graphs_are_master:
             return None
         if [(name, fmt) for name, _graphs, fmt in large] != [(DATASET_FILE, "trig"), ("asserted.ttl", "turtle"),
                                                             ("inferred.ttl", "turtle")]:
@@ -518,11 +534,8 @@ class KnowledgeGraph:
             return None
         from kg.engine import splice
         from kg.engine.store import _after_prefix_lines, _graph_opening
-        from kg.querystore import read_manifest, sizes_in
 
-        manifest = read_manifest(self._since)
-        sizes = sizes_in(manifest)
-        recorded = manifest.get("graphs")
+        recorded = earlier.manifest.get("graphs")
         if not isinstance(recorded, dict):
             return None
         graphs = self.graphs
@@ -531,7 +544,7 @@ class KnowledgeGraph:
         unchanged = {name for name in old_names if name != INFERRED_GRAPH and name not in added}
         if not all(graphs.triples(name) for name in unchanged):
             return None
-        old_asserted = _read_recorded(self._since, "asserted.ttl", sizes)
+        old_asserted = earlier.read("asserted.ttl")
         asserted = None if old_asserted is None else splice.turtle(old_asserted, self._added_triples() or [])
         del old_asserted
         if asserted is None:
@@ -548,7 +561,7 @@ class KnowledgeGraph:
             data = graphs.serialize([name], "trig")
             return data[_after_prefix_lines(data):]
 
-        old_dataset = _read_recorded(self._since, DATASET_FILE, sizes)
+        old_dataset = earlier.read(DATASET_FILE)
         dataset = None if old_dataset is None else splice.trig(old_dataset, old_names, large[0][1], unchanged,
                                                                 opening, block)
         if dataset is None:
@@ -560,24 +573,26 @@ class KnowledgeGraph:
         ``pyoxigraph.Triple`` s; None when nothing is taken from an earlier build."""
         if self._added is None:
             return None
-        return [t for article in self._added for t in self.graphs.triples(article_graph(article))]
+        import pyoxigraph as ox
+
+        # an article read from the cache holds quads (of the default graph): the triples are what is compared
+        return [t.triple if type(t) is ox.Quad else t
+                for article in self._added for t in self.graphs.triples(article_graph(article))]
 
     def _previous_inferences(self) -> set[Any] | None:
         """The inferences of the earlier build (:meth:`build` with ``since``), read from its ``inferred.ttl`` while
         that file is the size its manifest records; None when nothing is taken from it or it cannot be read (the
         rules then run over everything)."""
-        if self._added is None or self._since is None:
+        if self._added is None or self._earlier is None:
             return None
         import pyoxigraph as ox
 
-        from kg.querystore import read_manifest, sizes_in
-
-        path = self._since / "inferred.ttl"
+        data = self._earlier.read("inferred.ttl")
+        if data is None:
+            return None
         try:
-            if path.stat().st_size != sizes_in(read_manifest(self._since)).get(path.name):
-                return None
-            return {quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)}
-        except (OSError, SyntaxError, ValueError):
+            return {quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)}
+        except (SyntaxError, ValueError):
             return None
 
     def _inputs(self) -> dict[str, Any]:
@@ -1070,21 +1085,6 @@ class KnowledgeGraph:
         except _NotConforming:
             return None
         return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))
-
-
-def _read_recorded(folder: Path, name: str, sizes: dict[str, int]) -> bytes | None:
-    """The bytes of a build's file while it is a regular file of the size its manifest records (``sizes``); else
-    None."""
-    import stat as _stat
-
-    try:
-        with open(folder / name, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not _stat.S_ISREG(info.st_mode) or info.st_size != sizes.get(name):
-                return None
-            return f.read()
-    except OSError:
-        return None
 
 
 def _large_files(graphs: GraphSet) -> list[tuple[str, list[URIRef], str]]:

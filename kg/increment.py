@@ -18,7 +18,12 @@ inputs it was not made from would make a build skip checks. The build folder is 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import stat
+import weakref
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 MANIFEST_KEY = "inputs"
@@ -36,13 +41,19 @@ def code_digest() -> str:
     from kg import resources
 
     digest = hashlib.sha256(f"kg-inputs {FORMAT}\n".encode())
-    folders = [resources.package_dir(), resources.package_dir() / "engine", resources.ontology_dir(),
-               resources.queries_dir()]
-    for folder in folders:
+
+    def walk(folder: Any, label: str) -> None:
         for item in sorted(folder.iterdir(), key=lambda f: f.name):
-            if item.is_file() and item.name.endswith((".py", ".ttl", ".rq")):
+            if item.is_dir() and not item.name.startswith((".", "_")):
+                walk(item, f"{label}/{item.name}")
+            elif item.is_file() and item.name.endswith((".py", ".ttl", ".rq")):
                 data = item.read_bytes()
-                digest.update(f"{folder.name}/{item.name}\n{len(data)}\n".encode() + data)
+                digest.update(f"{label}/{item.name}\n{len(data)}\n".encode() + data)
+
+    # every module of the package (its sub-packages too), the ontology and shapes, the queries
+    for folder, label in ((resources.package_dir(), "kg"), (resources.ontology_dir(), "ontology"),
+                          (resources.queries_dir(), "queries")):
+        walk(folder, label)
     for package in _LIBRARIES:
         digest.update(f"{package} {version(package)}\n".encode())
     return digest.hexdigest()
@@ -71,4 +82,74 @@ def added_since(previous: dict[str, Any], current: dict[str, Any]) -> list[str] 
     return [article for article in now if article not in before]
 
 
-__all__ = ["FORMAT", "MANIFEST_KEY", "added_since", "code_digest", "inputs"]
+MANIFEST_LIMIT = 64 * 2**20
+"""A ``manifest.json`` larger than this is not read (a build of 10,000 articles writes about 3 MB)."""
+
+
+class Earlier:
+    """An earlier build in a folder, held open from the moment its manifest is read: every file is then read from
+    that same folder, even if another build swaps a new one into its place meanwhile (the files of the folder
+    first opened are read, or none, never a mix). Each file is read only while it is a regular file (never a
+    FIFO, which would block, nor a symbolic link) of the size its manifest records."""
+
+    def __init__(self, fd: int, manifest: dict[str, Any]) -> None:
+        self._fd = fd
+        self.manifest = manifest
+        """The earlier build's ``manifest.json``."""
+        self._closing = weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, folder: Path) -> Earlier | None:
+        """The build in ``folder``, or None when there is none that can be read (no folder, no manifest, a
+        manifest that is not a JSON object)."""
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return None
+        earlier = cls(fd, {})
+        data = earlier._read("manifest.json", None)
+        try:
+            manifest = json.loads(data) if data is not None else None
+        except (ValueError, RecursionError):
+            manifest = None
+        if not isinstance(manifest, dict):
+            earlier.close()
+            return None
+        earlier.manifest = manifest
+        return earlier
+
+    def sizes(self) -> dict[str, int]:
+        """Each file's size as the manifest records it."""
+        sizes = self.manifest.get("sizes")
+        return {str(k): v for k, v in sizes.items() if type(v) is int} if isinstance(sizes, dict) else {}
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of the build's file ``name``, or None when it cannot be read or is not the size recorded."""
+        recorded = self.sizes().get(name)
+        return None if recorded is None else self._read(name, recorded)
+
+    def _read(self, name: str, size: int | None) -> bytes | None:
+        if not self._closing.alive:
+            return None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=self._fd)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            try:
+                info = os.fstat(f.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > (MANIFEST_LIMIT if size is None else size):
+                    return None
+                if size is not None and info.st_size != size:
+                    return None
+                data = f.read()
+            except OSError:
+                return None
+        return data if size is None or len(data) == size else None
+
+    def close(self) -> None:
+        """Let go of the folder (also done when this object is let go of)."""
+        self._closing()
+
+
+__all__ = ["FORMAT", "MANIFEST_KEY", "Earlier", "added_since", "code_digest", "inputs"]

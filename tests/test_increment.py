@@ -165,3 +165,75 @@ def test_the_rules_run_whole_where_a_join_could_read_an_inference_the_build_leav
         if found is not None:  # the range of kg:postIn types the organisation
             assert any(t.subject == org for t in found)
         assert len(store) == 1  # the store ends as it began
+
+
+KIND = FIXTURES / "increment" / "dom-en-cable-kind"
+
+
+def test_an_added_article_from_the_article_cache_moves_what_it_asserts_out_of_the_inferences(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The article is read from the cache the second time it is added (the first build filled it), as a later
+    ``kg build`` reads it: its triples must count as the same triples as the earlier inferences'."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "build"
+    shutil.copytree(KIND, data / "articles" / KIND.name)
+    build(data, out)  # the cache now holds every article
+    shutil.move(data / "articles" / KIND.name, tmp_path / "held")
+    build(data, out)
+    inferred = (out / "inferred.ttl").read_text(encoding="utf-8")
+    cable = inferred[inferred.index("<https://w3id.org/ict-coop-kg/id/infrastructure/taba-aqaba-cable>"):]
+    assert "kg:CableSystem" in cable[:cable.index(" .\n")]  # inferred while no article states it
+    shutil.move(tmp_path / "held", data / "articles" / KIND.name)
+    notes = build(data, out)
+    assert any(REVALIDATED in n for n in notes) and any("unchanged (from the cache)" in n for n in notes)
+    monkeypatch.setenv("KG_CACHE_DIR", "")
+    assert_as_first_build(out, data, tmp_path)
+
+
+def test_the_earlier_build_is_read_from_the_folder_first_opened_and_never_from_a_fifo(tmp_path: Path):
+    """Another build may swap its folder in meanwhile: the files read are those of the folder whose manifest was
+    read, or none. A FIFO in the folder is not waited on."""
+    import os
+
+    from kg.increment import Earlier
+
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / "inferred.ttl").write_bytes(b"first")
+    (folder / "manifest.json").write_text(json.dumps({"sizes": {"inferred.ttl": 5, "asserted.ttl": 4}}))
+    os.mkfifo(folder / "asserted.ttl")
+    earlier = Earlier.open(folder)
+    assert earlier is not None and earlier.manifest["sizes"]["inferred.ttl"] == 5
+    folder.rename(tmp_path / "aside")
+    folder.mkdir()
+    (folder / "inferred.ttl").write_bytes(b"other")
+    assert earlier.read("inferred.ttl") == b"first"
+    assert earlier.read("asserted.ttl") is None  # a FIFO: not opened for reading, so nothing blocks
+    assert earlier.read("dataset.trig") is None  # no size recorded
+    earlier.close()
+    assert earlier.read("inferred.ttl") is None
+    assert Earlier.open(tmp_path / "nowhere") is None
+
+
+def test_a_dataset_whose_graphs_the_manifest_does_not_all_list_is_written_whole():
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from kg.engine import splice
+    from kg.engine.store import _after_prefix_lines, _graph_opening, _lines, serialize_lines
+
+    names = [URIRef(f"https://w3id.org/ict-coop-kg/graph/article/a{i}") for i in range(3)]
+    triples = {name: [ox.Triple(ox.NamedNode(f"{name}/s"), ox.NamedNode("https://schema.org/name"),
+                                ox.Literal(f"graph {i}"))] for i, name in enumerate(names)}
+    old = serialize_lines([(name, _lines(triples[name]), triples[name]) for name in names], "trig")
+
+    def opening(name):  # type: ignore[no-untyped-def]
+        return _graph_opening(name, triples[name][0])
+
+    def block(name):  # type: ignore[no-untyped-def]
+        data = serialize_lines([(name, _lines(triples[name]), triples[name])], "trig")
+        return data[_after_prefix_lines(data):]
+
+    assert splice.trig(old, names, names, set(names), opening, block) == old  # every block copied
+    assert splice.trig(old, names, names, set(), opening, block) == old  # every block written again
+    assert splice.trig(old, [names[0], names[2]], names, set(names), opening, block) is None

@@ -63,6 +63,8 @@ def trig(old: bytes, old_names: list[URIRef], new_names: list[URIRef], unchanged
             end = len(old)
             if not old.endswith(b"\n}\n"):
                 return None
+        if old.find(b"\n}\n", position, end - 3) >= 0:
+            return None  # a block of a graph the manifest does not list: not the file it describes
         bounds[name] = (position, end)
         position = end
     view = memoryview(old)
