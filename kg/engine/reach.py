@@ -16,9 +16,9 @@ then run on the affected focus nodes only (:func:`kg.engine.shacl.validate_store
 the results a whole validation gives for them.
 
 What is not bounded this way raises :class:`Unbounded`, and that shape is validated whole: a SHACL-SPARQL
-constraint (its query may read anything), an inverse of a path that is not a single property. Two things change
-what every shape reads, and the whole validation is run: added ``rdfs:subClassOf`` triples (targets and
-``sh:class`` follow the class hierarchy in the data), and shapes left to pySHACL.
+constraint (its query may read anything), an inverse of a path that is not a single property. Added
+``rdfs:subClassOf`` triples change what every shape reads (targets and ``sh:class`` follow the class hierarchy in
+the data): then every shape is validated whole. Shapes left to pySHACL are always validated whole.
 """
 
 from __future__ import annotations
