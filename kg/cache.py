@@ -95,6 +95,17 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def inputs_digest(reference: bytes, files: Iterable[tuple[str, bytes]]) -> str:
+    """A digest of what an article's graph is assembled from, the code aside: the reference data's digest
+    ``reference`` and the article folder's files (name and bytes, in order). The cache keys the graph by it with
+    the code (:meth:`ArticleCache.key`); a build records it to tell an article it built before (:mod:`kg.increment`)."""
+    digest = hashlib.sha256(reference)
+    for name, data in files:
+        digest.update(f"\n{name}\n{len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
 class ArticleCache:
     """Assembled article graphs (``pyoxigraph.Triple`` sets) kept by :meth:`key`; see the module docstring."""
 
@@ -112,15 +123,10 @@ class ArticleCache:
         """The cache in :func:`cache_dir` (a cache that does nothing when caching is off)."""
         return cls(cache_dir())
 
-    def key(self, reference: bytes, files: Iterable[tuple[str, bytes]]) -> str:
-        """The digest an article's graph is kept under: the code, the reference data's digest ``reference``, and
-        the article folder's files (name and bytes, in order)."""
-        digest = hashlib.sha256(self._code.encode())
-        digest.update(reference)
-        for name, data in files:
-            digest.update(f"\n{name}\n{len(data)}\n".encode())
-            digest.update(data)
-        return digest.hexdigest()
+    def key(self, inputs: str) -> str:
+        """The digest an article's graph is kept under: the code, and what the graph is assembled from
+        (``inputs``, :func:`inputs_digest`)."""
+        return hashlib.sha256(f"{self._code}\n{inputs}".encode()).hexdigest()
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{key}.nt.z"
@@ -205,4 +211,4 @@ _ENTRY = re.compile(r"[0-9a-f]{64}\.nt\.z|\.tmp-[^/]+|\.probe-[0-9]+")
 :meth:`ArticleCache.key`), and what a killed build left of :func:`write_atomic`'s temporary files and the folder's
 write probe."""
 
-__all__ = ["ARTICLE_DAYS_KEPT", "ArticleCache", "cache_dir", "read_trusted", "write_atomic"]
+__all__ = ["ARTICLE_DAYS_KEPT", "ArticleCache", "cache_dir", "inputs_digest", "read_trusted", "write_atomic"]

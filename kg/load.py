@@ -44,7 +44,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from kg import evidence, facts, fsutil, resources
-from kg.cache import ArticleCache
+from kg.cache import ArticleCache, inputs_digest
 from kg.dataset import GraphSet, TermCache
 from kg.errors import DataError, InputError, Location, RDFSyntaxError
 from kg.namespaces import (
@@ -635,10 +635,9 @@ def _read_article(folder: Source, label: str, root: Path | None = None, *, cache
     if not ttl_files:
         raise DataError(f"{label}: no .ttl file with the article's metadata and facts")
     sources = {f"{label}/{f.name}": read_input(f, f"{label}/{f.name}", root) for f in ttl_files}
-    files = [(article_id, b""), ("article.txt", raw), *((f.name, data) for f, data in zip(ttl_files, sources.values()))]
-    key = cache.key(reference_digest, files)
-    art = dataclasses.replace(art, inputs=ArticleCache(None).key(reference_digest, files))  # the same, without code
-    return _ArticleInput(art, label, sources, key)
+    inputs = inputs_digest(reference_digest, [(article_id, b""), ("article.txt", raw),
+                                              *((f.name, data) for f, data in zip(ttl_files, sources.values()))])
+    return _ArticleInput(dataclasses.replace(art, inputs=inputs), label, sources, cache.key(inputs))
 
 
 def check_article_text(text: str, label: str) -> None:
