@@ -311,8 +311,6 @@ class KnowledgeGraph:
         self._answers: Any = None
         """The kept answers (:class:`kg.answers.Kept`) of the build loaded, as its manifest recorded them then,
         which :meth:`run_query` reads while the graphs are still the build's."""
-        self._since: Path | None = None
-        """The folder of the earlier build :meth:`build` was given (``since``)."""
         self._earlier: Any = None
         """That build, held open while this one builds on it (:class:`kg.increment.Earlier`)."""
         self._added: list[str] | None = None
@@ -431,7 +429,6 @@ class KnowledgeGraph:
                  source=source if isinstance(source, Path) else None, engine=chosen)
         kg.notes = notes
         if since is not None:
-            kg._since = Path(since)
             kg._added = kg._added_since(Path(since))
             if kg._added is None:
                 kg._let_go_of_earlier()
@@ -522,13 +519,13 @@ class KnowledgeGraph:
         built on (:meth:`build` with ``since``), when they are written into its folder again
         (:mod:`kg.engine.splice`: what did not change is copied); None when they are to be written whole."""
         earlier = self._earlier
-        if self._added is None or self._since is None or earlier is None or not self.graphs_are_master:
+        if self._added is None or earlier is None or not self.graphs_are_master:
             return None
         if [(name, fmt) for name, _graphs, fmt in large] != [(DATASET_FILE, "trig"), ("asserted.ttl", "turtle"),
                                                             ("inferred.ttl", "turtle")]:
             return None
         try:
-            if out_dir.resolve() != self._since.resolve():
+            if out_dir.resolve() != earlier.folder.resolve():
                 return None
         except OSError:
             return None

@@ -17,6 +17,7 @@ inputs it was not made from would make a build skip checks. The build folder is 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -35,9 +36,11 @@ FORMAT = 1
 _LIBRARIES = ("ict-coop-kg", "rdflib", "pyoxigraph", "owlrl", "pyshacl")
 
 
+@functools.cache
 def code_digest() -> str:
     """A digest of what turns data into a build besides the data: every module of the ``kg`` package, the
-    packaged ontology, shapes and queries, and the versions of the libraries that read and check them."""
+    packaged ontology, shapes and queries, and the versions of the libraries that read and check them. Read once
+    per process (a build asks for it as it starts and as it writes its manifest)."""
     from kg import resources
 
     digest = hashlib.sha256(f"kg-inputs {FORMAT}\n".encode())
@@ -85,17 +88,15 @@ def added_since(previous: dict[str, Any], current: dict[str, Any]) -> list[str] 
     return [article for article in now if article not in before]
 
 
-MANIFEST_LIMIT = 64 * 2**20
-"""A ``manifest.json`` larger than this is not read (a build of 10,000 articles writes about 3 MB)."""
-
-
 class Earlier:
     """An earlier build in a folder, held open from the moment its manifest is read: every file is then read from
     that same folder, even if another build swaps a new one into its place meanwhile (the files of the folder
     first opened are read, or none, never a mix). Each file is read only while it is a regular file (never a
     FIFO, which would block, nor a symbolic link) of the size its manifest records."""
 
-    def __init__(self, fd: int, manifest: dict[str, Any]) -> None:
+    def __init__(self, folder: Path, fd: int, manifest: dict[str, Any]) -> None:
+        self.folder = folder
+        """The folder it was opened as."""
         self._fd = fd
         self.manifest = manifest
         """The earlier build's ``manifest.json``."""
@@ -109,7 +110,7 @@ class Earlier:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return None
-        earlier = cls(fd, {})
+        earlier = cls(folder, fd, {})
         data = earlier._read("manifest.json", None)
         try:
             manifest = json.loads(data) if data is not None else None
@@ -121,17 +122,17 @@ class Earlier:
         earlier.manifest = manifest
         return earlier
 
-    def sizes(self) -> dict[str, int]:
-        """Each file's size as the manifest records it."""
-        sizes = self.manifest.get("sizes")
-        return {str(k): v for k, v in sizes.items() if type(v) is int} if isinstance(sizes, dict) else {}
-
     def read(self, name: str) -> bytes | None:
         """The bytes of the build's file ``name``, or None when it cannot be read or is not the size recorded."""
-        recorded = self.sizes().get(name)
+        from kg.querystore import sizes_in
+
+        recorded = sizes_in(self.manifest).get(name)
         return None if recorded is None else self._read(name, recorded)
 
     def _read(self, name: str, size: int | None) -> bytes | None:
+        """``name``'s bytes, if it is that ``size`` (None: the manifest, up to :data:`kg.querystore.MANIFEST_LIMIT`)."""
+        from kg.querystore import MANIFEST_LIMIT
+
         if not self._closing.alive:
             return None
         try:
