@@ -138,8 +138,11 @@ def shape_sites(compiled: CompiledShapes, shape: _Shape, context: str | None = N
 def affected(select: Any, sites: Iterable[Site], added: Iterable[Any]) -> set[Any] | None:
     """The nodes from which one of ``sites`` reads one of the ``added`` triples (``pyoxigraph.Triple``), found in
     the data as it now is; ``select`` runs a SPARQL SELECT there and returns its rows. None when a blank node
-    would have to be looked up (it cannot be named in a query): the caller then validates the shape whole."""
+    would have to be looked up or is among them (it cannot be named in a query): the caller then validates the
+    shape whole."""
     import pyoxigraph as ox
+
+    from kg.engine.shacl import _chunks
 
     added = list(added)
     wanted: dict[str | None, set[Any]] = {}
@@ -155,18 +158,10 @@ def affected(select: Any, sites: Iterable[Site], added: Iterable[Any]) -> set[An
             continue
         if any(isinstance(n, ox.BlankNode) for n in nodes):
             return None
-        for chunk in chunks(nodes):
+        for chunk in _chunks(nodes):
             found |= {row[0] for row in select(f"SELECT DISTINCT ?f WHERE {{ VALUES ?n {{ {chunk} }} ?f {prefix} ?n }}")
                       if row[0] is not None}
-    return found
+    return None if any(isinstance(n, ox.BlankNode) for n in found) else found
 
 
-def chunks(nodes: Iterable[Any], size: int = 1000) -> Iterable[str]:
-    """``nodes`` (pyoxigraph terms, no blank nodes) as the terms of ``VALUES`` blocks of at most ``size`` terms, in
-    a stable order (pyoxigraph writes each term in N-Triples form, escaped)."""
-    ordered = sorted(str(n) for n in nodes)
-    for start in range(0, len(ordered), size):
-        yield " ".join(ordered[start:start + size])
-
-
-__all__ = ["HIERARCHY", "OBJECT", "SUBJECT", "Site", "Unbounded", "affected", "chunks", "shape_sites"]
+__all__ = ["HIERARCHY", "OBJECT", "SUBJECT", "Site", "Unbounded", "affected", "shape_sites"]

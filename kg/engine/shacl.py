@@ -923,10 +923,13 @@ class _Run:
 
 
 def _chunks(nodes: Iterable[Any], size: int = 1000) -> Iterator[str]:
-    """``nodes`` (no blank nodes) as the terms of ``VALUES`` blocks of at most ``size`` terms, in a stable order."""
-    ordered = sorted(nodes, key=str)
-    for start in range(0, len(ordered), size):
-        yield " ".join(_sparql_term(t) for t in ordered[start:start + size])
+    """``nodes`` (rdflib or pyoxigraph terms, no blank nodes) as the terms of ``VALUES`` blocks of at most ``size``
+    terms, in a stable order."""
+    import pyoxigraph as ox
+
+    written = sorted(str(t) if isinstance(t, (ox.NamedNode, ox.Literal)) else _sparql_term(t) for t in nodes)
+    for start in range(0, len(written), size):
+        yield " ".join(written[start:start + size])
 
 
 def _datatype_check(x: str, dt: Any) -> str:
@@ -1067,8 +1070,8 @@ def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, g
 
     run = _Run(store, compiled, graph)
     patterns = _focus_patterns(run, None if added is None else list(added))
-    jobs = [job for shape in compiled.targeted if patterns.get(shape.node, "") is not None
-            for job in run.jobs(shape, patterns.get(shape.node) or run.target_pattern(shape))]
+    jobs = [job for shape in compiled.targeted if (focus := patterns[shape.node]) is not None
+            for job in run.jobs(shape, focus)]
     results = [r for found in run_in_threads(jobs, threads) for r in found]
     report = _report(results, compiled.graph)
     report.queries = run.queries
@@ -1088,28 +1091,24 @@ def validate_store(store: pyoxigraph.Store, shapes: Graph | CompiledShapes, *, g
 
 
 def _focus_patterns(run: _Run, added: list[Any] | None) -> dict[Any, str | None]:
-    """For :func:`validate_store` with ``added``: by shape node, the focus pattern of the focus nodes the added
-    triples can affect, or None for a shape none of whose focus nodes they can; a shape left out runs whole."""
-    import pyoxigraph as ox
-
+    """By targeted shape node, the focus pattern :func:`validate_store` runs the shape on: all its targets, or with
+    ``added``, those the added triples can affect (:func:`kg.engine.reach.affected`); None when they can affect
+    none of them."""
     from kg.engine import reach
 
-    if added is None or any(t.predicate.value == reach.HIERARCHY for t in added):
-        return {}
+    whole = added is None or any(t.predicate.value == reach.HIERARCHY for t in added)
     patterns: dict[Any, str | None] = {}
     for shape in run.compiled.targeted:
-        try:
-            nodes = reach.affected(lambda q: run.select(q)[1], reach.shape_sites(run.compiled, shape), added)
-        except reach.Unbounded as e:
-            log.debug("SHACL revalidation: %s runs whole: %s", shape.node, e)
-            continue
-        if nodes is None or any(isinstance(n, ox.BlankNode) for n in nodes):
-            continue  # a blank focus node cannot be named in VALUES: the shape runs whole
-        if not nodes:
-            patterns[shape.node] = None
-            continue
-        among = list(reach.chunks(nodes, size=len(nodes)))[0]
-        patterns[shape.node] = run.target_pattern(shape, among)
+        nodes = None
+        if not whole:
+            try:
+                nodes = reach.affected(lambda q: run.select(q)[1], reach.shape_sites(run.compiled, shape), added)
+            except reach.Unbounded as e:
+                log.debug("SHACL revalidation: %s runs whole: %s", shape.node, e)
+        if nodes is None:
+            patterns[shape.node] = run.target_pattern(shape)
+        else:
+            patterns[shape.node] = run.target_pattern(shape, next(_chunks(nodes, len(nodes)))) if nodes else None
     return patterns
 
 
