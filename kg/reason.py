@@ -105,18 +105,17 @@ def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], N
 
     ``previous`` (with ``store``): the inferences of the same graphs without the triples ``added`` (an earlier
     build's); the rules then run from the added triples only, where that gives the same inferences
-    (:func:`kg.engine.rules.infer_added`), and over everything otherwise.
+    (:func:`kg.engine.rules.infer_added`: ``meanwhile`` is not called, its run is short), and over everything
+    otherwise.
     """
-    from kg.engine.rules import _once, infer_added, infer_triples
+    from kg.engine.rules import infer_added, infer_triples
 
     notes: list[str] = []
     report = lambda message: notes.append(f"OWL-RL: {message}")  # noqa: E731
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
-    meanwhile = _once(meanwhile)
     if previous is not None and store is not None:
-        found = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology,
-                            meanwhile=meanwhile)
+        found = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology)
         if found is not None:
             return found, notes
     found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store,

@@ -837,11 +837,11 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
 
 
 def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any], graphs: Sequence[Iterable[Any]],
-                ontology: Graph, *, meanwhile: Callable[[], None] | None = None) -> set[Any] | None:
+                ontology: Graph) -> set[Any] | None:
     """The inferences of the data in ``store``'s default graph, as :func:`infer_triples` gives them, knowing
     ``previous``: the inferences (``pyoxigraph.Triple``, terms as written) of that data without the triples
     ``added`` — an earlier build's ``inferred.ttl``, the articles added since. ``graphs`` are the asserted graphs
-    (for the literal forms, as :func:`infer_triples` reads them). ``meanwhile`` is called once, as the run starts.
+    (for the literal forms, as :func:`infer_triples` reads them).
 
     OWL-RL only adds, and a new inference has a derivation that uses an added triple. So the rules run
     semi-naively from the added triples alone (and from the schema's closure, as a whole run's first round does).
@@ -879,9 +879,6 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     if (forms is None or not _joins_read_kept_triples(store, ruleset) or bool(store.query(same))
             or _schema_in_data(store, source, ruleset, codec)):
         return None
-    once = _once(meanwhile)
-    if once is not None:
-        once()
     run = uuid.uuid4().hex
     first = ox.NamedNode(f"{_SCRATCH}{run}/round/0")
     # the joins' partners among the earlier inferences join the data graph for the run, recorded in a scratch
