@@ -1,0 +1,135 @@
+"""What adding one article in 2 s would rest on: an on-disk store kept with a build, and bound violation queries.
+
+Measures, on a build of N articles and the graph of one more article (from a later build):
+
+* the on-disk store a build could keep instead of loading every article (``pyoxigraph.Store(path)``): made from
+  the build's ``asserted.ttl`` and its ontology's graph, opened read-only, checkpointed (``Store.backup``, hard
+  links) into a new folder as an atomic build folder would need, opened read-write there, the added article's
+  triples inserted;
+* each packaged ``*-violation.rq`` query on that store, whole, and run once per added node bound to one of its
+  selected variables (SPARQL substitutions, as :meth:`kg.engine.store.AssertedStore.select` binds parameters):
+  the idea of restricting the violation queries to what the added triples can change (bench/README.md).
+
+    .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000
+    .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000 --in-memory
+
+(``--in-memory``: the queries in an in-memory store, where a build runs them today, instead of the on-disk one.)
+
+Prints one line per measurement (seconds of wall time). The store is made under ``--scratch`` and removed after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BOUND = {
+    # query: each selected variable bound, and which of the added triples' terms it is bound to (see time_queries)
+    "fact-not-asserted": [("focus", "rdf:type kg:Fact"), ("value", "oa:hasSource")],
+    "fact-without-evidence": [("focus", "rdf:type kg:Fact")],
+    "undeclared-term": [("value", "predicates")],
+}
+
+
+def main() -> None:
+    import pyoxigraph as ox
+
+    from kg.namespaces import ONTOLOGY_GRAPH, article_graph
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", type=Path, required=True, help="a build folder of N articles")
+    parser.add_argument("--later", type=Path, required=True, help="a build folder holding one more article")
+    parser.add_argument("--article", required=True, help="the id of the article the later build adds")
+    parser.add_argument("--scratch", type=Path, default=None, help="where the store is made (default: a temp dir)")
+    parser.add_argument("--runs", type=int, default=20, help="bound runs timed per query and variable")
+    parser.add_argument("--in-memory", action="store_true",
+                        help="time the queries in an in-memory store instead (as a build runs them today)")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="kg-increment-", dir=args.scratch))
+    try:
+        ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+        graph = ox.NamedNode(str(article_graph(args.article)))
+        added = []
+        ontology_triples = []
+        for quad in ox.parse(path=str(args.later / "dataset.trig"), format=ox.RdfFormat.TRIG):
+            if quad.graph_name == graph:
+                added.append(quad.triple)
+            elif quad.graph_name == ontology:
+                ontology_triples.append(quad.triple)
+
+        start = time.perf_counter()
+        store = ox.Store() if args.in_memory else ox.Store(str(scratch / "kept"))
+        store.bulk_load(path=str(args.build / "asserted.ttl"), format=ox.RdfFormat.TURTLE)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in ontology_triples)
+        where = "in-memory" if args.in_memory else "on-disk"
+        print(f"made the {where} store: {time.perf_counter() - start:.2f} s, {len(store):,} triples")
+        if args.in_memory:
+            store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in added])
+            time_queries(store, added, args.runs)
+            return
+        store.flush()
+        del store
+
+        start = time.perf_counter()
+        kept = ox.Store.read_only(str(scratch / "kept"))
+        print(f"opened it read-only: {time.perf_counter() - start:.3f} s")
+        start = time.perf_counter()
+        kept.backup(str(scratch / "next"))
+        print(f"checkpointed it into a new folder: {time.perf_counter() - start:.3f} s")
+        del kept
+        start = time.perf_counter()
+        store = ox.Store(str(scratch / "next"))
+        print(f"opened the checkpoint read-write: {time.perf_counter() - start:.3f} s")
+        start = time.perf_counter()
+        store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in added])
+        store.flush()
+        print(f"inserted the {len(added):,} triples of {args.article}: {time.perf_counter() - start:.3f} s")
+        time_queries(store, added, args.runs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def time_queries(store: Any, added: list[Any], runs: int) -> None:
+    """Time each violation query on ``store`` whole, and bound to values the ``added`` triples give (:data:`BOUND`)."""
+    import pyoxigraph as ox
+    from rdflib import RDF
+
+    from kg import resources
+    from kg.namespaces import KG, OA
+
+    queries = {path.name.removesuffix("-violation.rq"): path.read_text(encoding="utf-8")
+               for path in resources.queries_dir().iterdir() if path.name.endswith("-violation.rq")}
+    rdf_type, fact, has_source = (ox.NamedNode(str(x)) for x in (RDF.type, KG.Fact, OA.hasSource))
+    values = {
+        "rdf:type kg:Fact": sorted({t.subject for t in added if t.predicate == rdf_type and t.object == fact},
+                                   key=str),
+        "oa:hasSource": sorted({t.subject for t in added if t.predicate == has_source}, key=str),
+        "predicates": sorted({t.predicate for t in added}, key=str),
+    }
+    for name, text in sorted(queries.items()):
+        start = time.perf_counter()
+        rows = len(list(store.query(text)))
+        print(f"{name}: whole {time.perf_counter() - start:.3f} s ({rows} rows)")
+        for variable, source in BOUND.get(name, []):
+            nodes = values[source][:runs]
+            times = []
+            for node in nodes:
+                start = time.perf_counter()
+                list(store.query(text, substitutions={ox.Variable(variable): node}))
+                times.append(time.perf_counter() - start)
+            if times:
+                print(f"  ?{variable} bound to one of {len(values[source])} added values ({source}): median "
+                      f"{statistics.median(times) * 1000:.1f} ms of {len(times)} runs")
+
+
+if __name__ == "__main__":
+    main()
