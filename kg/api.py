@@ -316,6 +316,10 @@ class KnowledgeGraph:
         self._added: list[str] | None = None
         """The ids of the articles added since that build, when its results can be built on
         (:func:`kg.increment.added_since`); None otherwise."""
+        self._new_inferences: list[Any] | None = None
+        """The inferences that build did not hold (``pyoxigraph.Triple`` s), when the rules ran over its
+        inferences (:meth:`kg.engine.store.FastEngine.infer`): with the added articles' triples, what its kept query
+        store lacks (:meth:`_carry_query_store`)."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
         (see :meth:`_retire`)."""
@@ -368,6 +372,11 @@ class KnowledgeGraph:
         and stores made from the graphs it changes are made again when next asked for."""
         views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
         self._kept_store_of = self._answers = None  # the build's files no longer hold these graphs
+        # nor does the earlier build this one was built on hold what is not an added article's
+        self._new_inferences = None
+        if URIRef(name) != INFERRED_GRAPH:
+            self._added = None
+            self._let_go_of_earlier()
         for view in views:
             self.__dict__.pop(view, None)
         if self._ds is not None:
@@ -564,6 +573,25 @@ class KnowledgeGraph:
         if dataset is None:
             return None
         return [dataset, asserted, inferred]
+
+    def _carry_query_store(self, staging: Path, out_dir: Path) -> None:
+        """Give the build written in ``staging`` (to be swapped into ``out_dir``) the kept query store of the
+        earlier build it was built on, with the triples added since (:func:`kg.querystore.carry`), when that build
+        has one: the first ``kg query`` after adding an article then opens it in milliseconds instead of making it
+        again. When it cannot be carried, a note says why; the next query makes it, as after any build."""
+        earlier = self._earlier
+        added = self._added_triples()
+        if earlier is None or added is None or self._new_inferences is None:
+            return
+        held = earlier.path()
+        if held is None:
+            return
+        from kg import querystore
+
+        try:
+            querystore.carry(held, staging, [*added, *self._new_inferences])
+        except querystore.QueryStoreUnavailable as why:
+            self.notes.append(f"{why}; the next kg query on {out_dir} makes it again")
 
     def _added_triples(self) -> list[Any] | None:
         """The triples of the articles added since the earlier build (:meth:`build` with ``since``), as
@@ -1079,6 +1107,7 @@ class KnowledgeGraph:
                 small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
                 for name, data in small.items():
                     (staging / name).write_bytes(data)
+                self._carry_query_store(staging, Path(out_dir))
         except _NotConforming:
             return None
         return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))

@@ -122,6 +122,14 @@ class Earlier:
         earlier.manifest = manifest
         return earlier
 
+    def path(self) -> Path | None:
+        """A path that reaches the folder held open, through ``/proc/self/fd`` (a build swapped in meanwhile is
+        not reached by it); None where the system has no such path, or once :meth:`close` d."""
+        if not self._closing.alive:
+            return None
+        held = Path(f"/proc/self/fd/{self._fd}")
+        return held if held.is_dir() else None
+
     def read(self, name: str) -> bytes | None:
         """The bytes of the build's file ``name``, or None when it cannot be read or is not the size recorded."""
         from kg.querystore import sizes_in

@@ -16,8 +16,10 @@ differ it is made again. The files are used only while they are the size the bui
 (:func:`recorded_sizes`, from its ``manifest.json``): a file emptied or copied from another build would give other
 answers than ``dataset.trig``, so the query then reads the build into memory. A build that records no sizes (from
 an older ``kg``) is trusted here, as before; ``kg serve`` wants every size (:func:`union_files`). A new build
-replaces the build folder whole, store included. What a process killed while making it leaves
-(``.query-store.<pid>.….tmp``) is removed by the next query there (:func:`kg.fsutil.recover`).
+replaces the build folder whole, store included — except a build that builds on the earlier build in its folder
+(:mod:`kg.increment`), which carries the earlier store over with the triples it adds (:func:`carry`). What a
+process killed while making it leaves (``.query-store.<pid>.….tmp``) is removed by the next query there
+(:func:`kg.fsutil.recover`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import shutil
 import stat
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -195,11 +198,49 @@ def check_sources(build_dir: Path, recorded: dict[str, int]) -> None:
         _source(build_dir, name, recorded)
 
 
+def carry(earlier: Path, build_dir: Path, added: Iterable[Any]) -> bool:
+    """Give the build in ``build_dir`` (its files all written) a kept store made from that of the build in
+    ``earlier``, when the new build holds what the earlier one held and the triples ``added``
+    (``pyoxigraph.Triple`` s: the triples of the articles added since, and the new inferences). The earlier store
+    is checkpointed into ``build_dir`` (``Store.backup``: hard links to its files, in milliseconds) and the added
+    triples are inserted there: the same triples, each once, as a store made from the new build's files, without
+    loading those files again (13 s on 1,000 articles). False, with nothing done, when ``earlier`` has no
+    store made from its files as they are; :class:`QueryStoreUnavailable` saying why when one could not be
+    carried (what was begun is removed)."""
+    import pyoxigraph as ox
+
+    try:
+        found = _open_if_current(earlier / STORE_DIR, _key(earlier, ox.__version__))
+    except QueryStoreUnavailable:
+        return False
+    if found is None:
+        return False
+    target = build_dir / STORE_DIR
+    try:
+        target.mkdir()
+        found.backup(str(target / "db"))
+        del found
+        store = ox.Store(str(target / "db"))
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in added)
+        store.flush()
+        del store  # closed: the folder is complete on disk
+        (target / KEY_FILE).write_text(json.dumps(_key(build_dir, ox.__version__)) + "\n", encoding="utf-8")
+    except (OSError, RuntimeError) as exc:  # RuntimeError: what RocksDB reports, a full disk too
+        shutil.rmtree(target, ignore_errors=True)
+        raise QueryStoreUnavailable(f"the earlier build's query store could not be carried over: {_reason(exc)}"
+                                    ) from None
+    return True
+
+
 def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
     import pyoxigraph as ox
 
     try:
-        if json.loads((folder / KEY_FILE).read_text(encoding="utf-8")) != key:
+        path = folder / KEY_FILE
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_LIMIT:  # never wait on a FIFO
+            return None
+        if json.loads(path.read_text(encoding="utf-8")) != key:
             return None
         return ox.Store.read_only(str(folder / "db"))
     except (OSError, ValueError, RuntimeError):  # missing, half there, or damaged (RocksDB's "Corruption"): made again
@@ -277,5 +318,5 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["AUTO_MIN_BYTES", "ENV", "MODES", "UNION_FILES", "QueryStoreUnavailable", "STORE_DIR", "mode_setting",
-           "open_store", "recorded_sizes", "union_files", "wanted"]
+__all__ = ["AUTO_MIN_BYTES", "ENV", "MODES", "UNION_FILES", "QueryStoreUnavailable", "STORE_DIR", "carry",
+           "mode_setting", "open_store", "recorded_sizes", "union_files", "wanted"]

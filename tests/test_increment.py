@@ -237,3 +237,104 @@ def test_a_dataset_whose_graphs_the_manifest_does_not_all_list_is_written_whole(
     assert splice.trig(old, names, names, set(names), opening, block) == old  # every block copied
     assert splice.trig(old, names, names, set(), opening, block) == old  # every block written again
     assert splice.trig(old, [names[0], names[2]], names, set(names), opening, block) is None
+
+
+def _kept_triples(build_dir: Path) -> list[str]:
+    """The triples of the build's kept query store (made first if it is not there), as sorted N-Triples lines."""
+    from kg import querystore
+
+    store = querystore.open_store(build_dir)
+    return sorted(f"{q.subject} {q.predicate} {q.object} ." for q in store)
+
+
+def test_the_kept_query_store_is_carried_over_with_what_the_added_article_adds(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import difflib
+
+    from kg import querystore
+
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    before = _kept_triples(out)  # a kg query on the earlier build made its store
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    assert any(REVALIDATED in n for n in build(data, out))
+    made = []
+    monkeypatch.setattr(querystore, "_make", lambda *args: made.append(args))
+    carried = _kept_triples(out)  # opened as it was carried: nothing is made
+    assert not made
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    build(data, cold)
+    fresh = _kept_triples(cold)  # made from the first build's files
+    assert carried == fresh, "\n".join(difflib.unified_diff(fresh, carried, "made", "carried", lineterm="", n=0))
+    assert len(carried) > len(before)
+
+
+def test_a_build_without_a_kept_query_store_is_built_on_without_one(data: Path, tmp_path: Path):
+    from kg.querystore import KEY_FILE, STORE_DIR
+
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    assert any(REVALIDATED in n for n in build(data, out))
+    assert not (out / STORE_DIR).exists()
+    # an earlier store made from other files than the build's (its key differs) is not carried either
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    _kept_triples(out)
+    key = out / STORE_DIR / KEY_FILE
+    key.write_text(key.read_text(encoding="utf-8").replace('"format": ', '"format": 9'), encoding="utf-8")
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    assert any(REVALIDATED in n for n in build(data, out))
+    assert not (out / STORE_DIR).exists()
+
+
+def test_a_kept_query_store_that_cannot_be_carried_leaves_a_note_and_no_part_of_it(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import errno
+
+    from kg import querystore
+
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    _kept_triples(out)
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+
+    class Full:
+        def backup(self, path: str) -> None:
+            Path(path).mkdir()
+            (Path(path) / "000001.sst").write_bytes(b"part")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(querystore, "_open_if_current", lambda *args: Full())
+    kg, written = KnowledgeGraph.build_to(out, data)
+    assert written is not None and written.conforms
+    assert [n for n in kg.notes if "query store" in n] == [
+        "the earlier build's query store could not be carried over: no space left on the device; the next kg "
+        f"query on {out} makes it again"], kg.notes
+    assert not (out / querystore.STORE_DIR).exists()
+
+
+def test_a_graph_replaced_after_building_on_an_earlier_build_is_written_as_it_now_is(data: Path, tmp_path: Path):
+    import pyoxigraph as ox
+
+    from kg.namespaces import article_graph
+
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    kg = KnowledgeGraph.build(data, validate=True, since=out)
+    earlier = article_graph("dom-en-cable")
+    kept = sorted((t.triple if isinstance(t, ox.Quad) else t for t in kg.graphs.triples(earlier)), key=str)
+    dropped = kept[0]
+    kg.replace_graph(earlier, kept[1:])
+    kg.write(out)
+    written = {q.triple for q in ox.parse((out / "dataset.trig").read_bytes(), format=ox.RdfFormat.TRIG)
+               if q.graph_name == ox.NamedNode(str(earlier))}
+    assert dropped not in written and written == set(kept[1:])
+    assert dropped not in {q.triple for q in ox.parse((out / "asserted.ttl").read_bytes(),
+                                                      format=ox.RdfFormat.TURTLE)}

@@ -300,6 +300,8 @@ class FastEngine(Engine):
                                      added=kg._added_triples() if previous is not None else None)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
+        if previous is not None:  # what the earlier build's kept query store lacks (kg.querystore.carry)
+            kg._new_inferences = [t for t in inferred if t not in previous]
 
     def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
         """The compiled shapes and the violation queries in the shared :attr:`kg.asserted_store`; the shapes only
