@@ -42,17 +42,27 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _standard_error() -> Any:
+    """``sys.stderr`` as it is now (tests swap it), under the proxy rich puts in its place while a progress
+    display runs on a terminal: that proxy writes into the display's console, whose file is :class:`_Diagnostics`,
+    which would write into the proxy again, for ever."""
+    stream = sys.stderr
+    while stream is not None and hasattr(stream, "rich_proxied_file"):
+        stream = stream.rich_proxied_file
+    return stream
+
+
 class _Diagnostics(io.TextIOBase):
-    """Standard error as the messages go to it: ``sys.stderr`` as it is at each write (tests swap it), except
-    that a message it cannot take (a full device, a closed pipe, standard error closed) is dropped and standard
-    error is pointed at ``/dev/null`` (:func:`_silence`), so that nothing fails again at exit. There is nowhere
-    left to report such a failure; the exit code stays the command's own."""
+    """Standard error as the messages go to it: ``sys.stderr`` as it is at each write (tests swap it; see
+    :func:`_standard_error`), except that a message it cannot take (a full device, a closed pipe, standard error
+    closed) is dropped and standard error is pointed at ``/dev/null`` (:func:`_silence`), so that nothing fails
+    again at exit. There is nowhere left to report such a failure; the exit code stays the command's own."""
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
-        stream = sys.stderr
+        stream = _standard_error()
         if stream is not None:
             try:
                 stream.write(text)
@@ -61,7 +71,7 @@ class _Diagnostics(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        stream = sys.stderr
+        stream = _standard_error()
         if stream is not None:
             try:
                 stream.flush()
@@ -69,19 +79,21 @@ class _Diagnostics(io.TextIOBase):
                 _silence(stream)
 
     def isatty(self) -> bool:
+        stream = _standard_error()
         try:
-            return sys.stderr is not None and sys.stderr.isatty()
+            return stream is not None and stream.isatty()
         except (OSError, ValueError):
             return False
 
     def fileno(self) -> int:
-        if sys.stderr is None:
+        stream = _standard_error()
+        if stream is None:
             raise io.UnsupportedOperation("standard error is closed")
-        return sys.stderr.fileno()
+        return stream.fileno()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
-        return getattr(sys.stderr, "encoding", None) or "utf-8"
+        return getattr(_standard_error(), "encoding", None) or "utf-8"
 
 
 def _silence(stream: Any) -> None:

@@ -408,3 +408,48 @@ def test_a_build_file_that_cannot_be_read_is_named(build_dir: Path, tmp_path: Pa
         assert result.returncode == 2, result.stderr.decode()
         assert f"{build / 'dataset.trig'}: could not be read: Permission denied" in result.stderr.decode()
         assert b"Traceback" not in result.stderr
+
+
+def _kg_on_a_terminal(*args: str | os.PathLike[str], cwd: Path, timeout: float = 300) -> tuple[int, str]:
+    """``kg ARGS`` with its standard streams on a pseudo-terminal, as a user at a terminal runs it: the exit code
+    and what the terminal showed. The test fails, rather than hangs, if it does not end within ``timeout``."""
+    import pty
+    import select
+    import time
+
+    main, side = pty.openpty()
+    proc = subprocess.Popen([str(KG_EXE), *map(str, args)], cwd=cwd, stdin=side, stdout=side, stderr=side,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(side)
+    shown = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:  # EIO: the terminal's other side is closed, the program has ended
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            elif proc.poll() is not None:
+                break
+        else:
+            proc.kill()
+            pytest.fail(f"kg {' '.join(map(str, args))} on a terminal did not end in {timeout} s; it showed "
+                        f"{bytes(shown[-500:])!r}")
+        return proc.wait(timeout=30), shown.decode("utf-8", "replace")
+    finally:
+        os.close(main)
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["progress", "quiet"])
+def test_build_on_a_terminal_shows_its_progress_and_ends(data_copy: Path, tmp_path: Path, quiet: list[str]):
+    code, shown = _kg_on_a_terminal("build", *quiet, "--data", data_copy, "--out", tmp_path / "out", cwd=tmp_path,
+                                    timeout=60)
+    assert code == 0, shown[-2000:]
+    assert (tmp_path / "out" / "dataset.trig").is_file()
+    assert "validating (SHACL)" in shown  # the progress line rich draws on a terminal
+    assert ("Triples per graph" in shown) is not bool(quiet)
