@@ -483,7 +483,7 @@ class KnowledgeGraph:
         kg = cls.build(data, store=store, engine=engine, validate=False, jobs=jobs, progress=note,
                        prepare_writing=True, since=out_dir)  # asserted_store made
         added = kg._added
-        if added is None:
+        if added is None or not kg.chosen_engine().builds_on_earlier:
             note("validating (SHACL) and writing")
         elif added:
             note(f"validating (SHACL: what the {len(added)} article(s) added since the last build can change) "

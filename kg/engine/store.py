@@ -215,6 +215,9 @@ class Engine:
     """
 
     name = ""
+    builds_on_earlier = False
+    """Whether :meth:`infer` and :meth:`validate` build on an earlier build's results (its inferences, and only
+    what the added triples can change), when the build is given them."""
 
     def __init__(self) -> None:
         self.fallbacks: list[str] = []
@@ -276,6 +279,7 @@ class FastEngine(Engine):
     """The OWL-RL rules and compiled shapes in Oxigraph (:mod:`kg.engine.rules`, :mod:`kg.engine.shacl`)."""
 
     name = "fast"
+    builds_on_earlier = True
 
     def prepare(self, graphs: GraphSet) -> None:
         """Make the rules of the ontology (:func:`kg.engine.rules.prepare_rules`), from its graph as reasoning
