@@ -13,7 +13,8 @@ Measures, on a build of N articles and the graph of one more article (from a lat
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000 --in-memory
 
-(``--in-memory``: the queries in an in-memory store, where a build runs them today, instead of the on-disk one.)
+(``--in-memory``: the queries in an in-memory store, where a build runs them today, instead of the on-disk one;
+``--values``: each bound query also run once with all its values in a trailing ``VALUES`` block.)
 
 Prints one line per measurement (seconds of wall time). The store is made under ``--scratch`` and removed after.
 """
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="bound runs timed per query and variable")
     parser.add_argument("--in-memory", action="store_true",
                         help="time the queries in an in-memory store instead (as a build runs them today)")
+    parser.add_argument("--values", action="store_true",
+                        help="also time each bound query once with all its values in a trailing VALUES block "
+                             "(slow: 34 s for one of them in memory)")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="kg-increment-", dir=args.scratch))
@@ -74,7 +78,7 @@ def main() -> None:
         print(f"made the {where} store: {time.perf_counter() - start:.2f} s, {len(store):,} triples")
         if args.in_memory:
             store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in added])
-            time_queries(store, added, args.runs)
+            time_queries(store, added, args.runs, values_block=args.values)
             return
         store.flush()
         del store
@@ -93,13 +97,15 @@ def main() -> None:
         store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in added])
         store.flush()
         print(f"inserted the {len(added):,} triples of {args.article}: {time.perf_counter() - start:.3f} s")
-        time_queries(store, added, args.runs)
+        time_queries(store, added, args.runs, values_block=args.values)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def time_queries(store: Any, added: list[Any], runs: int) -> None:
-    """Time each violation query on ``store`` whole, and bound to values the ``added`` triples give (:data:`BOUND`)."""
+def time_queries(store: Any, added: list[Any], runs: int, *, values_block: bool = False) -> None:
+    """Time each violation query on ``store`` whole, and bound to values the ``added`` triples give (:data:`BOUND`);
+    with ``values_block``, also once with all those values in a ``VALUES`` block after the query (the values are
+    RDF terms written in N-Triples form, the way the compiled shapes write theirs)."""
     import pyoxigraph as ox
     from rdflib import RDF
 
@@ -129,6 +135,12 @@ def time_queries(store: Any, added: list[Any], runs: int) -> None:
             if times:
                 print(f"  ?{variable} bound to one of {len(values[source])} added values ({source}): median "
                       f"{statistics.median(times) * 1000:.1f} ms of {len(times)} runs")
+            if values_block and values[source]:
+                block = " ".join(str(node) for node in values[source])
+                start = time.perf_counter()
+                list(store.query(f"{text}\nVALUES ?{variable} {{ {block} }}\n"))
+                print(f"  ?{variable} in one VALUES block of all {len(values[source])}: "
+                      f"{time.perf_counter() - start:.3f} s")
 
 
 if __name__ == "__main__":
