@@ -606,7 +606,7 @@ class KnowledgeGraph:
 
     def _previous_inferences(self) -> set[Any] | None:
         """The inferences of the earlier build (:meth:`build` with ``since``), read from its ``inferred.ttl`` while
-        that file is the size its manifest records; None when nothing is taken from it or it cannot be read (the
+        that file is as the build wrote it (:class:`kg.increment.Earlier`); None when nothing is taken from it or it cannot be read (the
         rules then run over everything)."""
         if self._added is None or self._earlier is None:
             return None
@@ -1107,6 +1107,8 @@ class KnowledgeGraph:
                 small[MANIFEST_FILE] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
                 for name, data in small.items():
                     (staging / name).write_bytes(data)
+                # how the files a later build into this folder reads were written (kg.increment.Earlier)
+                increment.record_written(staging, [*(name for name, _graphs, _fmt in large), MANIFEST_FILE])
                 self._carry_query_store(staging, Path(out_dir))
         except _NotConforming:
             return None

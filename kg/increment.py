@@ -11,8 +11,12 @@ its files (:mod:`kg.engine.splice`) — each giving what a whole run gives. Anyt
 removed, other reference data, another version of ``kg`` or of its libraries, another engine, a previous build that
 did not conform, or a manifest that records no inputs — and the build does everything, as a first build does.
 
-The previous build is only read, never trusted further than its manifest: a manifest edited by hand to claim
-inputs it was not made from would make a build skip checks. The build folder is the build's own.
+The previous build is only read, and only as it was written: each build records the size and modification time of
+its manifest and of the files a later build reads (:data:`WRITTEN_FILE`, :func:`record_written`), and a file that
+is no longer as written (edited by hand, even to the same size, or copied without its times) is not read; a
+manifest no longer as written makes the next build do everything. A build folder whose manifest and record were
+both rewritten to claim inputs it was not made from would still make a build skip checks: the build folder is the
+build's own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,23 @@ FORMAT = 1
 """Bumped when what :func:`inputs` records changes meaning, so that older records are not compared."""
 
 _LIBRARIES = ("ict-coop-kg", "rdflib", "pyoxigraph", "owlrl", "pyshacl")
+
+WRITTEN_FILE = ".kg-written.json"
+"""The record, in a build folder, of how its files were written: for each, its size and modification time (ns)."""
+
+_WRITTEN_LIMIT = 2**20
+"""A record larger than this is not read (it names a handful of files)."""
+
+
+def record_written(folder: Path, names: list[str]) -> None:
+    """Record in ``folder`` (a build being written, its files done) the size and modification time of the files
+    ``names``, as :class:`Earlier` checks them (:data:`WRITTEN_FILE`)."""
+    files = {}
+    for name in names:
+        info = (folder / name).stat()
+        files[name] = [info.st_size, info.st_mtime_ns]
+    (folder / WRITTEN_FILE).write_text(json.dumps({"format": FORMAT, "files": files}, sort_keys=True) + "\n",
+                                       encoding="utf-8")
 
 
 @functools.cache
@@ -92,7 +113,8 @@ class Earlier:
     """An earlier build in a folder, held open from the moment its manifest is read: every file is then read from
     that same folder, even if another build swaps a new one into its place meanwhile (the files of the folder
     first opened are read, or none, never a mix). Each file is read only while it is a regular file (never a
-    FIFO, which would block, nor a symbolic link) of the size its manifest records."""
+    FIFO, which would block, nor a symbolic link) of the size its manifest records, with the size and modification
+    time the build's record of its files gives it (:func:`record_written`)."""
 
     def __init__(self, folder: Path, fd: int, manifest: dict[str, Any]) -> None:
         self.folder = folder
@@ -100,18 +122,29 @@ class Earlier:
         self._fd = fd
         self.manifest = manifest
         """The earlier build's ``manifest.json``."""
+        self._written: dict[str, list[int]] = {}
+        """Each file's size and modification time as the build wrote them (:func:`record_written`)."""
         self._closing = weakref.finalize(self, os.close, fd)
 
     @classmethod
     def open(cls, folder: Path) -> Earlier | None:
-        """The build in ``folder``, or None when there is none that can be read (no folder, no manifest, a
-        manifest that is not a JSON object)."""
+        """The build in ``folder``, or None when there is none that can be read as it was written (no folder, no
+        record of how it was written, a manifest not as written or not a JSON object)."""
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return None
         earlier = cls(folder, fd, {})
-        data = earlier._read("manifest.json", None)
+        written = earlier._read(WRITTEN_FILE, None)
+        try:
+            record = json.loads(written) if written is not None else None
+        except (ValueError, RecursionError):
+            record = None
+        files = record.get("files") if isinstance(record, dict) and record.get("format") == FORMAT else None
+        if isinstance(files, dict):
+            earlier._written = {str(name): when for name, when in files.items()
+                                if isinstance(when, list) and len(when) == 2 and all(type(n) is int for n in when)}
+        data = earlier._read("manifest.json", None) if "manifest.json" in earlier._written else None
         try:
             manifest = json.loads(data) if data is not None else None
         except (ValueError, RecursionError):
@@ -138,10 +171,14 @@ class Earlier:
         return None if recorded is None else self._read(name, recorded)
 
     def _read(self, name: str, size: int | None) -> bytes | None:
-        """``name``'s bytes, if it is that ``size`` (None: the manifest, up to :data:`kg.querystore.MANIFEST_LIMIT`)."""
+        """``name``'s bytes, if it is that ``size`` (None: any size up to :data:`kg.querystore.MANIFEST_LIMIT`) and,
+        unless it is the record itself, the size and modification time the record gives it."""
         from kg.querystore import MANIFEST_LIMIT
 
         if not self._closing.alive:
+            return None
+        when = None if name == WRITTEN_FILE else self._written.get(name)
+        if name != WRITTEN_FILE and when is None:
             return None
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=self._fd)
@@ -150,10 +187,13 @@ class Earlier:
         with os.fdopen(fd, "rb") as f:
             try:
                 info = os.fstat(f.fileno())
-                if not stat.S_ISREG(info.st_mode) or info.st_size > (MANIFEST_LIMIT if size is None else size):
+                limit = _WRITTEN_LIMIT if name == WRITTEN_FILE else MANIFEST_LIMIT if size is None else size
+                if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
                     return None
                 if size is not None and info.st_size != size:
                     return None
+                if when is not None and [info.st_size, info.st_mtime_ns] != when:
+                    return None  # changed since the build wrote it, or copied without its times
                 data = f.read()
             except OSError:
                 return None
@@ -164,4 +204,5 @@ class Earlier:
         self._closing()
 
 
-__all__ = ["FORMAT", "MANIFEST_KEY", "Earlier", "added_since", "code_digest", "inputs"]
+__all__ = ["FORMAT", "MANIFEST_KEY", "WRITTEN_FILE", "Earlier", "added_since", "code_digest", "inputs",
+           "record_written"]

@@ -195,13 +195,14 @@ def test_the_earlier_build_is_read_from_the_folder_first_opened_and_never_from_a
     read, or none. A FIFO in the folder is not waited on."""
     import os
 
-    from kg.increment import Earlier
+    from kg.increment import Earlier, record_written
 
     folder = tmp_path / "build"
     folder.mkdir()
     (folder / "inferred.ttl").write_bytes(b"first")
     (folder / "manifest.json").write_text(json.dumps({"sizes": {"inferred.ttl": 5, "asserted.ttl": 4}}))
     os.mkfifo(folder / "asserted.ttl")
+    record_written(folder, ["inferred.ttl", "asserted.ttl", "manifest.json"])
     earlier = Earlier.open(folder)
     assert earlier is not None and earlier.manifest["sizes"]["inferred.ttl"] == 5
     folder.rename(tmp_path / "aside")
@@ -348,3 +349,67 @@ def test_with_the_reference_engine_the_progress_says_everything_is_validated(dat
     notes = build(data, out, engine="reference")  # pySHACL and owlrl run on everything: only the files are spliced
     assert "validating (SHACL) and writing" in notes and not any(REVALIDATED in n for n in notes), notes
     assert_as_first_build(out, data, tmp_path, engine="reference")
+
+
+def test_an_earlier_file_no_longer_as_written_is_not_read(tmp_path: Path):
+    """Edited by hand, even to the same size, or copied without its times: the record of how the build wrote its
+    files (kg.increment.record_written) no longer matches, and the file is not read; without a record (or with a
+    manifest no longer as written) the earlier build is not read at all."""
+    import os
+
+    from kg.increment import WRITTEN_FILE, Earlier, record_written
+
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / "inferred.ttl").write_bytes(b"first")
+    (folder / "asserted.ttl").write_bytes(b"asserted")
+    (folder / "manifest.json").write_text(json.dumps({"sizes": {"inferred.ttl": 5, "asserted.ttl": 8}}))
+    record_written(folder, ["inferred.ttl", "asserted.ttl", "manifest.json"])
+    earlier = Earlier.open(folder)
+    assert earlier is not None and earlier.read("inferred.ttl") == b"first"
+    (folder / "inferred.ttl").write_bytes(b"fir5t")  # the same size, another modification time
+    info = (folder / "asserted.ttl").stat()
+    os.utime(folder / "asserted.ttl", ns=(info.st_atime_ns, info.st_mtime_ns + 1))  # as a copy without its times
+    assert earlier.read("inferred.ttl") is None
+    assert earlier.read("asserted.ttl") is None
+    earlier.close()
+    manifest = folder / "manifest.json"
+    info = manifest.stat()
+    manifest.write_text(manifest.read_text().replace("8", "9"))  # the same size
+    os.utime(manifest, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    assert Earlier.open(folder) is None
+    record_written(folder, ["manifest.json"])
+    assert Earlier.open(folder) is not None
+    (folder / WRITTEN_FILE).unlink()
+    assert Earlier.open(folder) is None
+
+
+def test_an_earlier_build_edited_by_hand_to_the_same_size_is_not_carried_into_the_next(data: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    label = "Taba-Aqaba"
+    for name in ("asserted.ttl", "dataset.trig"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert label in text
+        (out / name).write_text(text.replace(label, "Taba-Aqabx"), encoding="utf-8")
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    build(data, out)
+    assert_as_first_build(out, data, tmp_path)
+
+
+def test_an_earlier_manifest_edited_by_hand_is_not_built_on(data: Path, tmp_path: Path):
+    """A build that did not conform, its manifest edited to say it did: the next build validates everything."""
+    out = tmp_path / "build"
+    shutil.copytree(UPDATE, data / "articles" / UPDATE.name)
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out, allow_violations=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["conforms"] is False
+    manifest["conforms"] = True
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    assert not any(REVALIDATED in n for n in build(data, out, allow_violations=True))
+    report = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert not report["conforms"]
+    assert_as_first_build(out, data, tmp_path, allow_violations=True)
