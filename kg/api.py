@@ -1068,9 +1068,11 @@ class KnowledgeGraph:
                 serialised = spliced if spliced is not None else graphs.serialize_each(
                     [(names, fmt) for _name, names, fmt in large])
                 sizes: dict[str, int] = {}
+                recorded: dict[str, list[Any]] = {}  # how each was written (kg.increment.record_written)
                 for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
                     (staging / name).write_bytes(data)
                     sizes[name] = len(data)
+                    recorded[name] = increment.written(data)
                     del data
                 report = self._validated()
                 if only_if_conforms and report is not None and not report.conforms:
@@ -1108,7 +1110,7 @@ class KnowledgeGraph:
                 for name, data in small.items():
                     (staging / name).write_bytes(data)
                 # how the files a later build into this folder reads were written (kg.increment.Earlier)
-                increment.record_written(staging, [*(name for name, _graphs, _fmt in large), MANIFEST_FILE])
+                increment.record_written(staging, {**recorded, MANIFEST_FILE: increment.written(small[MANIFEST_FILE])})
                 self._carry_query_store(staging, Path(out_dir))
         except _NotConforming:
             return None
