@@ -316,6 +316,9 @@ class KnowledgeGraph:
         self._added: list[str] | None = None
         """The ids of the articles added since that build, when its results can be built on
         (:func:`kg.increment.added_since`); None otherwise."""
+        self._changes_built: int | None = None
+        """How many times :attr:`graphs` had been set (:attr:`kg.dataset.GraphSet.changes`) when :meth:`build`
+        ended: the earlier build is built on only while they are as built (:meth:`_builds_on_earlier`)."""
         self._new_inferences: list[Any] | None = None
         """The inferences that build did not hold (``pyoxigraph.Triple`` s), when the rules ran over its
         inferences (:meth:`kg.engine.store.FastEngine.infer`): with the added articles' triples, what its kept query
@@ -372,11 +375,6 @@ class KnowledgeGraph:
         and stores made from the graphs it changes are made again when next asked for."""
         views = _VIEWS_OF_ALL if URIRef(name) == INFERRED_GRAPH else _VIEWS_OF_ALL + _VIEWS_OF_ASSERTED
         self._kept_store_of = self._answers = None  # the build's files no longer hold these graphs
-        # nor does the earlier build this one was built on hold what is not an added article's
-        self._new_inferences = None
-        if URIRef(name) != INFERRED_GRAPH:
-            self._added = None
-            self._let_go_of_earlier()
         for view in views:
             self.__dict__.pop(view, None)
         if self._ds is not None:
@@ -458,6 +456,7 @@ class KnowledgeGraph:
         if validate:
             note("validating (SHACL)")
             kg.validate()
+        kg._changes_built = kg._graphs.changes if kg._graphs is not None else None
         return kg
 
     @classmethod
@@ -523,12 +522,19 @@ class KnowledgeGraph:
             self._earlier.close()
             self._earlier = None
 
+    def _builds_on_earlier(self) -> bool:
+        """Whether what is written may be made from the earlier build this one was built on (:meth:`build` with
+        ``since``): there is one, and the graphs are still as built — not changed since through
+        :meth:`replace_graph`, :attr:`graphs` or :attr:`dataset` (the earlier files would not hold the change)."""
+        return (self._added is not None and self._earlier is not None and self._graphs is not None
+                and self._graphs.changes == self._changes_built)
+
     def _spliced(self, out_dir: Path, large: list[tuple[str, list[URIRef], str]]) -> list[bytes] | None:
         """The large files (``large``: :func:`_large_files`) made from those of the earlier build this one was
         built on (:meth:`build` with ``since``), when they are written into its folder again
         (:mod:`kg.engine.splice`: what did not change is copied); None when they are to be written whole."""
         earlier = self._earlier
-        if self._added is None or earlier is None or not self.graphs_are_master:
+        if earlier is None or not self._builds_on_earlier():
             return None
         if [(name, fmt) for name, _graphs, fmt in large] != [(DATASET_FILE, "trig"), ("asserted.ttl", "turtle"),
                                                             ("inferred.ttl", "turtle")]:
@@ -581,7 +587,7 @@ class KnowledgeGraph:
         again. When it cannot be carried, a note says why; the next query makes it, as after any build."""
         earlier = self._earlier
         added = self._added_triples()
-        if earlier is None or added is None or self._new_inferences is None:
+        if earlier is None or added is None or self._new_inferences is None or not self._builds_on_earlier():
             return
         held = earlier.path()
         if held is None:
