@@ -371,27 +371,33 @@ def build(
     status, note = _progress(err)
     # the collector stays paused while the build is reported on too: each full collection would walk its millions
     # of objects again (on 1,000 articles, 3 s for the table)
+    written = None
     with collector_paused():
-        with status:
-            kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
-                                                   allow_violations=allow_violations,
-                                                   jobs=jobs if jobs is not None else available_cpus(), progress=note,
-                                                   keep_store=_LEFT_FOR_EXIT is not None)
-            _leave_for_exit(kg)
-            report = kg.report
-            assert report is not None
-        for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left to others
-            err.print(f"kg: note: {fallback}", markup=False)
-        for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
-            err.print(f"kg: warning: {warning.message()}", markup=False)
-        if not report.conforms:
-            err.print(report.to_text(), markup=False)
-            if not allow_violations:
-                err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
-            raise typer.Exit(EXIT_NONCONFORMANT)
-        if not quiet:
-            _print_stats(kg.stats(domains=False), domains=False)
-            _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
+        try:
+            with status:
+                kg, written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
+                                                      allow_violations=allow_violations,
+                                                      jobs=jobs if jobs is not None else available_cpus(),
+                                                      progress=note, keep_store=_LEFT_FOR_EXIT is not None)
+                _leave_for_exit(kg)
+                report = kg.report
+                assert report is not None
+            for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left
+                err.print(f"kg: note: {fallback}", markup=False)
+            for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
+                err.print(f"kg: warning: {warning.message()}", markup=False)
+            if not report.conforms:
+                err.print(report.to_text(), markup=False)
+                if not allow_violations:
+                    err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
+                raise typer.Exit(EXIT_NONCONFORMANT)
+            if not quiet:
+                _print_stats(kg.stats(domains=False), domains=False)
+                _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
+        except (KeyboardInterrupt, Terminated) as stop:
+            if written is not None and getattr(stop, "written_to", None) is None:
+                stop.written_to = written.folder  # type: ignore[attr-defined]  # in place before the signal came
+            raise
         del kg  # let go of before the collector is back (unless left for the process's end): its first collection
         # would walk everything still held
 

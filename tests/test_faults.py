@@ -24,7 +24,7 @@ from kg.remote import Endpoint, OxigraphServer, free_port, publish, remote_query
 from kg.errors import EndpointError, OutputError
 from kg.signals import SignalsDeferred, Terminated, install_handlers
 
-from .conftest import KG_EXE, run_kg, tree_snapshot
+from .conftest import KG_EXE, invoke, run_kg, tree_snapshot
 from .test_server import FaultServer
 
 
@@ -563,3 +563,21 @@ def test_sigterm_during_a_remote_request_is_not_retried_or_reported_as_a_server_
     monkeypatch.setattr(SPARQLWrapper, "_createRequest", signal_arrives)
     with pytest.raises(Terminated):
         remote_query(Endpoint("http://127.0.0.1:9/query", retries=2, backoff=0.01), "ASK {}", graphs=[])
+
+
+@pytest.mark.parametrize("signal_name, code, said", [("SIGINT", 130, "interrupted"),
+                                                      ("SIGTERM", 143, "terminated (SIGTERM)")])
+def test_a_signal_after_the_build_is_in_place_says_it_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   signal_name: str, code: int, said: str):
+    """Ctrl-C while the build's table is printed: the new build is already in place, and the message says so."""
+    import kg.cli
+
+    def stopped(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt if signal_name == "SIGINT" else Terminated()
+
+    monkeypatch.setattr(kg.cli, "_print_stats", stopped)
+    result = invoke("build", "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == code
+    assert f"kg: {said}; {tmp_path / 'out'}/ had already been written in full and replaced the previous one" \
+        in result.stderr.decode(), result.stderr.decode()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["conforms"] is True
