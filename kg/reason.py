@@ -91,10 +91,12 @@ def infer(ds: Dataset) -> Graph:
 
 
 def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], None] | None = None,
-               previous: set[Any] | None = None, added: list[Any] | None = None) -> tuple[set[Any], list[str]]:
+               previous: set[Any] | None = None, added: list[Any] | None = None
+               ) -> tuple[set[Any], list[str], list[Any] | None]:
     """OWL-RL as SPARQL rules in Oxigraph (:func:`kg.engine.rules.infer_triples`) over the asserted graphs of
     ``graphs``: the new triples, filtered like :func:`infer`, as ``pyoxigraph.Triple`` (for ``graph/inferred``),
-    and the fallbacks to owlrl the rules took (plain words).
+    the fallbacks to owlrl the rules took (plain words), and those of the triples that ``previous`` lacks when
+    the rules ran from the triples ``added`` (None when they ran over everything).
 
     ``store`` (a ``pyoxigraph.Store`` holding the asserted graphs in its default graph, see
     :class:`kg.engine.store.AssertedStore`) is where the rules run when given; they add nothing to it that
@@ -115,15 +117,16 @@ def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], N
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
     if previous is not None and store is not None:
-        found = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology)
-        if found is not None:
-            return found, notes
+        ran = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology)
+        if ran is not None:
+            kept, fresh = ran
+            return kept, notes, fresh
     found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store,
                           meanwhile=meanwhile)
     if found is None:
         convert = graphs.terms.triple_to_ox
-        return {convert(t) for t in infer(graphs.to_rdflib())}, notes
-    return found, notes
+        return {convert(t) for t in infer(graphs.to_rdflib())}, notes, None
+    return found, notes, None
 
 
 __all__ = ["asserted_graphs", "infer", "infer_fast", "keep_ox"]

@@ -160,10 +160,12 @@ def test_the_rules_run_whole_where_a_join_could_read_an_inference_the_build_leav
         store = ox.Store()
         store.add(ox.Quad(subject, post_in, org))
         triples = [ox.Triple(subject, post_in, org)]
-        found = infer_added(store, set(), triples, [triples], ontology)
+        ran = infer_added(store, set(), triples, [triples], ontology)
+        found = None if ran is None else ran[0]
         assert (found is None) is expected_none
-        if found is not None:  # the range of kg:postIn types the organisation
+        if ran is not None:  # the range of kg:postIn types the organisation
             assert any(t.subject == org for t in found)
+            assert set(ran[1]) == found  # nothing was inferred before: every inference is new
         assert len(store) == 1  # the store ends as it began
 
 

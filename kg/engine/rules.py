@@ -837,7 +837,7 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
 
 
 def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any], graphs: Sequence[Iterable[Any]],
-                ontology: Graph) -> set[Any] | None:
+                ontology: Graph) -> tuple[set[Any], list[Any]] | None:
     """The inferences of the data in ``store``'s default graph, as :func:`infer_triples` gives them, knowing
     ``previous``: the inferences (``pyoxigraph.Triple``, terms as written) of that data without the triples
     ``added`` — an earlier build's ``inferred.ttl``, the articles added since. ``graphs`` are the asserted graphs
@@ -849,7 +849,8 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     (property chains, functional properties): the earlier inferences with their predicates join the data for the
     run (the store ends as it began). A rule may derive again an earlier inference the data lacks; it is not new,
     and what follows from it was inferred before too. The result is ``previous`` less what the added triples
-    assert, and the new triples.
+    assert, and the new triples; with the new triples alone (those not in ``previous``, what an earlier build's
+    kept query store lacks: :func:`kg.querystore.carry`).
 
     Returns None where that would not give what a whole run gives, and the caller runs the whole inference: the
     rules do not cover the ontology, the data states schema axioms, ``owl:sameAs`` is or becomes part of the data
@@ -917,9 +918,10 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
         store.remove_graph(first)  # its added triples are the data's own: only the schema's are taken out
         for quad in tbox:
             store.remove(quad)
+    fresh = [t for t in dict.fromkeys(_restore_literal(t, forms) for t in new) if t not in previous]
     kept = previous - added
-    kept.update(t for t in (_restore_literal(t, forms) for t in new) if t not in previous)
-    return kept
+    kept.update(fresh)
+    return kept, fresh
 
 
 def _joined_predicates(ruleset: RuleSet) -> set[str]:

@@ -300,12 +300,11 @@ class FastEngine(Engine):
 
         shared = kg.asserted_store.store if kg.graphs_are_master else None
         previous = kg._previous_inferences() if shared is not None else None
-        inferred, notes = infer_fast(kg.graphs, shared, meanwhile=meanwhile, previous=previous,
-                                     added=kg._added_triples() if previous is not None else None)
+        inferred, notes, fresh = infer_fast(kg.graphs, shared, meanwhile=meanwhile, previous=previous,
+                                            added=kg._added_triples() if previous is not None else None)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
-        if previous is not None:  # what the earlier build's kept query store lacks (kg.querystore.carry)
-            kg._new_inferences = [t for t in inferred if t not in previous]
+        kg._new_inferences = fresh  # what the earlier build's kept query store lacks (kg.querystore.carry)
 
     def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
         """The compiled shapes and the violation queries in the shared :attr:`kg.asserted_store`; the shapes only
