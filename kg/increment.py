@@ -116,8 +116,8 @@ class Earlier:
     """An earlier build in a folder, held open from the moment its manifest is read: every file is then read from
     that same folder, even if another build swaps a new one into its place meanwhile (the files of the folder
     first opened are read, or none, never a mix). Each file is read only while it is a regular file (never a
-    FIFO, which would block, nor a symbolic link) of the size its manifest records, with the size and digest the
-    build's record of its files gives it (:func:`record_written`)."""
+    FIFO, which would block, nor a symbolic link) with the size and digest the build's record of its files gives
+    it (:func:`record_written`)."""
 
     def __init__(self, folder: Path, fd: int, manifest: dict[str, Any]) -> None:
         self.folder = folder
@@ -138,9 +138,9 @@ class Earlier:
         except OSError:
             return None
         earlier = cls(folder, fd, {})
-        written = earlier._read(WRITTEN_FILE, None)
+        data = earlier._bytes(WRITTEN_FILE, None)
         try:
-            record = json.loads(written) if written is not None else None
+            record = json.loads(data) if data is not None else None
         except (ValueError, RecursionError):
             record = None
         files = record.get("files") if isinstance(record, dict) and record.get("format") == FORMAT else None
@@ -148,7 +148,7 @@ class Earlier:
             earlier._written = {str(name): how for name, how in files.items()
                                 if isinstance(how, list) and len(how) == 2 and type(how[0]) is int
                                 and isinstance(how[1], str)}
-        data = earlier._read("manifest.json", None) if "manifest.json" in earlier._written else None
+        data = earlier.read("manifest.json")
         try:
             manifest = json.loads(data) if data is not None else None
         except (ValueError, RecursionError):
@@ -168,21 +168,16 @@ class Earlier:
         return held if held.is_dir() else None
 
     def read(self, name: str) -> bytes | None:
-        """The bytes of the build's file ``name``, or None when it cannot be read or is not the size recorded."""
-        from kg.querystore import sizes_in
+        """The bytes of the build's file ``name`` as the build wrote it (the size and digest its record gives it:
+        :func:`record_written`), or None when it is not recorded, cannot be read, or changed since."""
+        how = self._written.get(name)
+        data = None if how is None else self._bytes(name, how[0])
+        return data if data is not None and written(data) == how else None
 
-        recorded = sizes_in(self.manifest).get(name)
-        return None if recorded is None else self._read(name, recorded)
-
-    def _read(self, name: str, size: int | None) -> bytes | None:
-        """``name``'s bytes, if it is that ``size`` (None: any size up to :data:`kg.querystore.MANIFEST_LIMIT`) and,
-        unless it is the record itself, the size and digest the record gives it."""
-        from kg.querystore import MANIFEST_LIMIT
-
+    def _bytes(self, name: str, size: int | None) -> bytes | None:
+        """``name``'s bytes when it is a regular file of ``size`` bytes (None: the record, of at most
+        :data:`_WRITTEN_LIMIT`)."""
         if not self._closing.alive:
-            return None
-        how = None if name == WRITTEN_FILE else self._written.get(name)
-        if name != WRITTEN_FILE and how is None:
             return None
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=self._fd)
@@ -191,19 +186,14 @@ class Earlier:
         with os.fdopen(fd, "rb") as f:
             try:
                 info = os.fstat(f.fileno())
-                limit = _WRITTEN_LIMIT if name == WRITTEN_FILE else MANIFEST_LIMIT if size is None else size
-                if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                if not stat.S_ISREG(info.st_mode) or info.st_size > (_WRITTEN_LIMIT if size is None else size):
                     return None
                 if size is not None and info.st_size != size:
                     return None
                 data = f.read()
             except OSError:
                 return None
-        if size is not None and len(data) != size:
-            return None
-        if how is not None and written(data) != how:
-            return None  # changed since the build wrote it
-        return data
+        return data if size is None or len(data) == size else None
 
     def close(self) -> None:
         """Let go of the folder (also done when this object is let go of)."""
