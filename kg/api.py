@@ -586,8 +586,7 @@ class KnowledgeGraph:
         has one: the first ``kg query`` after adding an article then opens it in milliseconds instead of making it
         again. When it cannot be carried, a note says why; the next query makes it, as after any build."""
         earlier = self._earlier
-        added = self._added_triples()
-        if earlier is None or added is None or self._new_inferences is None or not self._builds_on_earlier():
+        if earlier is None or self._new_inferences is None or not self._builds_on_earlier():
             return
         held = earlier.path()
         if held is None:
@@ -595,7 +594,7 @@ class KnowledgeGraph:
         from kg import querystore
 
         try:
-            querystore.carry(held, staging, [*added, *self._new_inferences])
+            querystore.carry(held, staging, [*(self._added_triples() or []), *self._new_inferences])
         except querystore.QueryStoreUnavailable as why:
             self.notes.append(f"{why}; the next kg query on {out_dir} makes it again")
 
