@@ -153,6 +153,9 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.fsutil import forget_swapped
+
+        forget_swapped()  # what an earlier command in this process put in place is not this one's (tests)
         try:
             return fn(*args, **kwargs)
         except OSError as exc:
@@ -184,10 +187,13 @@ def handle_errors(fn: F) -> F:
 
 
 def _what_was_written(stop: BaseException) -> str:
-    """What an interrupted command left: nothing, unless the signal came while its output folder was swapped in
-    (signals wait for the swap to end; :func:`kg.fsutil.staged_dir` then names the folder) or, for a publish,
-    once some graphs were on the server (:func:`kg.remote.publisher.publish` says which, in words)."""
-    written_to = getattr(stop, "written_to", None)
+    """What an interrupted command left: nothing, unless the signal came once its output folder was in place
+    (during the swap, which signals wait for, :func:`kg.fsutil.staged_dir` names the folder; after it,
+    :func:`kg.fsutil.last_swapped` does) or, for a publish, once some graphs were on the server
+    (:func:`kg.remote.publisher.publish` says which, in words)."""
+    from kg.fsutil import last_swapped
+
+    written_to = getattr(stop, "written_to", None) or last_swapped()
     if written_to is None:
         return "nothing was written"
     if isinstance(written_to, str):  # said in words (kg.remote.publisher: what the server holds)
@@ -371,33 +377,27 @@ def build(
     status, note = _progress(err)
     # the collector stays paused while the build is reported on too: each full collection would walk its millions
     # of objects again (on 1,000 articles, 3 s for the table)
-    written = None
     with collector_paused():
-        try:
-            with status:
-                kg, written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
-                                                      allow_violations=allow_violations,
-                                                      jobs=jobs if jobs is not None else available_cpus(),
-                                                      progress=note, keep_store=_LEFT_FOR_EXIT is not None)
-                _leave_for_exit(kg)
-                report = kg.report
-                assert report is not None
-            for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left
-                err.print(f"kg: note: {fallback}", markup=False)
-            for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
-                err.print(f"kg: warning: {warning.message()}", markup=False)
-            if not report.conforms:
-                err.print(report.to_text(), markup=False)
-                if not allow_violations:
-                    err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
-                raise typer.Exit(EXIT_NONCONFORMANT)
-            if not quiet:
-                _print_stats(kg.stats(domains=False), domains=False)
-                _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
-        except (KeyboardInterrupt, Terminated) as stop:
-            if written is not None and getattr(stop, "written_to", None) is None:
-                stop.written_to = written.folder  # type: ignore[attr-defined]  # in place before the signal came
-            raise
+        with status:
+            kg, _written = KnowledgeGraph.build_to(out, data, store=store, engine=engine,
+                                                   allow_violations=allow_violations,
+                                                   jobs=jobs if jobs is not None else available_cpus(), progress=note,
+                                                   keep_store=_LEFT_FOR_EXIT is not None)
+            _leave_for_exit(kg)
+            report = kg.report
+            assert report is not None
+        for fallback in [*kg.notes, *kg.engine.fallbacks]:  # how the load went; what the fast engine left to others
+            err.print(f"kg: note: {fallback}", markup=False)
+        for warning in kg.duplicates:  # near-duplicate people / organisations: warnings, not violations
+            err.print(f"kg: warning: {warning.message()}", markup=False)
+        if not report.conforms:
+            err.print(report.to_text(), markup=False)
+            if not allow_violations:
+                err.print(f"kg: build does not conform; {out}/ was left as it was", markup=False)
+            raise typer.Exit(EXIT_NONCONFORMANT)
+        if not quiet:
+            _print_stats(kg.stats(domains=False), domains=False)
+            _stdout().print(f"SHACL validation: conforms\nWritten to {out}/", markup=False)
         del kg  # let go of before the collector is back (unless left for the process's end): its first collection
         # would walk everything still held
 

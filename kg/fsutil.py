@@ -268,8 +268,25 @@ def check_replaceable(target: Path, *, reads: Iterable[Path] = (), option: str =
                          "replaces its output folder whole, so choose a new or empty folder")
 
 
+_swapped: list[Path] = []
+"""The output folder :func:`staged_dir` last put in place in this process (at most one), see :func:`last_swapped`."""
+
+
+def last_swapped() -> Path | None:
+    """The output folder :func:`staged_dir` last put in place in this process since :func:`forget_swapped`: an
+    interrupt that comes after the swap (while a command still reports, or removes the previous folder) must not
+    be told as if nothing was written."""
+    return _swapped[-1] if _swapped else None
+
+
+def forget_swapped() -> None:
+    """Start afresh for :func:`last_swapped` (a command does, as it starts)."""
+    _swapped.clear()
+
+
 @contextlib.contextmanager
-def staged_dir(target: Path, *, marker: bool = True, replace: bool = True) -> Iterator[Path]:
+def staged_dir(target: Path, *, marker: bool = True, replace: bool = True, announce: bool = True
+               ) -> Iterator[Path]:
     """Yield a new empty folder beside ``target``; on success it replaces ``target`` whole.
 
     If the body raises (or the process is interrupted), the staging folder is removed and ``target`` is left
@@ -279,7 +296,9 @@ def staged_dir(target: Path, *, marker: bool = True, replace: bool = True) -> It
     the swap (:class:`kg.signals.SignalsDeferred`); one that came during it is raised once the new folder is in
     place, its exception's ``written_to`` naming ``target``. With ``marker`` (outputs, not data folders) the
     folder gets :data:`OUTPUT_MARKER`. Without ``replace``, a ``target`` that exists when the new folder is put
-    in place (made meanwhile by another process) is left as it is, and ``FileExistsError`` is raised.
+    in place (made meanwhile by another process) is left as it is, and ``FileExistsError`` is raised. With
+    ``announce`` (a command's output, not a folder it keeps for itself), the folder in place is
+    :func:`last_swapped`.
     """
     target = Path(target).absolute()
     parent = target.parent
@@ -313,6 +332,8 @@ def staged_dir(target: Path, *, marker: bool = True, replace: bool = True) -> It
                 os.rename(target, old / "previous")
                 fault_point("between-renames")
                 os.rename(staging, target)
+            if announce:
+                _swapped[:] = [target]
         try:
             deferred.deliver()  # a signal that came during the swap
         except (KeyboardInterrupt, Terminated) as stop:

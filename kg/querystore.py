@@ -254,7 +254,7 @@ def _make(build_dir: Path, key: dict[str, Any]) -> None:
 
     from kg import fsutil
 
-    with fsutil.staged_dir(build_dir / STORE_DIR, marker=False) as staging:
+    with fsutil.staged_dir(build_dir / STORE_DIR, marker=False, announce=False) as staging:
         store = ox.Store(str(staging / "db"))
         ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
         failed: list[BaseException] = []

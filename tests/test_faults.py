@@ -581,3 +581,22 @@ def test_a_signal_after_the_build_is_in_place_says_it_was_written(tmp_path: Path
     assert f"kg: {said}; {tmp_path / 'out'}/ had already been written in full and replaced the previous one" \
         in result.stderr.decode(), result.stderr.decode()
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["conforms"] is True
+
+
+def test_the_folder_last_put_in_place_is_known_to_the_process_unless_kept_for_itself(tmp_path: Path):
+    """What a later interrupt's message reads (kg.cli._what_was_written): a command's output, not a folder such as
+    the kept query store that a command keeps for itself."""
+    from kg import fsutil
+
+    fsutil.forget_swapped()
+    with fsutil.staged_dir(tmp_path / "kept", marker=False, announce=False) as staging:
+        (staging / "x").write_text("x")
+    assert fsutil.last_swapped() is None
+    with fsutil.staged_dir(tmp_path / "out") as staging:
+        (staging / "x").write_text("x")
+    assert fsutil.last_swapped() == (tmp_path / "out").absolute()
+    with pytest.raises(RuntimeError), fsutil.staged_dir(tmp_path / "other") as staging:
+        raise RuntimeError("the body failed: nothing is put in place")
+    assert fsutil.last_swapped() == (tmp_path / "out").absolute()
+    fsutil.forget_swapped()
+    assert fsutil.last_swapped() is None
