@@ -24,7 +24,7 @@ import functools
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -327,27 +327,51 @@ def bind(query: PackagedQuery, params: Mapping[str, Any]) -> dict[str, Node]:
     return {name: to_term(declared[name], value) for name, value in params.items() if value not in (None, "")}
 
 
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""The variable names :func:`with_value_list` takes (a subset of SPARQL's ``VARNAME``)."""
+
+
 def values_block(bindings: Mapping[str, Node]) -> str:
     """A SPARQL ``VALUES`` block of RDF terms, each serialised (and escaped) by rdflib."""
     if not bindings:
         return ""
     names = sorted(bindings)
-    for term in bindings.values():
-        if isinstance(term, URIRef) and IRI_UNSAFE.search(str(term)):
-            raise QueryError(f"refusing to send an IRI with unsafe characters: {str(term)!r}")
     variables = " ".join(f"?{n}" for n in names)
-    row = " ".join(bindings[n].n3() for n in names)
+    row = " ".join(_value(bindings[n]) for n in names)
     return f"VALUES ({variables}) {{ ({row}) }}"
+
+
+def _value(term: Node) -> str:
+    """One RDF term of a ``VALUES`` block, serialised (and escaped) by rdflib; not a blank node (in a query, a blank
+    node is a new variable, not the node of the data)."""
+    if isinstance(term, URIRef) and IRI_UNSAFE.search(str(term)):
+        raise QueryError(f"refusing to send an IRI with unsafe characters: {str(term)!r}")
+    if isinstance(term, BNode):
+        raise QueryError(f"a blank node cannot be bound in a VALUES block: {term.n3()}")
+    return term.n3()
 
 
 def with_values(text: str, bindings: Mapping[str, Node]) -> str:
     """The query with a ``VALUES`` block of ``bindings`` opening its top-level ``WHERE`` group."""
     if not bindings:
         return text
+    return _opening_where(text, values_block(bindings))
+
+
+def with_value_list(text: str, name: str, terms: Sequence[Node]) -> str:
+    """The query with ``VALUES ?name { … }``, one row per term of ``terms`` (RDF terms, serialised as
+    :func:`values_block` does), opening its top-level ``WHERE`` group: the query's rows for those values of
+    ``?name`` (the variable must be one the whole group binds, as SPARQL joins the block with it)."""
+    if not VARIABLE_NAME.fullmatch(name):
+        raise QueryError(f"not a SPARQL variable name: {name!r}")
+    return _opening_where(text, f"VALUES ?{name} {{ {' '.join(_value(t) for t in terms)} }}")
+
+
+def _opening_where(text: str, block: str) -> str:
     at = _where_group(text)
     if at is None:
         raise QueryError("parameters need a query with a WHERE { … } group")
-    return text[:at + 1] + "\n    " + values_block(bindings) + "\n" + text[at + 1:]
+    return text[:at + 1] + "\n    " + block + "\n" + text[at + 1:]
 
 
 def _where_group(text: str) -> int | None:

@@ -10,7 +10,7 @@ from rdflib.plugins.sparql import parser
 
 from kg.api import KnowledgeGraph
 from kg.errors import QueryError
-from kg.query import Parameter, get_query, to_term, values_block, with_values
+from kg.query import Parameter, get_query, to_term, values_block, with_value_list, with_values
 
 HOSTILE = [
     'x" } ; DROP ALL ; #',
@@ -70,6 +70,25 @@ def test_values_block_keeps_the_query_structure(value: str, kind: str):
         assert term == Literal(value)
     else:
         assert isinstance(term, URIRef) and not any(c in str(term) for c in ' <>"{}|^`\\\n')
+
+
+def test_a_list_of_values_keeps_the_query_structure():
+    """What the build's re-check binds (kg.validate._rows): one VALUES row per term, each term parsed back as it
+    was, hostile strings included; a blank node, an unsafe IRI or a name that is not a variable is refused."""
+    from rdflib import BNode
+
+    query = get_query("fact-not-asserted-violation")
+    terms = [Literal(value) for value in HOSTILE] + [URIRef("https://example.org/a"), Literal("٣", lang="ar")]
+    text = with_value_list(query.text, "focus", terms)
+    assert parser.parseQuery(text)[1].name == "SelectQuery"
+    assert text.count("VALUES") == query.text.count("VALUES") + 1
+    probe = list(Graph().query(with_value_list("SELECT ?focus WHERE { }", "focus", terms)))
+    assert [row[0] for row in probe] == terms
+    for bad in ([BNode("b")], [URIRef("https://example.org/a> } ; DROP ALL ; <x")]):
+        with pytest.raises(QueryError):
+            with_value_list(query.text, "focus", bad)
+    with pytest.raises(QueryError, match="not a SPARQL variable name"):
+        with_value_list(query.text, "focus } DROP ALL {", [URIRef("https://example.org/a")])
 
 
 def test_iri_parameters_keep_valid_iris_unchanged():
