@@ -18,6 +18,7 @@ from kg import KnowledgeGraph
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = FIXTURES / "domain" / "data"
 UPDATE = FIXTURES / "increment" / "dom-en-cable-update"
+TYPO = FIXTURES / "increment" / "dom-en-cable-typo"
 FILES = ["dataset.trig", "asserted.ttl", "inferred.ttl", "validation.ttl", "validation.json", "validation.txt",
          "lookup-index.json", "manifest.json"]
 REVALIDATED = "added since the last build"
@@ -69,6 +70,34 @@ def test_a_violation_the_added_article_makes_on_an_earlier_node_is_found(data: P
     # the cable of dom-en-cable now has two ready-for-service dates (the update's words give the second)
     assert [(v["focus"], v["path"]) for v in report["violations"]] == [
         ("https://w3id.org/ict-coop-kg/id/infrastructure/taba-aqaba-cable", "kg:readyForService")]
+    assert_as_first_build(out, data, tmp_path, allow_violations=True)
+
+
+def test_a_violation_query_row_the_added_article_makes_on_an_earlier_node_is_found(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The violation queries run only for the nodes the added triples reach (kg.engine.delta): the misspelt
+    property the added article gives the cable of dom-en-cable is found on that earlier node."""
+    from kg.engine import delta
+
+    out = tmp_path / "build"
+    build(data, out)
+    shutil.copytree(TYPO, data / "articles" / TYPO.name)
+    restricted: list[bool] = []
+    candidates = delta.candidates
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = candidates(*args, **kwargs)
+        restricted.append(found is not None)
+        return found
+
+    monkeypatch.setattr(delta, "candidates", spy)
+    build(data, out, allow_violations=True)
+    assert restricted and all(restricted)  # every violation query ran for some nodes only
+    monkeypatch.undo()
+    report = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert [(v["focus"], v["constraint"], v["value"]) for v in report["violations"]] == [
+        ("https://w3id.org/ict-coop-kg/id/infrastructure/taba-aqaba-cable", "query:undeclared-term-violation",
+         "kg:lenghtKm")]
     assert_as_first_build(out, data, tmp_path, allow_violations=True)
 
 
