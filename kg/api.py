@@ -323,6 +323,9 @@ class KnowledgeGraph:
         """The inferences that build did not hold (``pyoxigraph.Triple`` s), when the rules ran over its
         inferences (:meth:`kg.engine.store.FastEngine.infer`): with the added articles' triples, what its kept query
         store lacks (:meth:`_carry_query_store`)."""
+        self._earlier_inferred: bytes | None = None
+        """That build's ``inferred.ttl`` as it was written, once the rules ran over its inferences
+        (:meth:`_previous_inferences`): the kept answers' store takes them from it (:meth:`_answer_in_background`)."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
         (see :meth:`_retire`)."""
@@ -521,6 +524,7 @@ class KnowledgeGraph:
         if self._earlier is not None:
             self._earlier.close()
             self._earlier = None
+        self._earlier_inferred = None
 
     def _builds_on_earlier(self) -> bool:
         """Whether what is written may be made from the earlier build this one was built on (:meth:`build` with
@@ -621,9 +625,11 @@ class KnowledgeGraph:
         if data is None:
             return None
         try:
-            return {quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)}
+            found = {quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)}
         except (SyntaxError, ValueError):
             return None
+        self._earlier_inferred = data
+        return found
 
     def _inputs(self) -> dict[str, Any]:
         """What this build is made from, for its manifest (:func:`kg.increment.inputs`)."""
@@ -672,6 +678,11 @@ class KnowledgeGraph:
         validating = self._validating
         shared = self.__dict__.get("asserted_store") if validating is not None and self.graphs_are_master else None
         known = self._report
+        # built on an earlier build, the inferences are its inferred.ttl and the new ones (kg.engine.rules.infer_added;
+        # what the added articles assert is in the store already): Oxigraph parses that file without holding
+        # Python's interpreter lock, where 380,000 triples handed over one by one held it for seconds at 1,000 articles
+        fresh = self._new_inferences if self._builds_on_earlier() else None
+        earlier = self._earlier_inferred if fresh is not None else None
         future: Future[tuple[dict[str, bytes], list[str]]] = Future()
 
         def run() -> None:
@@ -688,7 +699,16 @@ class KnowledgeGraph:
                 if stop.is_set() or (only_if_conforms and report is not None and not report.conforms):
                     future.set_result(({}, []))
                     return
-                store = graphs.store() if shared is None else graphs.store([INFERRED_GRAPH], into=shared.store)
+                if shared is None:
+                    store = graphs.store()
+                elif earlier is not None and fresh is not None:
+                    import pyoxigraph as ox
+
+                    store = shared.store
+                    store.load(earlier, format=ox.RdfFormat.TURTLE)
+                    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in fresh)
+                else:
+                    store = graphs.store([INFERRED_GRAPH], into=shared.store)
                 notes: list[str] = []
                 future.set_result((answers.compute(store, keep_going=lambda: not stop.is_set(), notes=notes), notes))
             except BaseException as exc:  # noqa: BLE001  raised by the write that waits for the answers

@@ -37,6 +37,10 @@ def assert_as_first_build(out: Path, data: Path, tmp_path: Path, **options) -> N
     assert not any(REVALIDATED in n for n in notes)
     for name in FILES:
         assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+    kept = sorted(p.name for p in (cold / "answers").iterdir())
+    assert kept and sorted(p.name for p in (out / "answers").iterdir()) == kept
+    for name in kept:  # the kept answers, computed in a store given the earlier inferences whole
+        assert (out / "answers" / name).read_bytes() == (cold / "answers" / name).read_bytes(), name
 
 
 @pytest.fixture()
