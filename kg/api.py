@@ -565,7 +565,15 @@ class KnowledgeGraph:
         del old_asserted
         if asserted is None:
             return None
-        inferred = graphs.serialize([INFERRED_GRAPH], "turtle")
+        inferred = None
+        fresh = self._new_inferences
+        if (self._earlier_inferred is not None and fresh is not None
+                and len(graphs.triples(INFERRED_GRAPH)) == recorded.get(str(INFERRED_GRAPH), -1) + len(fresh)):
+            # the inferences are the earlier ones and the new ones, none taken out (an added article asserts none
+            # of them): inferred.ttl is the earlier file with the new ones spliced in, as asserted.ttl is
+            inferred = splice.turtle(self._earlier_inferred, fresh)
+        if inferred is None:
+            inferred = graphs.serialize([INFERRED_GRAPH], "turtle")
         body = inferred[_after_prefix_lines(inferred):]
 
         def opening(name: URIRef) -> bytes:
