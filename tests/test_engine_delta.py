@@ -244,6 +244,8 @@ def test_a_query_the_walk_cannot_bound_is_run_whole():
     assert delta.analyse("SELECT ?focus WHERE { ?focus ?p ?o FILTER NOT EXISTS { ?o ?q ?r FILTER NOT EXISTS "
                          "{ ?r ?s ?t } } }") is None
     assert delta.analyse("SELECT ?focus WHERE { ?focus ?p ?o FILTER (!EXISTS { ?o ?q ?r }) }") is None
+    # a negated property set matches the predicates it does not name
+    assert delta.analyse("SELECT ?focus WHERE { ?focus !<https://example.org/p> ?o }") is None
     bounded = delta.analyse("SELECT ?focus WHERE { ?focus a ?c FILTER NOT EXISTS { ?focus ?q ?r } }")
     assert bounded is not None
     # the negated pattern supports no row: an added triple that only it matches gives no value to run
@@ -264,4 +266,18 @@ def test_the_walk_gives_up_past_its_limit(packaged, monkeypatch):
     assert delta.candidates(asserted.store, delta.analyse(text), added) is not None
     monkeypatch.setattr(delta, "LIMIT", 1)
     assert delta.candidates(asserted.store, delta.analyse(text), added) is None
+    assert _bag(_rows(asserted, text, added)) == _bag(asserted.select(text)) != Counter()
+
+
+def test_a_sub_select_s_own_variables_are_not_the_query_s():
+    """``?s`` inside the sub-select is not the outer ``?s``: the walk from a triple of the sub-select goes through
+    ``?x``, which it selects, and finds the focus; taken for one variable, the walk would look for ``ex:s2`` as the
+    object of ``ex:p`` and find nothing."""
+    text = """PREFIX ex: <https://example.org/added/>
+        SELECT ?focus WHERE { ?focus ex:p ?s . { SELECT ?x WHERE { ?s ex:q ?x } } ?x ex:r ?focus }"""
+    data = _parsed("ex:f ex:p ex:s1 . ex:s2 ex:q ex:x1 . ex:x1 ex:r ex:f .")
+    asserted = _store(data)
+    added = [t for t in data if t.predicate.value.endswith("/q")]
+    assert delta.candidates(asserted.store, delta.analyse(text), added) == (
+        "focus", [ox.NamedNode("https://example.org/added/f")])
     assert _bag(_rows(asserted, text, added)) == _bag(asserted.select(text)) != Counter()

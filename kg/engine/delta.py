@@ -104,7 +104,7 @@ def analyse(text: str) -> Analysis | None:
         projected.remove("focus")
         projected.insert(0, "focus")
     branches = []
-    for group in groups:
+    for group in dict.fromkeys(tuple(g) for g in groups):  # a union under a negation repeats the same alternative
         required = tuple(p for p, scope in group if scope == ())
         entries = tuple((p, required + tuple(q for q, s in group if s and s == scope[:len(s)]))
                         for p, scope in group)
@@ -194,9 +194,20 @@ def _exists(expr: Any, top: bool = True) -> list[tuple[Any, bool]]:
 
 
 def _variables(node: Any) -> set[str]:
+    """Every variable named anywhere in an algebra node (its patterns, expressions, nested groups and sub-selects)."""
     from rdflib.term import Variable
 
-    return {str(v) for v in getattr(node, "_vars", set()) if isinstance(v, Variable)}
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Variable):
+            found.add(str(item))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            todo.extend(item)
+        elif hasattr(item, "items") and not isinstance(item, str):
+            todo.extend(value for key, value in item.items() if key != "_vars")
+    return found
 
 
 def _pattern(triple: Sequence[Any], rename: dict[str, str]) -> Pattern:
@@ -222,9 +233,12 @@ def _pattern(triple: Sequence[Any], rename: dict[str, str]) -> Pattern:
 
 def _path_iris(path: Any) -> set[str]:
     from rdflib import URIRef
+    from rdflib.paths import NegatedPath
 
     if isinstance(path, URIRef):
         return {str(path)}
+    if isinstance(path, NegatedPath):
+        raise _Unbounded("a negated property set")  # it matches the predicates it does not name
     found: set[str] = set()
     for attr in ("args", "path"):
         inner = getattr(path, attr, None)
