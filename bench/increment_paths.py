@@ -6,9 +6,10 @@ Measures, on a build of N articles and the graph of one more article (from a lat
   the build's ``asserted.ttl`` and its ontology's graph, opened read-only, checkpointed (``Store.backup``, hard
   links) into a new folder as an atomic build folder would need, opened read-write there, the added article's
   triples inserted;
-* each packaged ``*-violation.rq`` query on that store, whole, and run once per added node bound to one of its
-  selected variables (SPARQL substitutions, as :meth:`kg.engine.store.AssertedStore.select` binds parameters):
-  the idea of restricting the violation queries to what the added triples can change (bench/README.md).
+* each packaged ``*-violation.rq`` query on that store, whole; as a build that builds on an earlier one runs it
+  (:mod:`kg.engine.delta`: bound to the values of ``?focus`` the added triples can give a row, in a ``VALUES``
+  block); and run once per added node bound to one of its selected variables (SPARQL substitutions, as
+  :meth:`kg.engine.store.AssertedStore.select` binds parameters), the first idea for restricting them.
 
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000 --in-memory
@@ -121,10 +122,22 @@ def time_queries(store: Any, added: list[Any], runs: int, *, values_block: bool 
         "oa:hasSource": sorted({t.subject for t in added if t.predicate == has_source}, key=str),
         "predicates": sorted({t.predicate for t in added}, key=str),
     }
+    from kg.engine import delta
+    from kg.engine.store import AssertedStore
+    from kg.validate import _rows
+
+    asserted = AssertedStore(store)
     for name, text in sorted(queries.items()):
         start = time.perf_counter()
         rows = len(list(store.query(text)))
         print(f"{name}: whole {time.perf_counter() - start:.3f} s ({rows} rows)")
+        delta.analyse(text)  # parsed once, as the build does before its threads start
+        start = time.perf_counter()
+        found = delta.candidates(store, delta.analyse(text), added)
+        restricted = len(_rows(asserted, text, added))
+        how = "run whole" if found is None else f"?{found[0]} bound to {len(found[1])} values"
+        print(f"  as a build that builds on an earlier one runs it (kg.engine.delta; {how}): "
+              f"{time.perf_counter() - start:.3f} s ({restricted} rows)")
         for variable, source in BOUND.get(name, []):
             nodes = values[source][:runs]
             times = []

@@ -118,9 +118,11 @@ _Group = list[tuple[Pattern, tuple[int, ...]]]
 
 
 def _alternatives(node: Any, sign: int, ids: Iterator[int], scope: tuple[int, ...] = (),
-                  rename: dict[str, str] | None = None) -> list[_Group]:
+                  rename: dict[str, str] | None = None, optional: bool = False) -> list[_Group]:
     """The union-free alternatives of an algebra node, with the patterns of positive ``sign`` (1: they can support a
-    row; -1: under a negation, they can only take rows away, and are left out)."""
+    row; -1: under a negation, they can only take rows away, and are left out). ``optional``: inside an
+    ``OPTIONAL`` group, where a negation is not bounded (an ``OPTIONAL`` that stops matching can give a row, read
+    with ``!BOUND``: a second negation)."""
     name = getattr(node, "name", None)
     rename = rename or {}
     if name == "BGP":
@@ -128,47 +130,50 @@ def _alternatives(node: Any, sign: int, ids: Iterator[int], scope: tuple[int, ..
             return [[]]
         return [[(_pattern(t, rename), scope) for t in node.triples]]
     if name in ("Join", "LeftJoin", "Minus", "Union"):
-        left = _alternatives(node.p1, sign, ids, scope, rename)
+        left = _alternatives(node.p1, sign, ids, scope, rename, optional)
         if name == "Union":
-            return left + _alternatives(node.p2, sign, ids, scope, rename)
+            return left + _alternatives(node.p2, sign, ids, scope, rename, optional)
         if name == "Minus":
-            if sign < 0:
-                raise _Unbounded("MINUS under a negation")
-            right = _alternatives(node.p2, -sign, ids, scope, rename)
+            if sign < 0 or optional:
+                raise _Unbounded("MINUS under a negation or in an OPTIONAL group")
+            right = _alternatives(node.p2, -sign, ids, scope, rename, optional)
         elif name == "LeftJoin":
+            if sign < 0:
+                raise _Unbounded("OPTIONAL under a negation")
             inner = (*scope, next(ids))
-            right = _alternatives(node.p2, sign, ids, inner, rename)
-            right = _with_expression(right, node.expr, sign, ids, inner, rename)
+            right = _alternatives(node.p2, sign, ids, inner, rename, True)
+            right = _with_expression(right, node.expr, sign, ids, inner, rename, True)
         else:
-            right = _alternatives(node.p2, sign, ids, scope, rename)
+            right = _alternatives(node.p2, sign, ids, scope, rename, optional)
         return [a + b for a, b in itertools.product(left, right)]
     if name == "Filter":
-        return _with_expression(_alternatives(node.p, sign, ids, scope, rename), node.expr, sign, ids, scope, rename)
+        return _with_expression(_alternatives(node.p, sign, ids, scope, rename, optional), node.expr, sign, ids,
+                                scope, rename, optional)
     if name == "Extend" and _exists(node.expr):
         raise _Unbounded("EXISTS in BIND")
     if name in ("Extend", "OrderBy", "Distinct", "Reduced", "ToMultiSet"):
-        return _alternatives(node.p, sign, ids, scope, rename)
+        return _alternatives(node.p, sign, ids, scope, rename, optional)
     if name == "Project":
         # a sub-select: the variables it does not select are its own
         inner_names = _variables(node.p) - {str(v) for v in node.PV}
         local = dict(rename)
         local.update({v: f"{v}#{next(ids)}" for v in sorted(inner_names)})
-        return _alternatives(node.p, sign, ids, scope, local)
+        return _alternatives(node.p, sign, ids, scope, local, optional)
     if name == "values":
         return [[]]
     raise _Unbounded(name)
 
 
 def _with_expression(groups: list[_Group], expr: Any, sign: int, ids: Iterator[int], scope: tuple[int, ...],
-                     rename: dict[str, str]) -> list[_Group]:
+                     rename: dict[str, str], optional: bool) -> list[_Group]:
     """``groups`` joined with the patterns of the ``EXISTS`` / ``NOT EXISTS`` of a filter expression."""
     for part, negated in _exists(expr):
         if sign < 0 and not negated:
             continue
-        if negated and sign < 0:
+        if negated and (sign < 0 or optional):
             raise _Unbounded("a pattern under two negations")
         inner = (*scope, next(ids))
-        found = _alternatives(part, -sign if negated else sign, ids, inner, rename)
+        found = _alternatives(part, -sign if negated else sign, ids, inner, rename, optional)
         groups = [a + b for a, b in itertools.product(groups, found)]
     return groups
 
@@ -274,9 +279,11 @@ def _walk(store: Any, analysis: Analysis, added: Sequence[Any], target: str) -> 
                 if binding is not None:
                     for variable, value in binding.items():
                         bound.setdefault(variable, set()).add(value)
-            if not bound:
+            usable = [e for e in edges if not e.is_path]
+            bound = {variable: _admissible(store, usable, variable, values) for variable, values in bound.items()}
+            if not bound or not all(bound.values()):
                 continue
-            reached = _reach(store, bound, [e for e in edges if not e.is_path], target)
+            reached = _reach(store, bound, usable, target)
             if reached is None:
                 return None
             found |= reached
@@ -310,6 +317,7 @@ def _reach(store: Any, bound: dict[str, set[Any]], edges: list[Pattern], target:
             values = _step(store, edge, known, values, wanted, LIMIT if best is None else len(best))
             if values is None:
                 break
+            values = _admissible(store, edges, wanted, values)
         if values is not None and (best is None or len(values) < len(best)):
             best = values
     return best
@@ -342,6 +350,27 @@ def _chains(starts: list[str], edges: list[Pattern], target: str) -> list[list[t
     for start in starts:
         extend(start, [], set(starts))
     return sorted(found, key=len)
+
+
+def _admissible(store: Any, edges: list[Pattern], variable: str, values: set[Any]) -> set[Any]:
+    """The ``values`` of ``variable`` that match every one of ``edges`` that names no other variable (such as
+    ``?other a kg:StatusAssertion``): a row's value does, since it matches them all."""
+    import pyoxigraph as ox
+
+    checks = [e for e in edges if e.variables() == {variable}]
+    if not checks:
+        return values
+    kept = set()
+    for value in values:
+        for edge in checks:
+            positions = [value if t == variable else t for t in (edge.subject, edge.predicate, edge.object)]
+            if isinstance(value, ox.Literal) and (edge.subject == variable or edge.predicate == variable):
+                break
+            if next(store.quads_for_pattern(*positions, ox.DefaultGraph()), None) is None:
+                break
+        else:
+            kept.add(value)
+    return kept
 
 
 def _step(store: Any, edge: Pattern, known: str, values: set[Any], wanted: str, limit: int) -> set[Any] | None:
