@@ -9,14 +9,16 @@ one of the triple patterns that support it matches an added triple: a pattern th
 alternatives (:class:`Branch`): for each, the patterns that can support a row (``entries``) and those every row of
 it matches (``edges``). :func:`candidates` then matches the added triples against the entries and walks from the
 variables they bind to one projected variable (``?focus`` first, where the queries' plans start) along the edges,
-looking each step up in the store as it now is. The values it reaches hold the value of that variable of every new
-row (a superset: the walk ignores filters), so the query, run once per value with the value bound as an RDF term,
-gives every row a whole run gives (:func:`kg.validate._query_violations`).
+looking each step up in the store as it now is; a value must also match the edges that name no other variable
+(``?other a kg:StatusAssertion``). The values it reaches hold the value of that variable of every new row (a
+superset: the walk ignores filters), so the query, run for those values bound as RDF terms, gives every row a
+whole run gives (:func:`kg.validate._query_violations`).
 
 What the walk does not bound gives None, and the query runs whole: a query with ``LIMIT``, aggregates, ``GRAPH``,
-``SERVICE``, a pattern under two negations or a negation inside another expression, a property path that an added
-triple's predicate takes part in, an entry from which no chain of edges leads to a projected variable, or more
-values than :data:`LIMIT` at any step.
+``SERVICE``, a pattern under two negations (an ``OPTIONAL`` group that stops matching gives a row where it is read
+with ``!BOUND``, so a negation inside one, or one under a negation, counts as two), a negation inside another
+expression, a negated property set, a property path that an added triple's predicate takes part in, an entry from
+which no chain of edges leads to a projected variable, or more values than :data:`LIMIT` at any step.
 """
 
 from __future__ import annotations
