@@ -490,8 +490,8 @@ def _query_violations(asserted: AssertedStore, q: Any, added: list[Any] | None =
     ``added`` (``pyoxigraph.Triple`` s, in ``asserted``): the query gave no row before these triples were added
     (the data conformed), so only rows an added triple supports can be new. :func:`kg.engine.delta.candidates`
     finds values of one selected variable that include theirs, and the query runs for those values alone, bound
-    as RDF terms in a ``VALUES`` block (:func:`kg.query.with_value_list`; a blank node or a literal is bound as a
-    parameter, one run each): the rows of a whole run, in a few milliseconds instead of seconds. Where the walk does not
+    as RDF terms in a ``VALUES`` block opening its ``WHERE`` group (:func:`kg.query.with_value_list`; where a
+    value is not an IRI, the query runs whole): the rows of a whole run, in milliseconds instead of seconds. Where the walk does not
     bound them (:mod:`kg.engine.delta`), the query runs whole."""
     found = []
     for row in _rows(asserted, q.text, added):
@@ -528,15 +528,10 @@ def _rows(asserted: AssertedStore, text: str, added: list[Any] | None) -> list[d
             from kg.query import with_value_list
 
             name, values = found
-            # IRIs in a VALUES block; a blank node or a literal is substituted as the store's own term, one run
-            # each (in a query a blank node is a new variable, and rdflib writes some literals in another form:
-            # " p "^^xsd:token as "p"). Either binds the selected variable alone, not a sub-select's own one.
-            named = [from_ox(v) for v in values if isinstance(v, ox.NamedNode)]
-            rows = asserted.select(with_value_list(text, name, named)) if named else []
-            for value in values:
-                if not isinstance(value, ox.NamedNode):
-                    rows += asserted.select(text, {name: value})
-            return rows
+            # IRIs only: in a query a blank node is a new variable, and rdflib writes some literals in another form
+            # (" p "^^xsd:token as "p"); a substitution would reach into nested groups. The query runs whole then.
+            if all(isinstance(v, ox.NamedNode) for v in values):
+                return asserted.select(with_value_list(text, name, [from_ox(v) for v in values])) if values else []
     return asserted.select(text)
 
 

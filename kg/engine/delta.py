@@ -14,11 +14,18 @@ looking each step up in the store as it now is; a value must also match the edge
 superset: the walk ignores filters), so the query, run for those values bound as RDF terms, gives every row a
 whole run gives (:func:`kg.validate._query_violations`).
 
+The values are bound in a ``VALUES`` block opening the query's ``WHERE`` group, so the variable must be one that
+block binds as a filter on the whole run would (:attr:`Analysis.early`: no ``OPTIONAL`` or ``BIND`` of that group
+reads it before a pattern binds it), and the values must be IRIs (:func:`kg.validate._rows`).
+
 What the walk does not bound gives None, and the query runs whole: a query with ``LIMIT``, aggregates, ``GRAPH``,
 ``SERVICE``, a pattern under two negations (an ``OPTIONAL`` group that stops matching gives a row where it is read
 with ``!BOUND``, so a negation inside one, or one under a negation, counts as two), a negation inside another
-expression, a negated property set, a property path that an added triple's predicate takes part in, an entry from
-which no chain of edges leads to a projected variable, or more values than :data:`LIMIT` at any step.
+expression, a negated property set, a literal in a pattern (rdflib reads some in another form), a property path
+that an added triple's predicate takes part in, a pattern without variables that an added triple matches, an entry
+from which no chain of edges leads to a projected variable, or more values than :data:`LIMIT` at any step. A path
+that may match a term with itself (``p*``) matches the terms the added triples bring, unless a term of the query
+fixes one of its ends.
 """
 
 from __future__ import annotations
@@ -42,11 +49,13 @@ class _Unbounded(Exception):
 @dataclass(frozen=True)
 class Pattern:
     """A triple pattern: each position a variable name (``str``), a pyoxigraph term, or (the predicate) a property
-    path given as the IRIs it names (``frozenset`` of ``str``)."""
+    path given as the IRIs it names (``frozenset`` of ``str``; ``zero_length`` when it also matches every term of
+    the graph with itself, as ``rdfs:subClassOf*`` does)."""
 
     subject: Any
     predicate: Any
     object: Any
+    zero_length: bool = False
 
     def variables(self) -> set[str]:
         return {t for t in (self.subject, self.predicate, self.object) if isinstance(t, str)}
@@ -54,6 +63,13 @@ class Pattern:
     @property
     def is_path(self) -> bool:
         return isinstance(self.predicate, frozenset)
+
+
+@dataclass(frozen=True)
+class _Domain:
+    """A variable a ``VALUES`` block binds to IRIs named in the query (never to a term of the data alone)."""
+
+    variable: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,8 @@ class Branch:
     entries: tuple[tuple[Pattern, tuple[Pattern, ...]], ...]
     required: frozenset[str]
     """The variables every row of the alternative binds through its patterns."""
+    named: frozenset[str] = frozenset()
+    """The variables a ``VALUES`` block of the alternative binds to IRIs of the query."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,9 @@ class Analysis:
 
     branches: tuple[Branch, ...]
     projected: tuple[str, ...]
+    early: frozenset[str] = frozenset()
+    """The projected variables a ``VALUES`` block opening the query's ``WHERE`` group binds with the same rows as a
+    whole run filtered on them: no ``OPTIONAL`` or ``BIND`` of that group reads one before a pattern binds it."""
 
     @property
     def path_predicates(self) -> frozenset[str]:
@@ -107,11 +128,61 @@ def analyse(text: str) -> Analysis | None:
         projected.insert(0, "focus")
     branches = []
     for group in dict.fromkeys(tuple(g) for g in groups):  # a union under a negation repeats the same alternative
-        required = tuple(p for p, scope in group if scope == ())
-        entries = tuple((p, required + tuple(q for q, s in group if s and s == scope[:len(s)]))
-                        for p, scope in group)
-        branches.append(Branch(entries, frozenset(v for p in required for v in p.variables())))
-    return Analysis(tuple(branches), tuple(projected))
+        named = frozenset(p.variable for p, scope in group if isinstance(p, _Domain) and scope == ())
+        patterns = [(p, scope) for p, scope in group if isinstance(p, Pattern)]
+        required = tuple(p for p, scope in patterns if scope == ())
+        entries = tuple((p, required + tuple(q for q, s in patterns if s and s == scope[:len(s)]))
+                        for p, scope in patterns)
+        branches.append(Branch(entries, frozenset(v for p in required for v in p.variables()), named))
+    return Analysis(tuple(branches), tuple(projected), _early(algebra.p, projected))
+
+
+def _early(node: Any, names: list[str]) -> frozenset[str]:
+    """Which of ``names`` a ``VALUES`` block opening the top-level group binds as a filter on the whole run would:
+    the group is a left-deep chain of its elements (``Join``, ``LeftJoin`` for ``OPTIONAL``, ``Extend`` for
+    ``BIND``, ``Minus``, ``Filter``); an ``OPTIONAL`` or a ``BIND`` that reads a name before the elements ahead of
+    it are sure to bind it would see it bound early."""
+    while getattr(node, "name", None) in ("Distinct", "Reduced", "Slice", "OrderBy", "Project"):
+        node = node.p
+    unsafe: set[str] = set()
+    while True:
+        name = getattr(node, "name", None)
+        if name in ("LeftJoin", "Extend"):
+            ahead = node.p1 if name == "LeftJoin" else node.p
+            read = _variables(node.p2) | _variables(node.expr) if name == "LeftJoin" else _variables(node.expr)
+            if name == "Extend":
+                read.add(str(node.var))
+            unsafe |= {n for n in names if n in read and n not in _certain(ahead)}
+            node = ahead
+        elif name in ("Join", "Minus"):
+            node = node.p1
+        elif name == "Filter":
+            node = node.p
+        else:
+            break
+    return frozenset(n for n in names if n not in unsafe)
+
+
+def _certain(node: Any) -> set[str]:
+    """The variables every solution of an algebra node binds (fewer where unsure)."""
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        from rdflib.term import Variable
+
+        return {str(t) for triple in node.triples for t in triple if isinstance(t, Variable)}
+    if name == "Join":
+        return _certain(node.p1) | _certain(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return _certain(node.p1)
+    if name == "Union":
+        return _certain(node.p1) & _certain(node.p2)
+    if name == "Extend":
+        return _certain(node.p) | {str(node.var)}
+    if name in ("Filter", "ToMultiSet", "Distinct", "Reduced", "OrderBy"):
+        return _certain(node.p)
+    if name == "Project":
+        return _certain(node.p) & {str(v) for v in node.PV}
+    return set()
 
 
 # an alternative, while the algebra is read: its supporting patterns, each with its scope — () for a pattern every
@@ -162,7 +233,12 @@ def _alternatives(node: Any, sign: int, ids: Iterator[int], scope: tuple[int, ..
         local.update({v: f"{v}#{next(ids)}" for v in sorted(inner_names)})
         return _alternatives(node.p, sign, ids, scope, local, optional)
     if name == "values":
-        return [[]]
+        from rdflib import URIRef
+
+        rows = node.res or []
+        names = {str(v) for row in rows for v in row}
+        return [[(_Domain(rename.get(v, v)), scope) for v in sorted(names)
+                 if all(isinstance(row.get(_variable(v)), URIRef) for row in rows)]]
     raise _Unbounded(name)
 
 
@@ -200,6 +276,12 @@ def _exists(expr: Any, top: bool = True) -> list[tuple[Any, bool]]:
     return found
 
 
+def _variable(name: str) -> Any:
+    from rdflib.term import Variable
+
+    return Variable(name)
+
+
 def _variables(node: Any) -> set[str]:
     """Every variable named anywhere in an algebra node (its patterns, expressions, nested groups and sub-selects)."""
     from rdflib.term import Variable
@@ -219,7 +301,7 @@ def _variables(node: Any) -> set[str]:
 
 def _pattern(triple: Sequence[Any], rename: dict[str, str]) -> Pattern:
     from rdflib.paths import Path
-    from rdflib.term import BNode, Variable
+    from rdflib.term import BNode, Literal, Variable
 
     from kg.engine.store import to_ox
 
@@ -232,26 +314,44 @@ def _pattern(triple: Sequence[Any], rename: dict[str, str]) -> Pattern:
             if not predicate:
                 raise _Unbounded("a path")
             return frozenset(_path_iris(t))
+        if isinstance(t, Literal):  # rdflib writes some literals in another form (" t "^^xsd:token as "t")
+            raise _Unbounded("a literal in a pattern")
         return to_ox(t)
 
     s, p, o = triple
-    return Pattern(term(s), term(p, True), term(o))
+    return Pattern(term(s), term(p, True), term(o), isinstance(p, Path) and _zero_length(p))
+
+
+def _zero_length(path: Any) -> bool:
+    """Whether a property path may match a term with itself without any triple (``p*``, ``p?``, and sequences or
+    alternatives of such)."""
+    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+
+    if isinstance(path, MulPath):
+        return path.zero or _zero_length(path.path)
+    if isinstance(path, InvPath):
+        return _zero_length(path.arg)
+    if isinstance(path, SequencePath):
+        return all(_zero_length(part) for part in path.args)
+    if isinstance(path, AlternativePath):
+        return any(_zero_length(part) for part in path.args)
+    return False
 
 
 def _path_iris(path: Any) -> set[str]:
     from rdflib import URIRef
-    from rdflib.paths import NegatedPath
+    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 
     if isinstance(path, URIRef):
         return {str(path)}
-    if isinstance(path, NegatedPath):
-        raise _Unbounded("a negated property set")  # it matches the predicates it does not name
-    found: set[str] = set()
-    for attr in ("args", "path"):
-        inner = getattr(path, attr, None)
-        for part in inner if isinstance(inner, list) else [inner] if inner is not None else []:
-            found |= _path_iris(part)
-    return found
+    if isinstance(path, InvPath):
+        return _path_iris(path.arg)
+    if isinstance(path, MulPath):
+        return _path_iris(path.path)
+    if isinstance(path, (SequencePath, AlternativePath)):
+        return {iri for part in path.args for iri in _path_iris(part)}
+    # a negated property set matches the predicates it does not name
+    raise _Unbounded(f"a path of the kind {type(path).__name__}")
 
 
 def candidates(store: Any, analysis: Analysis, added: Sequence[Any]) -> tuple[str, list[Any]] | None:
@@ -261,6 +361,8 @@ def candidates(store: Any, analysis: Analysis, added: Sequence[Any]) -> tuple[st
     if any(t.predicate.value in analysis.path_predicates for t in added):
         return None
     for target in analysis.projected:
+        if target not in analysis.early:
+            continue
         found = _walk(store, analysis, added, target)
         if found is not None:
             return target, sorted(found, key=_order)
@@ -273,10 +375,20 @@ def _walk(store: Any, analysis: Analysis, added: Sequence[Any], target: str) -> 
         if target not in branch.required:
             return None  # a row may leave it unbound, or take it from an expression: no value bounds those rows
         for entry, edges in branch.entries:
-            if entry.is_path:
-                continue  # its predicates are not added (candidates): it matches no added triple
             bound: dict[str, set[Any]] = {}
-            for triple in added:
+            if entry.is_path:
+                # its predicates are not added (candidates): it matches no added triple, but one that may match a
+                # term with itself matches the terms the added triples bring, unless a term of the query fixes one end
+                ends = [entry.subject, entry.object]
+                if not entry.zero_length or not all(isinstance(e, str) and e not in branch.named for e in ends):
+                    continue
+                terms = {t for triple in added for t in (triple.subject, triple.object)}
+                bound = {end: set(terms) for end in ends}
+            elif not entry.variables():
+                if any(_match(entry, triple) is not None for triple in added):
+                    return None  # a pattern without variables: every row may now be new
+                continue
+            for triple in added if not entry.is_path else ():
                 binding = _match(entry, triple)
                 if binding is not None:
                     for variable, value in binding.items():
@@ -366,7 +478,7 @@ def _admissible(store: Any, edges: list[Pattern], variable: str, values: set[Any
     for value in values:
         for edge in checks:
             positions = [value if t == variable else t for t in (edge.subject, edge.predicate, edge.object)]
-            if isinstance(value, ox.Literal) and (edge.subject == variable or edge.predicate == variable):
+            if not _fits(edge, variable, value):
                 break
             if next(store.quads_for_pattern(*positions, ox.DefaultGraph()), None) is None:
                 break
@@ -383,8 +495,8 @@ def _step(store: Any, edge: Pattern, known: str, values: set[Any], wanted: str, 
     positions = (edge.subject, edge.predicate, edge.object)
     reached: set[Any] = set()
     for value in values:
-        if isinstance(value, ox.Literal) and (edge.subject == known or edge.predicate == known):
-            continue  # a literal is never a subject or a predicate
+        if not _fits(edge, known, value):
+            continue
         pattern = [value if t == known else None if isinstance(t, str) else t for t in positions]
         for quad in store.quads_for_pattern(*pattern, ox.DefaultGraph()):
             binding = _match(edge, quad.triple)
@@ -393,6 +505,16 @@ def _step(store: Any, edge: Pattern, known: str, values: set[Any], wanted: str, 
                 if len(reached) > limit:
                     return None
     return reached
+
+
+def _fits(edge: Pattern, variable: str, value: Any) -> bool:
+    """Whether ``value`` can stand where ``edge`` names ``variable``: an IRI as a predicate, no literal as a
+    subject."""
+    import pyoxigraph as ox
+
+    if edge.predicate == variable and type(value) is not ox.NamedNode:
+        return False
+    return not (edge.subject == variable and type(value) is ox.Literal)
 
 
 def _order(term: Any) -> tuple[int, str]:
