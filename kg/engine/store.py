@@ -186,12 +186,10 @@ class AssertedStore:
 
     def select(self, text: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
         """The rows of a SELECT query on the asserted data, with ``bindings`` substituted as RDF terms
-        (SPARQL SEP-0007, never pasted into the text; rdflib terms, or pyoxigraph terms taken as they are); values
-        as rdflib terms, unbound ones left out."""
+        (SPARQL SEP-0007, never pasted into the text); values as rdflib terms, unbound ones left out."""
         import pyoxigraph as ox
 
-        substitutions = {ox.Variable(name): term if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal))
-                         else to_ox(term) for name, term in (bindings or {}).items()}
+        substitutions = {ox.Variable(name): to_ox(term) for name, term in (bindings or {}).items()}
         solutions = self.store.query(text, substitutions=substitutions or None)
         names = [v.value for v in solutions.variables]
         rows = []
