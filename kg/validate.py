@@ -398,16 +398,16 @@ def validate_fast(asserted: AssertedStore, *, added: list[Any] | None = None
     from kg.engine.store import run_in_threads
 
     shapes = shapes_graph()
+    checks = _violation_checks()
     if added is not None:  # before the threads start: rdflib's parser is not thread-safe (kg.engine.delta)
         from kg.engine import delta
-        from kg.query import list_queries
 
-        for q in list_queries():
-            if q.is_violation_check:
-                delta.analyse(q.text)
+        for q in checks:
+            delta.analyse(q.text)
     report, found = run_in_threads([lambda: validate_store(asserted.store, shapes, threads=VALIDATION_THREADS,
                                                            added=added),
-                                    lambda: _query_results(asserted, threads=VALIDATION_THREADS, added=added)],
+                                    lambda: _query_results(asserted, threads=VALIDATION_THREADS, added=added,
+                                                           checks=checks)],
                                    VALIDATION_THREADS)
     notes = [f"SHACL: {_short(shape)} was validated by pySHACL ({why})"
              for shape, why in sorted(report.fallback_shapes.items(), key=lambda kv: str(kv[0]))]
@@ -469,16 +469,24 @@ def query_violations(asserted: AssertedStore, *, threads: int = 1) -> list[Viola
     return [violation for violation, _row in _query_results(asserted, threads=threads)]
 
 
-def _query_results(asserted: AssertedStore, *, threads: int = 1, added: list[Any] | None = None
-                   ) -> list[tuple[Violation, dict[str, Any]]]:
-    """:func:`query_violations`, each with the row it came from (its RDF terms, for the report graph); ``added``:
-    see :func:`_query_violations`."""
-    from kg.engine.store import run_in_threads
+def _violation_checks() -> list[Any]:
+    """The packaged ``*-violation.rq`` queries (:class:`kg.query.PackagedQuery`), each checked read-only."""
     from kg.query import ensure_read_only, list_queries
 
     checks = [q for q in list_queries() if q.is_violation_check]
     for q in checks:
         ensure_read_only(q.text, q.name)
+    return checks
+
+
+def _query_results(asserted: AssertedStore, *, threads: int = 1, added: list[Any] | None = None,
+                   checks: list[Any] | None = None) -> list[tuple[Violation, dict[str, Any]]]:
+    """:func:`query_violations`, each with the row it came from (its RDF terms, for the report graph); ``added``:
+    see :func:`_query_violations`; ``checks``: the queries as :func:`_violation_checks` read them (by default,
+    read now)."""
+    from kg.engine.store import run_in_threads
+
+    checks = _violation_checks() if checks is None else checks
     found = run_in_threads([functools.partial(_query_violations, asserted, q, added) for q in checks], threads)
     return [pair for rows in found for pair in rows]
 
