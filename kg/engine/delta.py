@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 LIMIT = 5_000
-"""The most values a walk takes for one variable before it gives up (and the query runs whole): each value of the
-bound variable is one run of the query, of about a millisecond."""
+"""The most values a walk takes for one variable before it gives up (and the query runs whole): every value goes
+into the ``VALUES`` block of the query's run."""
 
 
 class _Unbounded(Exception):
@@ -185,9 +185,10 @@ def _certain(node: Any) -> set[str]:
     return set()
 
 
-# an alternative, while the algebra is read: its supporting patterns, each with its scope — () for a pattern every
-# row matches, else the ids of the OPTIONAL / EXISTS groups it sits in (a row that reads it matches their patterns)
-_Group = list[tuple[Pattern, tuple[int, ...]]]
+# an alternative, while the algebra is read: its supporting patterns (and the variables its VALUES blocks name),
+# each with its scope — () for a pattern every row matches, else the ids of the OPTIONAL / EXISTS groups it sits
+# in (a row that reads it matches their patterns)
+_Group = list[tuple[Pattern | _Domain, tuple[int, ...]]]
 
 
 def _alternatives(node: Any, sign: int, ids: Iterator[int], scope: tuple[int, ...] = (),
@@ -236,9 +237,8 @@ def _alternatives(node: Any, sign: int, ids: Iterator[int], scope: tuple[int, ..
         from rdflib import URIRef
 
         rows = node.res or []
-        names = {str(v) for row in rows for v in row}
-        return [[(_Domain(rename.get(v, v)), scope) for v in sorted(names)
-                 if all(isinstance(row.get(_variable(v)), URIRef) for row in rows)]]
+        named = {v for row in rows for v in row if all(isinstance(r.get(v), URIRef) for r in rows)}
+        return [[(_Domain(rename.get(str(v), str(v))), scope) for v in sorted(named)]]
     raise _Unbounded(name)
 
 
@@ -274,12 +274,6 @@ def _exists(expr: Any, top: bool = True) -> list[tuple[Any, bool]]:
             for item in value if isinstance(value, list) else [value]:
                 found += _exists(item, False)
     return found
-
-
-def _variable(name: str) -> Any:
-    from rdflib.term import Variable
-
-    return Variable(name)
 
 
 def _variables(node: Any) -> set[str]:
@@ -380,18 +374,15 @@ def _walk(store: Any, analysis: Analysis, added: Sequence[Any], target: str) -> 
                 # its predicates are not added (candidates): it matches no added triple, but one that may match a
                 # term with itself matches the terms the added triples bring, unless a term of the query fixes one end
                 ends = [entry.subject, entry.object]
-                if not entry.zero_length or not all(isinstance(e, str) and e not in branch.named for e in ends):
-                    continue
-                terms = {t for triple in added for t in (triple.subject, triple.object)}
-                bound = {end: set(terms) for end in ends}
+                if entry.zero_length and all(isinstance(e, str) and e not in branch.named for e in ends):
+                    terms = {t for triple in added for t in (triple.subject, triple.object)}
+                    bound = {end: set(terms) for end in ends}
             elif not entry.variables():
                 if any(_match(entry, triple) is not None for triple in added):
                     return None  # a pattern without variables: every row may now be new
-                continue
-            for triple in added if not entry.is_path else ():
-                binding = _match(entry, triple)
-                if binding is not None:
-                    for variable, value in binding.items():
+            else:
+                for triple in added:
+                    for variable, value in (_match(entry, triple) or {}).items():
                         bound.setdefault(variable, set()).add(value)
             usable = [e for e in edges if not e.is_path]
             bound = {variable: _admissible(store, usable, variable, values) for variable, values in bound.items()}
@@ -477,9 +468,9 @@ def _admissible(store: Any, edges: list[Pattern], variable: str, values: set[Any
     kept = set()
     for value in values:
         for edge in checks:
-            positions = [value if t == variable else t for t in (edge.subject, edge.predicate, edge.object)]
             if not _fits(edge, variable, value):
                 break
+            positions = [value if t == variable else t for t in (edge.subject, edge.predicate, edge.object)]
             if next(store.quads_for_pattern(*positions, ox.DefaultGraph()), None) is None:
                 break
         else:
