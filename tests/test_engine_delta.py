@@ -26,7 +26,6 @@ from kg.validate import _rows, validate_fast
 from .conftest import ARTICLE_ID
 
 VIOLATION_QUERIES = [q for q in list_queries() if q.is_violation_check]
-IDS = [q.name for q in VIOLATION_QUERIES]
 
 PREFIXES = """
 PREFIX kg: <https://w3id.org/ict-coop-kg/ontology#>
@@ -136,6 +135,9 @@ def test_each_violation_query_runs_restricted_on_an_added_article(packaged):
         name, values = found
         assert name == "focus", q.name
         assert 0 < len(values) <= len({t.subject for t in article}), q.name
+        # the nodes the article describes: the earlier data is the ontology and the reference data, whose nodes no
+        # new row is about (a class named in a VALUES block, such as kg:Activity, leads to no earlier instance)
+        assert set(values) <= {t.subject for t in article}, q.name
         assert _rows(asserted, q.text, article) == asserted.select(q.text) == []
         if q.name == "status-same-source-violation":
             # a value must match the patterns of ?focus alone (here its type): the facts the article derives from
@@ -180,6 +182,15 @@ def test_old_nodes_reached_by_walking_are_among_the_rows(packaged):
     focuses = {str(r["focus"]) for r in _rows(asserted, text, added)}
     assert fact["f"].value in focuses
     assert all(t.subject != fact["f"] for t in added)  # reached only by the walk
+    quote = _one(base.store, "?q oa:hasSource ?doc ; oa:hasSelector ?sel . ?sel a oa:TextPositionSelector")
+    quotations = {str(r["q"]) for r in base.select(PREFIXES + "SELECT ?q ?doc WHERE { ?q oa:hasSource ?doc }",
+                                                     {"doc": URIRef(quote["doc"].value)})}
+    added = _parsed(breaking["old document, second text"])
+    asserted = _store(rest + article + added)
+    text = next(q.text for q in VIOLATION_QUERIES if q.name == "quote-offsets-mismatch-violation")
+    focuses = {str(r["focus"]) for r in _rows(asserted, text, added)}
+    assert quotations and quotations <= focuses
+    assert not {t.subject.value for t in added} & quotations  # reached only by the walk
 
 
 def test_a_dated_pair_re_dated_later_is_found_through_its_optional_date(packaged):
@@ -196,6 +207,21 @@ def test_a_dated_pair_re_dated_later_is_found_through_its_optional_date(packaged
     rows = _rows(asserted, text, added)
     assert {str(r["focus"]) for r in rows} == {"https://example.org/added/a3", "https://example.org/added/a4"}
     assert _bag(rows) == _bag(asserted.select(text))
+
+
+def test_a_class_a_values_block_names_leads_to_no_earlier_instance(packaged):
+    """fact-without-evidence reads ``?kind rdfs:subClassOf* ?class`` with ``?class`` from a VALUES block of
+    classes: that path matches no new term with itself, so a new meeting is the only node to run, not every
+    meeting of the packaged article (which would be every meeting of a thousand articles)."""
+    rest, article = packaged
+    meeting = ox.NamedNode("https://w3id.org/ict-coop-kg/ontology#Meeting")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    assert any(t.predicate == rdf_type and t.object == meeting for t in article)  # earlier meetings there are
+    added = _parsed("ex:meeting a kg:Meeting .")
+    asserted = _store(rest + article + added)
+    text = next(q.text for q in VIOLATION_QUERIES if q.name == "fact-without-evidence-violation")
+    assert delta.candidates(asserted.store, delta.analyse(text), added) == (
+        "focus", [ox.NamedNode("https://example.org/added/meeting")])
 
 
 def test_a_class_added_under_another_runs_the_queries_whole(packaged):
