@@ -690,7 +690,7 @@ class KnowledgeGraph:
         # what the added articles assert is in the store already): Oxigraph parses that file without holding
         # Python's interpreter lock, where 380,000 triples handed over one by one held it for seconds at 1,000 articles
         fresh = self._new_inferences if self._builds_on_earlier() else None
-        earlier = self._earlier_inferred if fresh is not None else None
+        earlier = (self._earlier_inferred, fresh) if fresh is not None and self._earlier_inferred is not None else None
         future: Future[tuple[dict[str, bytes], list[str]]] = Future()
 
         def run() -> None:
@@ -709,12 +709,13 @@ class KnowledgeGraph:
                     return
                 if shared is None:
                     store = graphs.store()
-                elif earlier is not None and fresh is not None:
+                elif earlier is not None:
                     import pyoxigraph as ox
 
+                    data, new = earlier
                     store = shared.store
-                    store.load(earlier, format=ox.RdfFormat.TURTLE)
-                    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in fresh)
+                    store.load(data, format=ox.RdfFormat.TURTLE)
+                    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in new)
                 else:
                     store = graphs.store([INFERRED_GRAPH], into=shared.store)
                 notes: list[str] = []
