@@ -198,23 +198,23 @@ def check_sources(build_dir: Path, recorded: dict[str, int]) -> None:
         _source(build_dir, name, recorded)
 
 
-def carry(earlier: Path, build_dir: Path, added: Iterable[Any]) -> bool:
+def carry(earlier: Path, build_dir: Path, added: Iterable[Any]) -> None:
     """Give the build in ``build_dir`` (its files all written) a kept store made from that of the build in
     ``earlier``, when the new build holds what the earlier one held and the triples ``added``
     (``pyoxigraph.Triple`` s: the triples of the articles added since, and the new inferences). The earlier store
     is checkpointed into ``build_dir`` (``Store.backup``: hard links to its files, in milliseconds) and the added
     triples are inserted there: the same triples, each once, as a store made from the new build's files, without
-    loading those files again (13 s on 1,000 articles). False, with nothing done, when ``earlier`` has no
-    store made from its files as they are; :class:`QueryStoreUnavailable` saying why when one could not be
-    carried (what was begun is removed)."""
+    loading those files again (13 s on 1,000 articles). Nothing is done when ``earlier`` has no store made from
+    its files as they are; :class:`QueryStoreUnavailable` says why when one could not be carried (what was begun
+    is removed)."""
     import pyoxigraph as ox
 
     try:
         found = _open_if_current(earlier / STORE_DIR, _key(earlier, ox.__version__))
     except QueryStoreUnavailable:
-        return False
+        return
     if found is None:
-        return False
+        return
     target = build_dir / STORE_DIR
     try:
         target.mkdir()
@@ -229,7 +229,6 @@ def carry(earlier: Path, build_dir: Path, added: Iterable[Any]) -> bool:
         shutil.rmtree(target, ignore_errors=True)
         raise QueryStoreUnavailable(f"the earlier build's query store could not be carried over: {_reason(exc)}"
                                     ) from None
-    return True
 
 
 def _open_if_current(folder: Path, key: dict[str, Any]) -> Any:
