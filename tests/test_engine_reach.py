@@ -17,7 +17,7 @@ from kg.engine import reach
 from kg.engine.shacl import compile_shapes, store_from_graph, validate_store
 
 from .shacl_reports import normalise
-from .test_engine_shacl import DATA, PREFIXES, SHAPES
+from .test_engine_shacl import DATA, EX, PREFIXES, SHAPES
 
 PATHS = PREFIXES + """
 ex: a owl:Ontology .
@@ -105,3 +105,24 @@ def test_a_sparql_constraint_is_not_bounded():
         except reach.Unbounded as e:
             unbounded.append(str(e))
     assert unbounded and all("SPARQL" in why for why in unbounded)
+
+
+def test_listed_focus_nodes_have_their_values_looked_up_one_by_one(caplog: pytest.LogCaptureFixture):
+    """A restricted run's counts and value checks look each listed node's values up in turn (``LATERAL``: joined
+    with an ``OPTIONAL`` that binds, Oxigraph read every target's values); a listed node with no value still
+    counts zero, and a wrong value is still found."""
+    shapes = Graph().parse(data=PREFIXES + """
+        ex:TeamShape a sh:NodeShape ; sh:targetClass ex:Team ;
+            sh:property [ sh:path ex:lead ; sh:minCount 1 ; sh:class ex:Person ] .""", format="turtle")
+    data = Graph().parse(data=PREFIXES + """
+        ex:t1 a ex:Team ; ex:lead ex:p1 .  ex:p1 a ex:Person .
+        ex:t2 a ex:Team .
+        ex:t3 a ex:Team ; ex:lead ex:r1 .  ex:r1 a ex:Room .""", format="turtle")
+    added = [t for t in data if t[0] in (EX.t2, EX.t3)]
+    with caplog.at_level("DEBUG", logger="kg.engine.shacl"):
+        restricted = results(data, shapes, added)
+    counted = [r.getMessage() for r in caplog.records if "COUNT(DISTINCT ?v)" in r.getMessage()]
+    assert counted and all("LATERAL" in text for text in counted)
+    assert restricted == results(data, shapes)
+    components = sorted((str(key[0]).rsplit("#")[-1], str(key[2]).rsplit("#")[-1]) for key in restricted)
+    assert components == [("t2", "MinCountConstraintComponent"), ("t3", "ClassConstraintComponent")]

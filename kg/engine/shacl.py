@@ -455,6 +455,11 @@ class _Result:
                 self.messages)
 
 
+class _Listed(str):
+    """A focus pattern of listed nodes (:meth:`_Run.target_pattern` with ``only``): few enough to look each one's
+    values up in turn, with Oxigraph's ``LATERAL`` (the compiled shapes run in Oxigraph alone)."""
+
+
 class _Run:
     """One validation of one store against compiled shapes."""
 
@@ -538,6 +543,7 @@ class _Run:
             # each node tested on its own (EXISTS, the node bound): joined with the nodes' VALUES, Oxigraph reads
             # every target of the shape once per node (on 1,000 articles, 12.7 s for a few hundred facts)
             union = f"VALUES ?this {{ {only} }} FILTER EXISTS {{ {union} }}"
+            return _Listed("{ SELECT DISTINCT ?this WHERE { " + union + " } }")
         return "{ SELECT DISTINCT ?this WHERE { " + union + " } }"
 
     @staticmethod
@@ -708,7 +714,12 @@ class _Run:
         failing = [f"{a} {'= 0' if i < len(has) else '> 0'}" for i, a in enumerate(aggregates)]
         failing += [f"{n} {'<' if c.kind == 'minCount' else '>'} {int(c.param)}" for c in counts]
         projection = " ".join(f"({a} AS ?_a{i})" for i, a in enumerate([n, *aggregates]))
-        q = (f"SELECT ?this {projection} WHERE {{ {focus} OPTIONAL {{ ?this {shape.path_sparql} ?v {binds} }} }} "
+        lookup = f"OPTIONAL {{ ?this {shape.path_sparql} ?v {binds} }}"
+        if isinstance(focus, _Listed):
+            # a few listed nodes: their values looked up node by node (Oxigraph joins an OPTIONAL that binds by
+            # reading it whole: on 1,000 articles, 0.7 s for the sources of the 343 facts of one article)
+            lookup = f"LATERAL {{ {lookup} }}"
+        q = (f"SELECT ?this {projection} WHERE {{ {focus} {lookup} }} "
              f"GROUP BY ?this HAVING ({' || '.join(failing)})")
         _, rows = self.select(q)
         results: list[_Result] = []
