@@ -714,9 +714,7 @@ class KnowledgeGraph:
 
                     data, new = earlier
                     store = shared.store
-                    # the file is the one the earlier build wrote (its digest checked as it was read), so its
-                    # terms are not checked again; a bulk load, as nothing else reads this store meanwhile
-                    store.bulk_load(data, format=ox.RdfFormat.TURTLE, lenient=True)
+                    store.load(data, format=ox.RdfFormat.TURTLE)
                     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in new)
                 else:
                     store = graphs.store([INFERRED_GRAPH], into=shared.store)
