@@ -9,7 +9,10 @@ Measures, on a build of N articles and the graph of one more article (from a lat
 * each packaged ``*-violation.rq`` query on that store, whole; as a build that builds on an earlier one runs it
   (:mod:`kg.engine.delta`: bound to the values of ``?focus`` the added triples can give a row, in a ``VALUES``
   block); and run once per added node bound to one of its selected variables (SPARQL substitutions, as
-  :meth:`kg.engine.store.AssertedStore.select` binds parameters), the first idea for restricting them.
+  :meth:`kg.engine.store.AssertedStore.select` binds parameters), the first idea for restricting them;
+* the compiled shapes on that store (:func:`kg.engine.shacl.validate_store`, one thread), whole and as a build that
+  builds on an earlier one runs them (only where the added triples can change a result), with the shapes that took
+  longest.
 
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000
     .venv/bin/python bench/increment_paths.py --build /tmp/b1000 --later /tmp/b1001 --article bench_01000 --in-memory
@@ -80,6 +83,7 @@ def main() -> None:
         if args.in_memory:
             store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in added])
             time_queries(store, added, args.runs, values_block=args.values)
+            time_shapes(store, added)
             return
         store.flush()
         del store
@@ -99,6 +103,7 @@ def main() -> None:
         store.flush()
         print(f"inserted the {len(added):,} triples of {args.article}: {time.perf_counter() - start:.3f} s")
         time_queries(store, added, args.runs, values_block=args.values)
+        time_shapes(store, added)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -154,6 +159,53 @@ def time_queries(store: Any, added: list[Any], runs: int, *, values_block: bool 
                 list(store.query(f"{text}\nVALUES ?{variable} {{ {block} }}\n"))
                 print(f"  ?{variable} in one VALUES block of all {len(values[source])}: "
                       f"{time.perf_counter() - start:.3f} s")
+
+
+def time_shapes(store: Any, added: list[Any], slowest: int = 3) -> None:
+    """Time the compiled shapes on ``store`` in one thread: whole, then only where the ``added`` triples (in the
+    store already) can change a result, as a build that builds on an earlier one runs them; with each run's
+    ``slowest`` shapes (a targeted shape's own constraints and property shapes, the jobs of one shape)."""
+    from rdflib.namespace import SH
+
+    from kg.engine import shacl
+    from kg.validate import shapes_graph
+
+    compiled = shacl.compile_shapes(shapes_graph())
+    took: dict[str, float] = {}
+    jobs = shacl._Run.jobs
+
+    inside: list[bool] = []  # a property shape's own jobs, inside its node shape's: timed with that shape's
+
+    def timed(run: Any, shape: Any, focus: str) -> list[Any]:
+        if inside:
+            return jobs(run, shape, focus)
+
+        def job(part: Any) -> Any:
+            def run_part() -> Any:
+                inside.append(True)
+                start = time.perf_counter()
+                try:
+                    return part()
+                finally:
+                    inside.pop()
+                    name = shape.node.n3(compiled.graph.namespace_manager)
+                    took[name] = took.get(name, 0.0) + time.perf_counter() - start
+            return run_part
+        return [job(part) for part in jobs(run, shape, focus)]
+
+    shacl._Run.jobs = timed  # type: ignore[method-assign]
+    try:
+        for label, given in (("whole", None), ("where the added triples can change a result", added)):
+            took.clear()
+            start = time.perf_counter()
+            report = shacl.validate_store(store, compiled, added=given)
+            results = len(list(report.objects(None, SH.result)))
+            longest = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in
+                                sorted(took.items(), key=lambda kv: -kv[1])[:slowest])
+            print(f"the compiled shapes, {label}: {time.perf_counter() - start:.2f} s ({results} results, "
+                  f"{report.queries} queries; longest: {longest})")
+    finally:
+        shacl._Run.jobs = jobs  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
