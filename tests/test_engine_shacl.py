@@ -465,6 +465,35 @@ def test_integer_subtypes_differ_oxigraph_stores_them_as_integer():
     assert report.value(next(report.objects(None, SH.result)), SH.value) == Literal("5", datatype=XSD.integer)
 
 
+def test_a_plain_literal_and_the_same_as_xsd_string_are_one_value_in_oxigraph_two_in_rdflib():
+    # RDF 1.1: "a" is "a"^^xsd:string, one term; rdflib keeps them apart, so pySHACL counts two values
+    shapes = Graph().parse(data=PREFIXES + """
+        ex:S a sh:NodeShape ; sh:targetNode ex:x ;
+            sh:property [ sh:path ex:name ; sh:maxCount 1 ; sh:message "m"@en ] .""", format="turtle")
+    data = Graph().parse(data=PREFIXES + 'ex:x ex:name "a" , "a"^^xsd:string .', format="turtle")
+    assert len(data) == 2
+    ref_conforms, ref = reference(data, shapes)
+    assert ref_conforms is False
+    assert set(ref.objects(None, SH.sourceConstraintComponent)) == {SH.MaxCountConstraintComponent}
+    assert validate_graph_fast(data, shapes)[0] is True
+
+
+@pytest.mark.parametrize("kind", ["sh:zeroOrMorePath", "sh:zeroOrOnePath"])
+def test_a_zero_length_path_from_a_target_node_not_in_the_data_has_no_value_in_the_compiled_shapes(kind: str):
+    # SHACL: the value nodes of ex:p* (or ex:p?) include the focus node itself, even one no triple mentions
+    # (pySHACL). The compiled query binds the focus node to a variable, and a SPARQL path from a variable reaches
+    # only the nodes of the graph: no value. Only an sh:targetNode naming a node absent from the data meets this.
+    shapes = Graph().parse(data=PREFIXES + """
+        ex:S a sh:NodeShape ; sh:targetNode ex:absent , ex:x ;
+            sh:property [ sh:path [ KIND ex:p ] ; sh:nodeKind sh:Literal ; sh:message "m"@en ] .""".replace(
+                               "KIND", kind), format="turtle")
+    data = Graph().parse(data=PREFIXES + 'ex:x ex:p "v" .', format="turtle")
+    _, ref = reference(data, shapes)
+    assert set(ref.objects(None, SH.focusNode)) == {EX.absent, EX.x}  # each is a value of its own ex:p*
+    _, fast = validate_graph_fast(data, shapes)
+    assert set(fast.objects(None, SH.focusNode)) == {EX.x}
+
+
 def test_sparql_messages_keep_their_language_where_pyshacl_drops_it(core_shapes: Graph, core_data: Graph):
     _, ref = reference(core_data, core_shapes)
     fast = validate_graph_fast(core_data, core_shapes)[1]
