@@ -498,9 +498,9 @@ def _query_violations(asserted: AssertedStore, q: Any, added: list[Any] | None =
     ``added`` (``pyoxigraph.Triple`` s, in ``asserted``): the query gave no row before these triples were added
     (the data conformed), so only rows an added triple supports can be new. :func:`kg.engine.delta.candidates`
     finds values of one selected variable that include theirs, and the query runs for those values alone, bound
-    as RDF terms in a ``VALUES`` block opening its ``WHERE`` group (:func:`kg.query.with_value_list`; where a
-    value is not an IRI, the query runs whole): the rows of a whole run, in milliseconds instead of seconds. Where the walk does not
-    bound them (:mod:`kg.engine.delta`), the query runs whole."""
+    as RDF terms in a ``VALUES`` block opening its ``WHERE`` group (:func:`kg.query.with_value_list`): the rows of
+    a whole run, in milliseconds instead of seconds. Where the walk does not bound them (:mod:`kg.engine.delta`),
+    or a value is not an IRI (:func:`_rows`), the query runs whole."""
     found = []
     for row in _rows(asserted, q.text, added):
         focus = row.get("focus")
