@@ -623,8 +623,8 @@ class KnowledgeGraph:
 
     def _previous_inferences(self) -> set[Any] | None:
         """The inferences of the earlier build (:meth:`build` with ``since``), read from its ``inferred.ttl`` while
-        that file is as the build wrote it (:class:`kg.increment.Earlier`); None when nothing is taken from it or it cannot be read (the
-        rules then run over everything)."""
+        that file is as the build wrote it (:class:`kg.increment.Earlier`); None when nothing is taken from it or it
+        cannot be read (the rules then run over everything)."""
         if self._added is None or self._earlier is None:
             return None
         import pyoxigraph as ox
