@@ -533,10 +533,11 @@ class KnowledgeGraph:
         return (self._added is not None and self._earlier is not None and self._graphs is not None
                 and self._graphs.changes == self._changes_built)
 
-    def _spliced(self, out_dir: Path, large: list[tuple[str, list[URIRef], str]]) -> list[bytes] | None:
+    def _spliced(self, out_dir: Path, large: list[tuple[str, list[URIRef], str]]) -> list[Any] | None:
         """The large files (``large``: :func:`_large_files`) made from those of the earlier build this one was
         built on (:meth:`build` with ``since``), when they are written into its folder again
-        (:mod:`kg.engine.splice`: what did not change is copied); None when they are to be written whole."""
+        (:mod:`kg.engine.splice`: what did not change is taken from the earlier files), each as the pieces it is
+        made of (:data:`kg.engine.splice.Parts`); None when they are to be written whole."""
         earlier = self._earlier
         if earlier is None or not self._builds_on_earlier():
             return None
@@ -560,9 +561,8 @@ class KnowledgeGraph:
         unchanged = {name for name in old_names if name != INFERRED_GRAPH and name not in added}
         if not all(graphs.triples(name) for name in unchanged):
             return None
-        old_asserted = earlier.read("asserted.ttl")
+        old_asserted = earlier.read("asserted.ttl")  # the pieces of asserted.ttl are views of it: kept until written
         asserted = None if old_asserted is None else splice.turtle(old_asserted, self._added_triples() or [])
-        del old_asserted
         if asserted is None:
             return None
         inferred = None
@@ -570,8 +570,10 @@ class KnowledgeGraph:
         if (self._earlier_inferred is not None and fresh is not None
                 and len(graphs.triples(INFERRED_GRAPH)) == recorded.get(str(INFERRED_GRAPH), -1) + len(fresh)):
             # the inferences are the earlier ones and the new ones, none taken out (an added article asserts none
-            # of them): inferred.ttl is the earlier file with the new ones spliced in, as asserted.ttl is
-            inferred = splice.turtle(self._earlier_inferred, fresh)
+            # of them): inferred.ttl is the earlier file with the new ones spliced in, as asserted.ttl is (joined:
+            # dataset.trig's block of the inferences is made from its bytes)
+            parts = splice.turtle(self._earlier_inferred, fresh)
+            inferred = None if parts is None else splice.joined(parts)
         if inferred is None:
             inferred = graphs.serialize([INFERRED_GRAPH], "turtle")
         body = inferred[_after_prefix_lines(inferred):]
@@ -590,7 +592,7 @@ class KnowledgeGraph:
                                                                 opening, block)
         if dataset is None:
             return None
-        return [dataset, asserted, inferred]
+        return [dataset, asserted, [inferred]]
 
     def _carry_query_store(self, staging: Path, out_dir: Path) -> None:
         """Give the build written in ``staging`` (to be swapped into ``out_dir``) the kept query store of the
@@ -1077,6 +1079,7 @@ class KnowledgeGraph:
         fault_point("write")
         graphs = self.graphs
         from kg import answers, increment
+        from kg.engine import splice
         from kg.ingest.index import INDEX_FILE
 
         index = self.lookup_index.to_json().encode("utf-8")  # for kg lookup / kg reconcile
@@ -1099,14 +1102,17 @@ class KnowledgeGraph:
                     stack.callback(self._retire, answered_in)
                 staging = stack.enter_context(fsutil.staged_dir(Path(out_dir)))
                 # each large file written as soon as it is made, not held until all three are
-                serialised = spliced if spliced is not None else graphs.serialize_each(
-                    [(names, fmt) for _name, names, fmt in large])
+                serialised = (spliced.pop(0) for _ in range(len(spliced))) if spliced is not None else \
+                    graphs.serialize_each([(names, fmt) for _name, names, fmt in large])  # each let go of once written
                 sizes: dict[str, int] = {}
                 recorded: dict[str, list[Any]] = {}  # how each was written (kg.increment.record_written)
                 for (name, _graphs, _fmt), data in zip(large, serialised, strict=True):
-                    (staging / name).write_bytes(data)
-                    sizes[name] = len(data)
+                    if isinstance(data, bytes):
+                        (staging / name).write_bytes(data)
+                    else:  # the pieces of a spliced file, written one after the other
+                        splice.write(staging / name, data)
                     recorded[name] = increment.written(data)
+                    sizes[name] = recorded[name][0]
                     del data
                 report = self._validated()
                 if only_if_conforms and report is not None and not report.conforms:
