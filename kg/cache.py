@@ -27,7 +27,6 @@ import time
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 ARTICLE_DAYS_KEPT = 30
 """An article entry no build used for this many days is removed (by the next build that writes the cache)."""
@@ -107,7 +106,7 @@ def inputs_digest(reference: bytes, files: Iterable[tuple[str, bytes]]) -> str:
 
 
 class ArticleCache:
-    """Assembled article graphs (``pyoxigraph.Triple`` sets) kept by :meth:`key`; see the module docstring."""
+    """Assembled article graphs kept by :meth:`key` as N-Triples documents; see the module docstring."""
 
     def __init__(self, folder: Path | None) -> None:
         self.root = folder
@@ -136,10 +135,11 @@ class ArticleCache:
         path = self._path(key)
         return path is not None and path.is_file()
 
-    def get(self, key: str) -> tuple[set[Any], bytes] | None:
-        """The triples kept under ``key`` and the N-Triples they were parsed from, or None."""
-        import pyoxigraph as ox
-
+    def get(self, key: str) -> bytes | None:
+        """The N-Triples document kept under ``key`` (one line per triple, as :func:`pyoxigraph.serialize` wrote
+        the graph's set), or None. It is not parsed here: its integrity is zlib's checksum, and a build parses it
+        when a stage reads its triples (:meth:`kg.dataset.GraphSet.set_document`); one that then cannot be read
+        is reported with :meth:`unreadable`."""
         path = self._path(key)
         if path is None:
             return None
@@ -149,23 +149,23 @@ class ArticleCache:
             return None
         try:
             text = zlib.decompress(data)
-            if not text.startswith(_ARTICLE_FORMAT):
-                raise ValueError("not an article cache file")
-            body = text[len(_ARTICLE_FORMAT):]
-            triples = set(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        except (ValueError, SyntaxError, zlib.error):
+        except zlib.error:
             self.misses += 1
             return None
-        except MemoryError as exc:  # an entry holding a piece too long for the parser: assembled again, and refused
-            from kg.terms import is_parser_limit
-
-            if not is_parser_limit(exc):
-                raise
+        if not text.startswith(_ARTICLE_FORMAT):
             self.misses += 1
             return None
         self.used.add(key)
         self.hits += 1
-        return triples, body
+        return text[len(_ARTICLE_FORMAT):]
+
+    def unreadable(self, key: str) -> None:
+        """Count the document :meth:`get` gave for ``key`` as a miss: it could not be parsed (the article is
+        assembled again, and its entry written anew)."""
+        if key in self.used:
+            self.used.discard(key)
+            self.hits -= 1
+        self.misses += 1
 
     def usable(self) -> bool:
         """Whether entries can be kept here and read back (a file written as an entry is, and is trusted)."""

@@ -449,7 +449,8 @@ def load_dataset(data: Source | None = None, *, store: str = "default",
 
 def load_graphs(data: Source | None = None, *, progress: Progress | None = None, use_cache: bool = True,
                 feed_store: bool = False, jobs: int | None = None, notes: list[str] | None = None,
-                meanwhile: Callable[[GraphSet], None] | None = None) -> tuple[GraphSet, list[Article]]:
+                meanwhile: Callable[[GraphSet], None] | None = None,
+                keep_documents: bool = False) -> tuple[GraphSet, list[Article]]:
     """Load ontology, reference data and all articles of a data folder into a new :class:`GraphSet`.
 
     ``data`` defaults to the packaged ``data/``. Returns the graphs and the articles loaded. Raises
@@ -463,23 +464,26 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     the load went (workers that died) is appended to ``notes``. ``meanwhile`` is called once, in this process,
     right after worker processes start assembling articles (not at all when none do), with the graphs loaded so
     far (the ontology and the reference data): work of the caller's that this process does while it would mostly
-    wait for them.
+    wait for them. With ``keep_documents``, an article taken from the cache (or from a worker, through it) is
+    kept as its N-Triples document until a stage reads its triples (:meth:`GraphSet.set_document`): for a build
+    that will read most articles only through the store (one that builds on an earlier build); otherwise it is
+    parsed as it is taken, and an entry that cannot be parsed is assembled again.
     """
     graphs = GraphSet()
     kept = notes if notes is not None else []
     if not feed_store:
-        return _load_graphs(graphs, data, progress, use_cache, jobs, kept, meanwhile)
+        return _load_graphs(graphs, data, progress, use_cache, jobs, kept, meanwhile, keep_documents)
     graphs.feed_store()
     try:
-        return _load_graphs(graphs, data, progress, use_cache, jobs, kept, meanwhile)
+        return _load_graphs(graphs, data, progress, use_cache, jobs, kept, meanwhile, keep_documents)
     except BaseException:
         graphs.stop_feeding()
         raise
 
 
 def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | None, use_cache: bool,
-                 jobs: int | None, notes: list[str], meanwhile: Callable[[GraphSet], None] | None = None
-                 ) -> tuple[GraphSet, list[Article]]:
+                 jobs: int | None, notes: list[str], meanwhile: Callable[[GraphSet], None] | None = None,
+                 keep_documents: bool = False) -> tuple[GraphSet, list[Article]]:
     note = progress or (lambda _stage: None)
     root = data if data is not None else resources.data_dir()
     root_label = str(data) if data is not None else "data"
@@ -524,11 +528,20 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
                     raise item  # where a load one by one would have stopped
                 note(f"article {item.article.id}")
                 found = assembly.result(item.key) if assembly is not None else None
-                if found is None and item.key in cached:
+                from_cache = found is None and item.key in cached
+                if from_cache:
                     found = cache.get(item.key)
+                if found is not None:
+                    try:
+                        graphs.set_document(item.article.graph, found, parse=not keep_documents,
+                                            label=f"{item.label}, as kept in the article cache {cache.folder} "
+                                                  "(remove that folder to assemble the articles again)")
+                    except RDFSyntaxError:  # an entry that cannot be parsed: the article is assembled again
+                        if from_cache:
+                            cache.unreadable(item.key)
+                        found = None
                 if found is None:
-                    found = _assemble_here(reference_graph, item, graphs.terms, cache)
-                graphs.set_graph(item.article.graph, *found)
+                    graphs.set_graph(item.article.graph, *_assemble_here(reference_graph, item, graphs.terms, cache))
                 articles.append(item.article)
         finally:
             if assembly is not None:
@@ -831,10 +844,10 @@ class _Assembly:
             raise
         return assembly
 
-    def result(self, key: str) -> tuple[set[Any], bytes] | None:
-        """The triples of the article kept under ``key`` and their N-Triples, once a worker has assembled it, or
-        None when no worker was given it, the workers died or the worker could not keep it; raises the
-        article's :class:`InputError`."""
+    def result(self, key: str) -> bytes | None:
+        """The N-Triples document of the article kept under ``key`` (:meth:`ArticleCache.get`), once a worker has
+        assembled it, or None when no worker was given it, the workers died or the worker could not keep it;
+        raises the article's :class:`InputError`."""
         from concurrent.futures.process import BrokenProcessPool
 
         future = self._futures.pop(key, None)

@@ -15,8 +15,8 @@ business, not this graph's).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 
@@ -117,7 +117,7 @@ def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], N
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
     if previous is not None and store is not None:
-        ran = infer_added(store, previous, added or [], [graphs.triples(name) for name in names], ontology)
+        ran = infer_added(store, previous, added or [], _GraphTriples(graphs, names), ontology)
         if ran is not None:
             kept, fresh = ran
             return kept, notes, fresh
@@ -127,6 +127,29 @@ def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], N
         convert = graphs.terms.triple_to_ox
         return {convert(t) for t in infer(graphs.to_rdflib())}, notes, None
     return found, notes, None
+
+
+class _GraphTriples(Sequence[set[Any]]):
+    """The triples of the graphs ``names`` of ``graphs``, each read only when it is reached: a graph kept as a
+    document (:meth:`kg.dataset.GraphSet.set_document`) is not parsed for rules that do not read the graphs."""
+
+    def __init__(self, graphs: GraphSet, names: list[URIRef]) -> None:
+        self._graphs = graphs
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> set[Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[set[Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> set[Any] | list[set[Any]]:
+        if isinstance(index, slice):
+            return [self._graphs.triples(name) for name in self._names[index]]
+        return self._graphs.triples(self._names[index])
 
 
 __all__ = ["asserted_graphs", "infer", "infer_fast", "keep_ox"]

@@ -82,7 +82,8 @@ def _only_entry(cache: Path) -> Path:
     return entries[0]
 
 
-@pytest.mark.parametrize("tamper", ["world-writable", "symlink", "corrupt", "truncated", "folder-open", "too-long"])
+@pytest.mark.parametrize("tamper", ["world-writable", "symlink", "corrupt", "truncated", "folder-open", "too-long",
+                                    "not-n-triples"])
 def test_a_cache_file_not_trusted_or_not_sound_is_not_read(tamper: str, cache: Path, tmp_path: Path):
     """The packaged seed: a poisoned entry would add a triple; it must be ignored, and the build stay right."""
     import zlib
@@ -103,6 +104,8 @@ def test_a_cache_file_not_trusted_or_not_sound_is_not_read(tamper: str, cache: P
         entry.write_bytes(b"not zlib at all")
     elif tamper == "truncated":
         entry.write_bytes(poisoned[: len(poisoned) // 2])
+    elif tamper == "not-n-triples":  # sound zlib and header, a line the parser refuses: parsed as read, a miss
+        entry.write_bytes(zlib.compress(zlib.decompress(entry.read_bytes()) + b"<https://example.org/evil> .\n"))
     elif tamper == "too-long":  # a literal of 17 MiB, more than the parser reads at once (MemoryError): a miss
         entry.write_bytes(zlib.compress(zlib.decompress(entry.read_bytes()) + b"<https://example.org/evil> "
                                         b"<https://example.org/p> \"" + b"a" * (17 * 2**20) + b"\" .\n"))

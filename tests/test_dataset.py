@@ -375,3 +375,93 @@ def test_pieces_are_cut_between_subjects_only(monkeypatch: pytest.MonkeyPatch):
         for cut in cuts[1:-1]:
             assert lines[cut - 1].split(b" ")[0] != lines[cut].split(b" ")[0]
         assert len(cuts) > 2
+
+
+# -- graphs kept as their N-Triples documents (kg.dataset.GraphSet.set_document) ------------------------------
+
+_DOC_GRAPH = URIRef("https://w3id.org/ict-coop-kg/graph/article/doc")
+
+
+def _document_triples() -> set:
+    a, b, p = ox.NamedNode("http://a/"), ox.NamedNode("http://a/b"), ox.NamedNode("http://p/")
+    return {ox.Triple(a, p, ox.Literal("07", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+            ox.Triple(a, p, ox.Literal('two\nlines, a "quote" and \u0627\u0644\u0639\u0631\u0628\u064a\u0629')),
+            ox.Triple(a, p, ox.Literal("1")), ox.Triple(b, p, ox.Literal("12", language="ar")), ox.Triple(b, p, a)}
+
+
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The labels of the documents :mod:`kg.dataset` parses, as it parses them."""
+    from kg import dataset
+
+    parsed: list[str] = []
+    real = dataset._parse_document
+
+    def spy(data: bytes, label: str) -> set:
+        parsed.append(label)
+        return real(data, label)
+
+    monkeypatch.setattr(dataset, "_parse_document", spy)
+    return parsed
+
+
+def test_a_graph_kept_as_its_document_is_read_without_parsing_until_its_triples_are_asked_for(
+        monkeypatch: pytest.MonkeyPatch):
+    triples = _document_triples()
+    parsed = _counting_parses(monkeypatch)
+    graphs = GraphSet()
+    graphs.set_document(_DOC_GRAPH, ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES), label="the doc")
+    # what stages ask of a graph without reading it: its name, size, one triple, whether it holds a triple
+    assert graphs.names() == [_DOC_GRAPH] and graphs.has(_DOC_GRAPH)
+    assert graphs.sizes() == {str(_DOC_GRAPH): 5} and len(graphs) == 5
+    assert graphs.any_triple(_DOC_GRAPH) in triples
+    assert all(graphs.holds(_DOC_GRAPH, t) for t in triples)
+    a, p = ox.NamedNode("http://a/"), ox.NamedNode("http://p/")
+    # a line that another line begins with, or ends with, is not held
+    assert not graphs.holds(_DOC_GRAPH, ox.Triple(a, p, ox.Literal("0")))
+    assert not graphs.holds(_DOC_GRAPH, ox.Triple(ox.NamedNode("http://a/b"), p, ox.Literal("1")))
+    assert not graphs.holds(_DOC_GRAPH, ox.Triple(a, p, ox.Literal("12", language="ar")))
+    assert parsed == []
+    read = graphs.triples(_DOC_GRAPH)
+    assert {t.triple for t in read} == triples and parsed == ["the doc"]
+    assert graphs.triples(_DOC_GRAPH) is read and parsed == ["the doc"]  # parsed once
+    # parsed, the same answers
+    assert graphs.sizes() == {str(_DOC_GRAPH): 5} and all(graphs.holds(_DOC_GRAPH, t) for t in triples)
+    assert not graphs.holds(_DOC_GRAPH, ox.Triple(a, p, ox.Literal("0")))
+
+
+def test_a_document_with_blank_nodes_or_asked_to_be_parsed_is_parsed_when_it_is_set(monkeypatch: pytest.MonkeyPatch):
+    parsed = _counting_parses(monkeypatch)
+    graphs = GraphSet()
+    blank = ox.Triple(ox.BlankNode("b1"), ox.NamedNode("http://p/"), ox.Literal("x"))
+    graphs.set_document(_DOC_GRAPH, ox.serialize([blank], format=ox.RdfFormat.N_TRIPLES), label="blank")
+    plain = ox.serialize(list(_document_triples()), format=ox.RdfFormat.N_TRIPLES)
+    graphs.set_document(INFERRED_GRAPH, plain, label="asked", parse=True)
+    assert parsed == ["blank", "asked"]
+
+
+def test_a_document_that_cannot_be_parsed_is_an_error_naming_where_it_comes_from():
+    from kg.errors import RDFSyntaxError
+
+    graphs = GraphSet()
+    graphs.set_document(_DOC_GRAPH, b"<http://a/> <http://p/> .\n", label="the cache's entry")
+    assert graphs.has(_DOC_GRAPH)  # not read yet
+    with pytest.raises(RDFSyntaxError, match="the cache's entry"):
+        graphs.triples(_DOC_GRAPH)
+    with pytest.raises(RDFSyntaxError, match="the cache's entry"):
+        GraphSet().set_document(_DOC_GRAPH, b"<http://a/> <http://p/> .\n", label="the cache's entry", parse=True)
+
+
+def test_a_store_fed_a_document_stays_true_to_it_once_it_is_parsed():
+    """Parsing a document is not a change: the store fed with it is still given; setting the graph again is."""
+    data = ox.serialize(list(_document_triples()), format=ox.RdfFormat.N_TRIPLES)
+    graphs = GraphSet()
+    graphs.feed_store()
+    graphs.set_document(_DOC_GRAPH, data, label="doc")
+    graphs.triples(_DOC_GRAPH)
+    fed = graphs.fed_store([_DOC_GRAPH])
+    assert fed is not None and len(fed) == 5
+    again = GraphSet()
+    again.feed_store()
+    again.set_document(_DOC_GRAPH, data, label="doc")
+    again.set_graph(_DOC_GRAPH, set(list(_document_triples())[1:]))
+    assert again.fed_store([_DOC_GRAPH]) is None

@@ -63,6 +63,80 @@ def test_an_added_article_is_validated_where_it_can_change_a_result(data: Path, 
     assert_as_first_build(out, data, tmp_path)
 
 
+def test_a_build_on_an_earlier_one_parses_no_earlier_article_and_reads_each_earlier_file_once(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The unchanged articles come from the article cache as documents that no stage parses (each reads them
+    through the store: kg.dataset.GraphSet.set_document), and the earlier build's files are read once each, while
+    the store is being made (kg.api.KnowledgeGraph._read_earlier)."""
+    from kg import dataset, increment
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    build(data, out)
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    parsed: list[tuple[str, bool]] = []
+    parse = dataset._parse_document
+    monkeypatch.setattr(dataset, "_parse_document",
+                        lambda data, label: parsed.append((label, b"_:" in data)) or parse(data, label))
+    reads: list[str] = []
+    read = increment.Earlier.read
+    monkeypatch.setattr(increment.Earlier, "read", lambda self, name: reads.append(name) or read(self, name))
+    notes = build(data, out)
+    monkeypatch.undo()
+    articles = len([p for p in (data / "articles").iterdir() if p.is_dir()])
+    assert any(f"the 1 article(s) {REVALIDATED}" in n for n in notes), notes
+    assert any(f"{articles - 1} of {articles} article(s) unchanged (from the cache)" in n for n in notes), notes
+    assert [label for label, blank in parsed if not blank] == []  # only a document with blank nodes is parsed
+    large = [name for name in reads if name != "manifest.json"]  # the manifest: before the load, then after
+    assert sorted(large) == ["asserted.ttl", "dataset.trig", "inferred.ttl"]  # each once
+    assert_as_first_build(out, data, tmp_path)
+
+
+def test_an_earlier_articles_cache_entry_that_cannot_be_read_is_an_error_naming_the_cache(
+        data: Path, tmp_path: Path):
+    """Building on an earlier build, an unchanged article's cache entry is not parsed as it is read (see the test
+    above): one that is sound zlib but not N-Triples (only this user can write the cache) stops the build with
+    exit 2 and a message naming the article and the cache, and the earlier build stays as it was."""
+    import hashlib
+    import zlib
+
+    from .conftest import run_kg
+
+    env = {"KG_CACHE_DIR": str(tmp_path / "cache")}
+    out = tmp_path / "build"
+    shutil.move(data / "articles" / "dom-en-datacentre", tmp_path / "held")
+    assert run_kg("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path, env=env).returncode == 0
+    shutil.move(tmp_path / "held", data / "articles" / "dom-en-datacentre")
+    entry = sorted((tmp_path / "cache" / "articles").glob("*.nt.z"))[0]
+    entry.write_bytes(zlib.compress(zlib.decompress(entry.read_bytes()) + b"<https://example.org/evil> .\n"))
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
+    result = run_kg("build", "--data", data, "--out", out, "--quiet", cwd=tmp_path, env=env)
+    stderr = result.stderr.decode("utf-8")
+    assert result.returncode == 2, stderr
+    assert "as kept in the article cache" in stderr and str(tmp_path / "cache") in stderr, stderr
+    assert "Traceback" not in stderr
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_whether_a_build_may_be_built_on_is_read_from_its_manifest(data: Path, tmp_path: Path):
+    """What tells the load to keep articles as documents (kg.increment.may_build_on): a conforming build made by
+    this code with the same engine, its manifest as written."""
+    from kg import increment
+
+    out = tmp_path / "build"
+    assert not increment.may_build_on(out, "fast")  # no build there
+    build(data, out)
+    assert increment.may_build_on(out, "fast")
+    assert not increment.may_build_on(out, "reference")
+    manifest = out / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert not increment.may_build_on(out, "fast")  # no longer as written
+    shutil.copytree(UPDATE, data / "articles" / UPDATE.name)
+    build(data, out, allow_violations=True)
+    assert not increment.may_build_on(out, "fast")  # did not conform
+
+
 def test_a_violation_the_added_article_makes_on_an_earlier_node_is_found(data: Path, tmp_path: Path):
     out = tmp_path / "build"
     build(data, out)
