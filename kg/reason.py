@@ -15,7 +15,7 @@ business, not this graph's).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
@@ -117,39 +117,40 @@ def infer_fast(graphs: GraphSet, store: Any = None, *, meanwhile: Callable[[], N
     ontology = graphs.rdflib_graph(ONTOLOGY_GRAPH)
     names = graphs.asserted_names()
     if previous is not None and store is not None:
-        ran = infer_added(store, previous, added or [], _GraphTriples(graphs, names), ontology)
+        ran = infer_added(store, previous, added or [], _GraphTriples(graphs, names, literals=True), ontology)
         if ran is not None:
             kept, fresh = ran
             return kept, notes, fresh
-    found = infer_triples([graphs.triples(name) for name in names], ontology, report=report, store=store,
-                          meanwhile=meanwhile)
+    found = infer_triples(_GraphTriples(graphs, names), ontology, report=report, store=store, meanwhile=meanwhile,
+                          literals=_GraphTriples(graphs, names, literals=True))
     if found is None:
         convert = graphs.terms.triple_to_ox
         return {convert(t) for t in infer(graphs.to_rdflib())}, notes, None
     return found, notes, None
 
 
-class _GraphTriples(Sequence[set[Any]]):
-    """The triples of the graphs ``names`` of ``graphs``, each read only when it is reached: a graph kept as a
-    document (:meth:`kg.dataset.GraphSet.set_document`) is not parsed for rules that do not read the graphs."""
+class _GraphTriples(Sequence[Iterable[Any]]):
+    """The triples of the graphs ``names`` of ``graphs`` (with ``literals``, those whose object may be a typed
+    literal: :meth:`kg.dataset.GraphSet.literal_triples`), each graph read only when it is reached: a graph kept
+    as a document (:meth:`kg.dataset.GraphSet.set_document`) is not parsed where the rules do not read it."""
 
-    def __init__(self, graphs: GraphSet, names: list[URIRef]) -> None:
-        self._graphs = graphs
+    def __init__(self, graphs: GraphSet, names: list[URIRef], *, literals: bool = False) -> None:
+        self._read = graphs.literal_triples if literals else graphs.triples
         self._names = names
 
     def __len__(self) -> int:
         return len(self._names)
 
     @overload
-    def __getitem__(self, index: int) -> set[Any]: ...
+    def __getitem__(self, index: int) -> Iterable[Any]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[set[Any]]: ...
+    def __getitem__(self, index: slice) -> list[Iterable[Any]]: ...
 
-    def __getitem__(self, index: int | slice) -> set[Any] | list[set[Any]]:
+    def __getitem__(self, index: int | slice) -> Iterable[Any] | list[Iterable[Any]]:
         if isinstance(index, slice):
-            return [self._graphs.triples(name) for name in self._names[index]]
-        return self._graphs.triples(self._names[index])
+            return [self._read(name) for name in self._names[index]]
+        return self._read(self._names[index])
 
 
 __all__ = ["asserted_graphs", "infer", "infer_fast", "keep_ox"]

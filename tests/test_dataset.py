@@ -465,3 +465,30 @@ def test_a_store_fed_a_document_stays_true_to_it_once_it_is_parsed():
     again.set_document(_DOC_GRAPH, data, label="doc")
     again.set_graph(_DOC_GRAPH, set(list(_document_triples())[1:]))
     assert again.fed_store([_DOC_GRAPH]) is None
+
+
+def test_files_prepared_from_articles_kept_as_documents_are_the_files_made_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Articles taken from the cache are kept as their documents, and the writing prepared beside the rules
+    takes their lines from the documents themselves (GraphSet._parsed_in_order): the files are byte for byte
+    those of the same graphs written without any preparation."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    data = FIXTURES / "domain" / "data"
+    KnowledgeGraph.build(data)  # fills the cache
+    from_documents: list[URIRef] = []
+    real = GraphSet._parsed_in_order
+
+    def spy(self: GraphSet, name: URIRef):  # type: ignore[no-untyped-def]
+        found = real(self, name)
+        from_documents.extend([name] if found is not None else [])
+        return found
+
+    monkeypatch.setattr(GraphSet, "_parsed_in_order", spy)
+    kg = KnowledgeGraph.build(data, prepare_writing=True)
+    graphs = kg.graphs
+    prepared = list(graphs.serialize_each(_requests(graphs)))
+    articles = sorted(n for n in graphs.names() if "/graph/article/" in str(n))
+    assert len(articles) > 1 and sorted(from_documents) == articles
+    plain = GraphSet()
+    plain._graphs = {name: graphs.triples(name) for name in graphs.names()}
+    assert list(plain.serialize_each(_requests(plain))) == prepared

@@ -790,8 +790,8 @@ def _unwrapper() -> Callable[[Any], Any]:
 
 
 def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: Report | None = None,
-                  store: pyoxigraph.Store | None = None,
-                  meanwhile: Callable[[], None] | None = None) -> set[Any] | None:
+                  store: pyoxigraph.Store | None = None, meanwhile: Callable[[], None] | None = None,
+                  literals: Iterable[Iterable[Any]] | None = None) -> set[Any] | None:
     """The OWL-RL inferences over the union of ``graphs`` (sets of ``pyoxigraph.Triple``, terms as loaded), as
     ``pyoxigraph.Triple`` with the terms as loaded, filtered like the reference engine's; the rules come from
     ``ontology``.
@@ -805,7 +805,10 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
 
     Returns None when the rules do not cover the ontology (``report`` is told): the caller then reasons with
     owlrl. ``meanwhile`` is called at most once, as the rules start their rounds (Oxigraph's work, outside
-    Python's interpreter lock): work of the caller's for another thread.
+    Python's interpreter lock): work of the caller's for another thread. ``literals``, when given, holds every
+    triple of ``graphs`` whose object is a typed literal (and maybe others): what is read of the graphs before the
+    rules run (:func:`_literal_forms`), so that ``graphs`` need only be read where the rules do not run in
+    ``store``.
     """
     import pyoxigraph as ox
 
@@ -815,7 +818,7 @@ def infer_triples(graphs: Sequence[Iterable[Any]], ontology: Graph, *, report: R
         _note(report, _uncovered_message(ruleset))
         return None
     if store is not None:
-        forms = _literal_forms(graphs)
+        forms = _literal_forms(graphs if literals is None else literals)
         if forms is not None:
             kept, _problem = _rules_or_problem(store, None, ruleset, _Codec(wrap=False), meanwhile)
             if kept is not None:  # else the store of its own below says what the rules do not cover
