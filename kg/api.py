@@ -1124,6 +1124,7 @@ class KnowledgeGraph:
             self.release_asserted_store()
         large = _large_files(graphs)
         spliced = self._spliced(Path(out_dir), large)
+        self._read_ahead.clear()  # what it read ahead and did not take (it could not splice): let go of
         try:
             with contextlib.ExitStack() as stack:
                 stack.callback(stop.set)  # the answers are not wanted once the write has ended, whichever way

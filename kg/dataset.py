@@ -165,7 +165,10 @@ class GraphSet:
     # -- contents ---------------------------------------------------------------------------------------
     def names(self) -> list[URIRef]:
         """The names of the non-empty graphs, sorted."""
-        return sorted([*(name for name, triples in self._graphs.items() if triples), *self._documents])
+        with self._parsing:  # at one moment: a document parsed in another thread moves from one table to the other
+            found = {name for name, triples in self._graphs.items() if triples}
+            found.update(self._documents)
+        return sorted(found)
 
     def asserted_names(self) -> list[URIRef]:
         """Every graph but the inferred one (ontology, reference data, articles), sorted."""
@@ -176,9 +179,7 @@ class GraphSet:
         as a document (:meth:`set_document`) is parsed now, once."""
         name = URIRef(name)
         found = self._graphs.get(name)
-        if found is not None:
-            return found
-        return self._parsed(name) if name in self._documents else set()
+        return found if found is not None else self._parsed(name)
 
     def has(self, name: URIRef) -> bool:
         """Whether graph ``name`` holds a triple (a document is not parsed for this)."""
@@ -190,9 +191,9 @@ class GraphSet:
         import pyoxigraph as ox
 
         data = self._documents.get(URIRef(name))
-        if data is not None:
-            return next(ox.parse(data[:data.find(b"\n") + 1], format=ox.RdfFormat.N_TRIPLES)).triple
-        return next(iter(self.triples(name)))
+        first = None if data is None else next(ox.parse(data[:data.find(b"\n") + 1], format=ox.RdfFormat.N_TRIPLES),
+                                               None)
+        return first.triple if first is not None else next(iter(self.triples(name)))
 
     def literal_triples(self, name: URIRef) -> Iterable[Any]:
         """The triples of graph ``name`` whose object may be a typed literal: every triple of a parsed graph; of a
@@ -208,7 +209,7 @@ class GraphSet:
         found = data.find(b'"^^<')
         while found >= 0:
             start = data.rfind(b"\n", 0, found) + 1
-            end = data.find(b"\n", found) + 1
+            end = data.find(b"\n", found) + 1 or len(data)  # a document kept ends with a line break (_plain)
             lines.append(data[start:end])
             found = data.find(b'"^^<', end)
         return [quad.triple for quad in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)]
@@ -237,7 +238,8 @@ class GraphSet:
         return {str(name): self._size(name) for name in self.names()}
 
     def _size(self, name: URIRef) -> int:
-        """The number of triples of graph ``name``: of a document, its lines (one per triple, each triple once)."""
+        """The number of triples of graph ``name``: of a document, its lines (one per triple, each triple once).
+        A document parsed meanwhile has its set in :attr:`_graphs` before it leaves :attr:`_documents`."""
         data = self._documents.get(name)
         return data.count(b"\n") if data is not None else len(self._graphs.get(name, ()))
 
@@ -255,30 +257,36 @@ class GraphSet:
     def set_document(self, name: URIRef, ntriples: bytes, *, label: str, parse: bool = False) -> None:
         """Replace graph ``name`` by the triples of ``ntriples``, an N-Triples document with one line per triple,
         each triple once, as :func:`pyoxigraph.serialize` writes a set of triples (the article cache's entries).
-        Unless ``parse``, the document is parsed when a stage first reads the triples (:meth:`triples`); one that
-        holds a blank node (a store given the document would rename them: see :meth:`feed_store`), or larger than
-        the parser reads at once, is parsed now. ``label`` names where the document comes from, for the error
-        raised (:class:`kg.errors.RDFSyntaxError`, by this or by :meth:`triples`) when it cannot be parsed."""
+        Unless ``parse``, the document is parsed when a stage first reads the triples (:meth:`triples`). It is
+        parsed now when it is not laid out as that writer lays out triples without blank nodes (:func:`_plain`:
+        a store given the document would rename blank nodes, see :meth:`feed_store`, and the lines stand for
+        the triples until the parse), or is larger than the parser reads at once. ``label`` names where the
+        document comes from, for the error raised (:class:`kg.errors.RDFSyntaxError`, by this or by
+        :meth:`triples`) when it cannot be parsed. A document with a line twice would be counted twice
+        (:meth:`sizes`) until it is parsed: the writer writes each triple once."""
         name = URIRef(name)
-        if parse or not ntriples or b"_:" in ntriples or len(ntriples) > _PARSED_AT_ONCE:
+        if parse or not _plain(ntriples):
             self._put(name, _parse_document(ntriples, label), ntriples)
             return
-        self._graphs.pop(name, None)
-        self._documents[name] = ntriples
-        self._labels[name] = label
-        self.changes += 1
-        if self._feed is not None:
-            if name in self._fed:
-                self._feed.spoiled = True  # the store holds the graph's triples as they were too
-            self._feed.later.pop(name, None)
-            self._feed.add(ntriples)
-            self._fed[name] = ntriples  # the document stands for its triples, until they are parsed
+        with self._parsing:
+            self._documents[name] = ntriples
+            self._labels[name] = label
+            self._graphs.pop(name, None)
+            self.changes += 1
+            if self._feed is not None:
+                if name in self._fed:
+                    self._feed.spoiled = True  # the store holds the graph's triples as they were too
+                self._feed.later.pop(name, None)
+                self._feed.add(ntriples)
+                self._fed[name] = ntriples  # the document stands for its triples, until they are parsed
 
     def _parsed(self, name: URIRef) -> set[Any]:
-        """The triples of the graph kept as a document, parsed now (once, by whichever thread asks first)."""
+        """The triples of the graph ``name`` when it is kept as a document, parsed now (once, by whichever thread
+        asks first; a graph is set only between parses: :meth:`_put` and :meth:`set_document` take the same lock);
+        else its set, or an empty one."""
         with self._parsing:
             data = self._documents.get(name)
-            if data is None:  # parsed meanwhile, or set again
+            if data is None:  # parsed meanwhile, set again, or no such graph
                 return self._graphs.get(name, set())
             triples = _parse_document(data, self._labels[name])
             self._graphs[name] = triples
@@ -308,22 +316,26 @@ class GraphSet:
         return triples, ([lines[i] for i in order], [listed[i] for i in order], [])
 
     def _put(self, name: URIRef, triples: set[Any], data: bytes | None = None) -> None:
-        self._documents.pop(name, None)
-        self._graphs[name] = triples
-        self.changes += 1
-        if self._feed is not None and name in self._fed:
-            self._feed.spoiled = True  # the store holds the graph's triples as they were too: no use any more
-        if self._feed is not None and triples:
+        feed = self._feed
+        if feed is not None and triples and data is None:
             import pyoxigraph as ox
 
-            if data is None:
-                data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-            if b"_:" in data:  # a store renames a document's blank nodes: these triples are added as they are
-                self._feed.later[name] = triples
-            else:
-                self._feed.later.pop(name, None)
-                self._feed.add(data)
-            self._fed[name] = triples
+            data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+        with self._parsing:  # not while another thread parses a document (_parsed): its result would replace this
+            self._graphs[name] = triples  # before the document goes: a reader sees one or the other
+            self._documents.pop(name, None)
+            self.changes += 1
+            if feed is None:
+                return
+            if name in self._fed:
+                feed.spoiled = True  # the store holds the graph's triples as they were too: no use any more
+            if triples:
+                if b"_:" in data:  # type: ignore[operator]  a store renames a document's blank nodes: added as they are
+                    feed.later[name] = triples
+                else:
+                    feed.later.pop(name, None)
+                    feed.add(data)  # type: ignore[arg-type]
+                self._fed[name] = triples
 
     # -- a store made while loading --------------------------------------------------------------------------
     def feed_store(self) -> None:
@@ -610,6 +622,17 @@ class GraphSet:
 _PARSED_AT_ONCE = 2**24
 """A document larger than this (16 MiB, the most pyoxigraph's parser reads of one piece) is parsed when it is set,
 so that one its parser refuses is refused where it is read."""
+
+
+def _plain(data: bytes) -> bool:
+    """Whether ``data`` is laid out as pyoxigraph's N-Triples writer lays out triples without blank nodes, which
+    is what :class:`GraphSet` reads of a document without parsing it (:meth:`GraphSet.set_document`): every line
+    a triple that starts with ``<`` and ends with `` .`` and a line break (a literal's line breaks are escaped),
+    no carriage return, no ``_:``, and at most :data:`_PARSED_AT_ONCE` bytes."""
+    lines = data.count(b"\n")
+    return (0 < len(data) <= _PARSED_AT_ONCE and data.startswith(b"<") and data.endswith(b" .\n")
+            and data.count(b"\n<") == lines - 1 and data.count(b" .\n") == lines
+            and b"\r" not in data and b"_:" not in data)
 
 
 def _parse_document(data: bytes, label: str, *, ordered: bool = False) -> Any:

@@ -492,3 +492,54 @@ def test_files_prepared_from_articles_kept_as_documents_are_the_files_made_after
     plain = GraphSet()
     plain._graphs = {name: graphs.triples(name) for name in graphs.names()}
     assert list(plain.serialize_each(_requests(plain))) == prepared
+
+
+@pytest.mark.parametrize("layout", ["no final line break", "a comment line", "CRLF", "a leading space",
+                                    "a typed literal last, no final line break"])
+def test_a_document_not_laid_out_as_the_writer_lays_it_out_is_parsed_when_it_is_set(
+        layout: str, monkeypatch: pytest.MonkeyPatch):
+    """What is read of a kept document without parsing it (lines as triples) holds only for the writer's layout;
+    valid N-Triples laid out otherwise (a cache entry edited by hand) is parsed at once and read as parsed."""
+    triples = _document_triples()
+    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
+    typed = ox.serialize([t for t in triples if isinstance(t.object, ox.Literal)
+                          and t.object.datatype.value.endswith("#integer")], format=ox.RdfFormat.N_TRIPLES)
+    data = {"no final line break": data[:-1], "a comment line": b"# kept by hand\n" + data,
+            "CRLF": data.replace(b"\n", b"\r\n"), "a leading space": b" " + data,
+            "a typed literal last, no final line break": data.replace(typed, b"") + typed[:-1]}[layout]
+    parsed = _counting_parses(monkeypatch)
+    graphs = GraphSet()
+    graphs.set_document(_DOC_GRAPH, data, label=layout)
+    assert parsed == [layout]
+    one = graphs.any_triple(_DOC_GRAPH)
+    assert graphs.sizes() == {str(_DOC_GRAPH): 5} and ox.Triple(one.subject, one.predicate, one.object) in triples
+    assert all(graphs.holds(_DOC_GRAPH, t) for t in triples)
+    assert {t.triple for t in graphs.literal_triples(_DOC_GRAPH)} == triples
+
+
+def test_a_graph_set_while_its_document_is_parsed_for_the_writing_keeps_the_new_triples(
+        monkeypatch: pytest.MonkeyPatch):
+    """A graph set again (another thread, as KnowledgeGraph.replace_graph) while the writing's thread parses its
+    document waits for the parse, then replaces it: the graph and the file written hold the new triples."""
+    import threading
+
+    from kg import dataset
+
+    data = ox.serialize(list(_document_triples()), format=ox.RdfFormat.N_TRIPLES)
+    new = {ox.Triple(ox.NamedNode("http://new/"), ox.NamedNode("http://p/"), ox.Literal("new"))}
+    graphs = GraphSet()
+    graphs.set_document(_DOC_GRAPH, data, label="doc")
+    setter = threading.Thread(target=graphs.set_graph, args=(_DOC_GRAPH, new))
+    real = dataset._parse_document
+
+    def slow(data: bytes, label: str, **kwargs):  # type: ignore[no-untyped-def]
+        setter.start()  # sets the graph while the parse is under way
+        setter.join(0.3)
+        return real(data, label, **kwargs)
+
+    monkeypatch.setattr(dataset, "_parse_document", slow)
+    graphs.prepare_writing([([_DOC_GRAPH], "nt")])
+    graphs._preparing[0].join()  # type: ignore[index]  the preparation over, from the document
+    setter.join()  # then the graph set again, not undone by the parse that was under way
+    assert graphs.triples(_DOC_GRAPH) == new and graphs.sizes() == {str(_DOC_GRAPH): 1}
+    assert next(graphs.serialize_each([([_DOC_GRAPH], "nt")])) == b'<http://new/> <http://p/> "new" .\n'
