@@ -628,11 +628,10 @@ def _plain(data: bytes) -> bool:
     """Whether ``data`` is laid out as pyoxigraph's N-Triples writer lays out triples without blank nodes, which
     is what :class:`GraphSet` reads of a document without parsing it (:meth:`GraphSet.set_document`): every line
     a triple that starts with ``<`` and ends with `` .`` and a line break (a literal's line breaks are escaped),
-    no carriage return, no ``_:``, and at most :data:`_PARSED_AT_ONCE` bytes."""
-    lines = data.count(b"\n")
+    no carriage return, no blank node (one starts a line, or follows a space), and at most
+    :data:`_PARSED_AT_ONCE` bytes. Four scans of the document (0.8 s for 400 MB of documents here)."""
     return (0 < len(data) <= _PARSED_AT_ONCE and data.startswith(b"<") and data.endswith(b" .\n")
-            and data.count(b"\n<") == lines - 1 and data.count(b" .\n") == lines
-            and b"\r" not in data and b"_:" not in data)
+            and b"\r" not in data and data.count(b" .\n<") == data.count(b"\n") - 1 and b" _:" not in data)
 
 
 def _parse_document(data: bytes, label: str, *, ordered: bool = False) -> Any:

@@ -432,8 +432,10 @@ def test_a_graph_kept_as_its_document_is_read_without_parsing_until_its_triples_
 def test_a_document_with_blank_nodes_or_asked_to_be_parsed_is_parsed_when_it_is_set(monkeypatch: pytest.MonkeyPatch):
     parsed = _counting_parses(monkeypatch)
     graphs = GraphSet()
-    blank = ox.Triple(ox.BlankNode("b1"), ox.NamedNode("http://p/"), ox.Literal("x"))
-    graphs.set_document(_DOC_GRAPH, ox.serialize([blank], format=ox.RdfFormat.N_TRIPLES), label="blank")
+    # a blank node as the object of a line that starts as every line does (one as a subject starts its line)
+    blank = [ox.Triple(ox.NamedNode("http://a/"), ox.NamedNode("http://p/"), ox.BlankNode("b1")),
+             ox.Triple(ox.NamedNode("http://a/"), ox.NamedNode("http://p/"), ox.Literal("x"))]
+    graphs.set_document(_DOC_GRAPH, ox.serialize(blank, format=ox.RdfFormat.N_TRIPLES), label="blank")
     plain = ox.serialize(list(_document_triples()), format=ox.RdfFormat.N_TRIPLES)
     graphs.set_document(INFERRED_GRAPH, plain, label="asked", parse=True)
     assert parsed == ["blank", "asked"]
