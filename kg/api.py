@@ -424,6 +424,7 @@ class KnowledgeGraph:
         since, over its inferences (:func:`kg.engine.rules.infer_added`), and :meth:`build_to` validates only
         what they can change; the results are those of a whole run.
         """
+        from kg import increment
         from kg.engine.store import get_engine
 
         jobs = jobs_setting(jobs)  # before anything is read: a wrong number is exit 2 at once
@@ -436,10 +437,11 @@ class KnowledgeGraph:
         # the store of asserted triples that reasoning and validation share is made while the articles load, and
         # the engine makes its rules while worker processes assemble them
         notes: list[str] = []
-        # the fast engine reads the articles through the store: each is parsed when a stage reads its triples (a
-        # first build's writing, in a thread of its own while the rules run; no stage of a build on an earlier one)
-        # rather than by this thread as it loads, beside the worker processes
-        keep_documents = chosen.builds_on_earlier and (reason or validate) and store == "default"
+        # building on an earlier build, no stage reads the unchanged articles but through the store: they are kept
+        # as their documents (a first build parses them as it loads: parsed later, in the thread that prepares the
+        # writing, they took that thread into validation's time, and the build was no faster: bench/README.md)
+        keep_documents = since is not None and chosen.builds_on_earlier and (reason or validate) and \
+            store == "default" and increment.may_build_on(Path(since), chosen.name)
         graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs, notes=notes,
                                        meanwhile=chosen.prepare if reason else None, keep_documents=keep_documents)
         kg = cls(graphs=graphs, articles=articles, store=store,

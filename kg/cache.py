@@ -13,10 +13,10 @@ it is checked against, and the code that assembles it, so the graph is kept unde
 those (:meth:`ArticleCache.key`) as zlib-compressed N-Triples, terms as written. A build of a thousand articles
 of which one changed assembles that one only. Entries that no build has used for :data:`ARTICLE_DAYS_KEPT` days
 are removed. An entry is parsed where the build reads it (:meth:`ArticleCache.get` checks only zlib's checksum
-and the header): a build that parses each entry as it loads it (the reference engine's, or one that neither
-reasons nor validates) assembles again an article whose entry cannot be parsed; the fast engine's keeps the
-entries unparsed (:meth:`kg.dataset.GraphSet.set_document`) and stops with the parser's error, naming the
-article and this folder, when one then cannot be parsed.
+and the header): a build that parses each entry as it loads it (any but one that builds on an earlier build)
+assembles again an article whose entry cannot be parsed; one that builds on an earlier build keeps the entries
+unparsed (:meth:`kg.dataset.GraphSet.set_document`) and stops with the parser's error, naming the article and this
+folder, when one then cannot be parsed.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ not an Oxigraph ``Store``, which rewrites typed literals to their canonical form
 ``"7"``, ``xsd:nonNegativeInteger`` → ``xsd:integer``), so that what was loaded is what is written.
 
 A graph read from the article cache (:meth:`GraphSet.set_document`) can be kept as the N-Triples document it was
-read from until a stage reads its triples (:meth:`GraphSet.triples`). The fast engine reads the articles through
-a store made from those documents: a first build parses them in the thread that prepares the writing
-(:meth:`GraphSet.prepare_writing`, which takes their lines from the documents), beside the rules, instead of as
-they load; a build that builds on an earlier one never parses the unchanged ones (on 1,000 articles, 4 s of CPU
-and 780 MiB).
+read from until a stage reads its triples (:meth:`GraphSet.triples`): a build that builds on an earlier one reads
+the unchanged articles only through the store made from those documents, and never parses them (on 1,000
+articles, 4 s of CPU and 780 MiB). Where a stage does read them, the writing prepared beside the rules
+(:meth:`GraphSet.prepare_writing`) takes their lines from the documents, and the rules parse, before they run,
+only the lines that can hold a typed literal (:meth:`GraphSet.literal_triples`).
 
 Why not an rdflib ``Dataset``: at a million triples rdflib's memory store costs several GiB and about 20 µs per
 added triple, and its writers are quadratic. The rdflib view (:meth:`GraphSet.to_rdflib`) is still there for

@@ -119,6 +119,21 @@ def added_since(previous: dict[str, Any], current: dict[str, Any]) -> list[str] 
     return [article for article in now if article not in before]
 
 
+def may_build_on(folder: Path, engine: str) -> bool:
+    """Whether a build into ``folder`` with ``engine`` may build on the build there: its manifest (read as
+    :class:`Earlier` reads it) says it conformed and was made by this code with that engine. Whether it does is
+    :func:`added_since`'s to say once the articles are read; this only tells the load what to expect (see
+    :func:`kg.load.load_graphs`' ``keep_documents``)."""
+    earlier = Earlier.open(folder)
+    if earlier is None:
+        return False
+    manifest = earlier.manifest
+    earlier.close()
+    recorded = manifest.get(MANIFEST_KEY)
+    return (manifest.get("conforms") is True and isinstance(recorded, dict) and recorded.get("format") == FORMAT
+            and recorded.get("code") == code_digest() and recorded.get("engine") == engine)
+
+
 class Earlier:
     """An earlier build in a folder, held open from the moment its manifest is read: every file is then read from
     that same folder, even if another build swaps a new one into its place meanwhile (the files of the folder
@@ -208,4 +223,4 @@ class Earlier:
 
 
 __all__ = ["FORMAT", "MANIFEST_KEY", "WRITTEN_FILE", "Earlier", "added_since", "code_digest", "inputs",
-           "record_written", "written"]
+           "may_build_on", "record_written", "written"]

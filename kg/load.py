@@ -466,9 +466,9 @@ def load_graphs(data: Source | None = None, *, progress: Progress | None = None,
     far (the ontology and the reference data): work of the caller's that this process does while it would mostly
     wait for them. With ``keep_documents``, an article taken from the cache (or from a worker, through it) is
     kept as its N-Triples document until a stage reads its triples (:meth:`GraphSet.set_document`), for a caller
-    whose stages read the articles through the store (``feed_store``), and an entry that then cannot be parsed
-    is an error (:class:`RDFSyntaxError` naming the article and the cache); otherwise it is parsed as it is
-    taken, and an entry that cannot be parsed is assembled again.
+    whose stages read most articles only through the store (``feed_store``; a build on an earlier one), and an
+    entry that then cannot be parsed is an error (:class:`RDFSyntaxError` naming the article and the cache);
+    otherwise it is parsed as it is taken, and an entry that cannot be parsed is assembled again.
     """
     graphs = GraphSet()
     kept = notes if notes is not None else []

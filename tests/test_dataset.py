@@ -471,12 +471,13 @@ def test_a_store_fed_a_document_stays_true_to_it_once_it_is_parsed():
 
 def test_files_prepared_from_articles_kept_as_documents_are_the_files_made_after(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Articles taken from the cache are kept as their documents, and the writing prepared beside the rules
-    takes their lines from the documents themselves (GraphSet._parsed_in_order): the files are byte for byte
-    those of the same graphs written without any preparation."""
+    """Articles taken from the cache and kept as their documents (load_graphs' keep_documents, as a build on an
+    earlier one loads them): the writing prepared beside the rules takes their lines from the documents themselves
+    (GraphSet._parsed_in_order); the files are byte for byte those of the same graphs written without any
+    preparation."""
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
     data = FIXTURES / "domain" / "data"
-    KnowledgeGraph.build(data)  # fills the cache
+    load_graphs(data)  # fills the cache
     from_documents: list[URIRef] = []
     real = GraphSet._parsed_in_order
 
@@ -486,8 +487,8 @@ def test_files_prepared_from_articles_kept_as_documents_are_the_files_made_after
         return found
 
     monkeypatch.setattr(GraphSet, "_parsed_in_order", spy)
-    kg = KnowledgeGraph.build(data, prepare_writing=True)
-    graphs = kg.graphs
+    graphs, _articles = load_graphs(data, keep_documents=True)
+    graphs.prepare_writing(_requests(graphs))
     prepared = list(graphs.serialize_each(_requests(graphs)))
     articles = sorted(n for n in graphs.names() if "/graph/article/" in str(n))
     assert len(articles) > 1 and sorted(from_documents) == articles
