@@ -437,21 +437,23 @@ class KnowledgeGraph:
         # the store of asserted triples that reasoning and validation share is made while the articles load, and
         # the engine makes its rules while worker processes assemble them
         notes: list[str] = []
+        earlier = cls._open_earlier(Path(since)) if since is not None else None
         # building on an earlier build, no stage reads the unchanged articles but through the store: they are kept
         # as their documents (a first build parses them as it loads: parsed later, in the thread that prepares the
         # writing, they took that thread into validation's time, and the build was no faster: bench/README.md)
-        keep_documents = since is not None and chosen.builds_on_earlier and (reason or validate) and \
-            store == "default" and increment.may_build_on(Path(since), chosen.name)
+        keep_documents = earlier is not None and chosen.builds_on_earlier and (reason or validate) and \
+            store == "default" and increment.made_alike(earlier.manifest, chosen.name)
         graphs, articles = load_graphs(source, progress=note, feed_store=reason or validate, jobs=jobs, notes=notes,
                                        meanwhile=chosen.prepare if reason else None, keep_documents=keep_documents)
         kg = cls(graphs=graphs, articles=articles, store=store,
                  source=source if isinstance(source, Path) else None, engine=chosen)
         kg.notes = notes
-        if since is not None:
-            kg._added = kg._added_since(Path(since))
+        if earlier is not None:  # held open since before the load: what is read of it is read from that folder
+            kg._earlier = earlier
+            kg._added = increment.added_since(earlier.manifest, kg._inputs())
             if kg._added is None:
                 kg._let_go_of_earlier()
-            elif reason and chosen.builds_on_earlier and kg.graphs_are_master:
+            elif reason and chosen.builds_on_earlier:
                 kg._read_earlier()  # while the store is still being made, in another thread
         if reason or validate:
             kg.asserted_store  # noqa: B018  taken from the loader now: its worker thread ends here
@@ -514,21 +516,18 @@ class KnowledgeGraph:
             kg.release_asserted_store()  # validation is over (write waited for it): its store is let go of now
         return kg, written
 
-    def _added_since(self, out_dir: Path) -> list[str] | None:
-        """The ids of this build's articles that the build in ``out_dir`` did not hold, when that build conformed
-        and everything else it was made from is unchanged (:func:`kg.increment.added_since`); else None. None
-        too when the rdflib dataset is the master copy (it may have been changed since it was loaded). That build
-        is held open (:attr:`_earlier`): what is read of it later is read from the same folder."""
+    @staticmethod
+    def _open_earlier(out_dir: Path) -> Any:
+        """The build in ``out_dir`` (:class:`kg.increment.Earlier`, held open), once a swap interrupted there is
+        recovered (:func:`kg.fsutil.recover`); None when there is none that can be read as it was written.
+        :meth:`build` opens it before the articles load, and builds on it when :func:`kg.increment.added_since`
+        says it may."""
         from kg import increment
 
-        if not self.graphs_are_master or not out_dir.is_dir():
+        if not out_dir.is_dir():
             return None
         fsutil.recover(out_dir)
-        self._let_go_of_earlier()
-        self._earlier = increment.Earlier.open(out_dir)
-        if self._earlier is None:
-            return None
-        return increment.added_since(self._earlier.manifest, self._inputs())
+        return increment.Earlier.open(out_dir)
 
     def _let_go_of_earlier(self) -> None:
         """Close the earlier build held open (:attr:`_earlier`), if any."""

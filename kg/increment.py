@@ -102,36 +102,29 @@ def inputs(articles: list[Any], engine: str) -> dict[str, Any]:
             "articles": {a.id: a.inputs for a in articles}}
 
 
+def made_alike(previous: dict[str, Any], engine: str) -> bool:
+    """Whether the build whose manifest is ``previous`` conformed and was made by this code (:func:`code_digest`,
+    :data:`FORMAT`) with ``engine``: what a build needs of an earlier one to build on it, its articles aside (see
+    :func:`added_since`). A build asks before it reads the articles, to know how to load them
+    (:func:`kg.load.load_graphs`' ``keep_documents``)."""
+    recorded = previous.get(MANIFEST_KEY)
+    return (previous.get("conforms") is True and isinstance(recorded, dict) and recorded.get("format") == FORMAT
+            and recorded.get("code") == code_digest() and recorded.get("engine") == engine)
+
+
 def added_since(previous: dict[str, Any], current: dict[str, Any]) -> list[str] | None:
     """The ids of the articles of ``current`` (:func:`inputs`) that the previous build, whose manifest is
     ``previous``, did not hold — when that build conformed and was made from the same code, engine and reference
-    data, with each of its articles unchanged and still there. Otherwise None: nothing can be taken from it."""
-    recorded = previous.get(MANIFEST_KEY)
-    if previous.get("conforms") is not True or not isinstance(recorded, dict):
+    data (:func:`made_alike`), with each of its articles unchanged and still there. Otherwise None: nothing can be
+    taken from it."""
+    if not made_alike(previous, current["engine"]):
         return None
-    if any(recorded.get(key) != current[key] for key in ("format", "code", "engine")):
-        return None
-    before, now = recorded.get("articles"), current["articles"]
+    before, now = previous[MANIFEST_KEY].get("articles"), current["articles"]
     if not isinstance(before, dict) or not all(isinstance(v, str) and v for v in now.values()):
         return None
     if any(now.get(article) != digest for article, digest in before.items()):
         return None  # an article changed or removed
     return [article for article in now if article not in before]
-
-
-def may_build_on(folder: Path, engine: str) -> bool:
-    """Whether a build into ``folder`` with ``engine`` may build on the build there: its manifest (read as
-    :class:`Earlier` reads it) says it conformed and was made by this code with that engine. Whether it does is
-    :func:`added_since`'s to say once the articles are read; this only tells the load what to expect (see
-    :func:`kg.load.load_graphs`' ``keep_documents``)."""
-    earlier = Earlier.open(folder)
-    if earlier is None:
-        return False
-    manifest = earlier.manifest
-    earlier.close()
-    recorded = manifest.get(MANIFEST_KEY)
-    return (manifest.get("conforms") is True and isinstance(recorded, dict) and recorded.get("format") == FORMAT
-            and recorded.get("code") == code_digest() and recorded.get("engine") == engine)
 
 
 class Earlier:
@@ -223,4 +216,4 @@ class Earlier:
 
 
 __all__ = ["FORMAT", "MANIFEST_KEY", "WRITTEN_FILE", "Earlier", "added_since", "code_digest", "inputs",
-           "may_build_on", "record_written", "written"]
+           "made_alike", "record_written", "written"]
