@@ -191,9 +191,9 @@ class GraphSet:
         import pyoxigraph as ox
 
         data = self._documents.get(URIRef(name))
-        first = None if data is None else next(ox.parse(data[:data.find(b"\n") + 1], format=ox.RdfFormat.N_TRIPLES),
-                                               None)
-        return first.triple if first is not None else next(iter(self.triples(name)))
+        if data is not None:  # kept, so laid out as the writer lays it out (_plain): its first line is a triple
+            return next(ox.parse(data[:data.index(b"\n") + 1], format=ox.RdfFormat.N_TRIPLES)).triple
+        return next(iter(self.triples(name)))
 
     def literal_triples(self, name: URIRef) -> Iterable[Any]:
         """The triples of graph ``name`` whose object may be a typed literal: every triple of a parsed graph; of a
@@ -289,10 +289,7 @@ class GraphSet:
             if data is None:  # parsed meanwhile, set again, or no such graph
                 return self._graphs.get(name, set())
             triples = _parse_document(data, self._labels[name])
-            self._graphs[name] = triples
-            del self._documents[name]
-            if self._fed.get(name) is data:
-                self._fed[name] = triples  # the same triples the store was fed
+            self._install(name, data, triples)
             return triples
 
     def _parsed_in_order(self, name: URIRef) -> tuple[set[Any], _Split] | None:
@@ -308,12 +305,17 @@ class GraphSet:
             if len(lines) != len(listed):  # not one triple per line: split from the set as any graph
                 return None
             triples = set(listed)
-            self._graphs[name] = triples
-            del self._documents[name]
-            if self._fed.get(name) is data:
-                self._fed[name] = triples
-        order = sorted(range(len(lines)), key=lines.__getitem__)
-        return triples, ([lines[i] for i in order], [listed[i] for i in order], [])
+            self._install(name, data, triples)
+        return triples, _sorted_split(lines, listed, [])
+
+    def _install(self, name: URIRef, data: bytes, triples: set[Any]) -> None:
+        """Put the parsed ``triples`` of the document ``data`` of graph ``name`` in its place (the caller holds
+        :attr:`_parsing`): the set before the document goes, so that a reader sees one or the other; a store fed
+        the document was fed these triples."""
+        self._graphs[name] = triples
+        del self._documents[name]
+        if self._fed.get(name) is data:
+            self._fed[name] = triples
 
     def _put(self, name: URIRef, triples: set[Any], data: bytes | None = None) -> None:
         feed = self._feed
@@ -542,8 +544,7 @@ class GraphSet:
                     plain_lines.append(line)
                     plain.append(triple)
             lines, listed = plain_lines, plain
-        order = sorted(range(len(lines)), key=lines.__getitem__)
-        return [lines[i] for i in order], [listed[i] for i in order], blank
+        return _sorted_split(lines, listed, blank)
 
     @classmethod
     def _with_blank(cls, split: _Split) -> tuple[list[bytes], list[Any]]:
@@ -617,6 +618,13 @@ class GraphSet:
             blank_union.update(blank)
         blank_lines, blank_triples = self._canonical(list(blank_union))
         return [(None, all_lines + blank_lines, all_triples + blank_triples)]
+
+
+def _sorted_split(lines: list[bytes], triples: list[Any], blank: list[Any]) -> _Split:
+    """A :data:`_Split` of ``triples`` (without a blank node) and their N-Triples ``lines`` (same order), both in
+    the order of the lines, and the triples ``blank`` that hold one."""
+    order = sorted(range(len(lines)), key=lines.__getitem__)
+    return [lines[i] for i in order], [triples[i] for i in order], blank
 
 
 _PARSED_AT_ONCE = 2**24
