@@ -272,6 +272,20 @@ class BuildOutput:
     conforms: bool
 
 
+@dataclass(frozen=True)
+class Added:
+    """What :meth:`KnowledgeGraph.add_articles` did."""
+
+    articles: list[str]
+    """The ids of the articles added, in the order given."""
+    report: ValidationReport | None
+    """The validation report of the whole knowledge graph as it now is; None when it had not been validated."""
+    restricted: bool
+    """Whether the reasoning and the validation ran only from what the added triples can change (the fast
+    engine, on graphs that are the master copy; validation only when the knowledge graph conformed); else they
+    ran over everything."""
+
+
 class KnowledgeGraph:
     """A dataset of named graphs (ontology, reference, one per article, inferred) and what was done to it.
 
@@ -515,6 +529,87 @@ class KnowledgeGraph:
         if not keep_store:
             kg.release_asserted_store()  # validation is over (write waited for it): its store is let go of now
         return kg, written
+
+    @_collector_paused
+    def add_articles(self, folders: Iterable[Path | str], *, progress: Progress | None = None) -> Added:
+        """Add the articles in ``folders`` (article folders, laid out as in a data folder's ``articles/``: the
+        folder name is the article's id) to this knowledge graph, and bring its inferences, and its validation
+        when it was validated, up to date — building on what it holds, as ``kg build`` builds on an earlier
+        build in its folder: with the fast engine the OWL-RL rules run from the added triples over the
+        inferences (:func:`kg.engine.rules.infer_added`), and, when the knowledge graph conformed, the shapes
+        and violation queries run only where the added triples can change a result (:mod:`kg.engine.reach`,
+        :mod:`kg.engine.delta`). The results are those of building all the articles together.
+
+        Each article is assembled against this knowledge graph's reference data, from the article cache when
+        it was loaded from a data folder (:meth:`build`). Every article is read and assembled before anything
+        changes: an unusable one raises its :class:`kg.errors.InputError` (naming the file), as does an article
+        this knowledge graph already holds (to change one, build again) or one given twice. The stores made
+        from the graphs (:attr:`asserted_store`, the in-memory :attr:`query_store`) take the added triples and
+        the new inferences; the other views are made again when next asked for. Nothing is written: :meth:`write`
+        writes the graphs as they now are (whole)."""
+        import pyoxigraph as ox
+
+        from kg.load import assemble_articles
+
+        note = progress or (lambda _stage: None)
+        note("adding articles")
+        graphs = self.graphs  # (a copy, each time it is asked for, once the rdflib dataset is the master copy)
+        found = assemble_articles(folders, graphs, progress=note)
+        seen: set[str] = set()
+        for article, _triples in found:
+            if article.id in seen or graphs.has(article.graph):
+                raise InputError(f"article {article.id}: the knowledge graph already holds an article of that id "
+                                 "(to change an article, build again)")
+            seen.add(article.id)
+        report = self._validated()
+        reasoned = graphs.has(INFERRED_GRAPH)
+        engine = self.chosen_engine()
+        # the graphs are no longer those of a build this one was built on, or of a build folder
+        self._let_go_of_earlier()
+        self._added, self._new_inferences, self._kept_store_of, self._answers = None, None, None, None
+        self.articles.extend(article for article, _triples in found)
+        restricted = engine.builds_on_earlier and self.graphs_are_master and self.store == "default"
+        if not restricted:
+            for article, triples in found:
+                self.replace_graph(article.graph, triples)
+            if reasoned:
+                note("reasoning (OWL-RL)")
+                engine.infer(self)
+            if report is not None:
+                note("validating (SHACL)")
+                report = self.validate()
+            return Added([a.id for a, _t in found], report, False)
+
+        store = self.asserted_store.store  # (made from the graphs as they are, if it was let go of)
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for _article, triples in found for t in triples]
+        # the stages start from the triples the graphs did not hold: one another article asserts already (a
+        # shared entity's label or kind) changes nothing, where it would send validation to every node near it
+        added = [quad.triple for quad in dict.fromkeys(quads) if quad not in store]
+        previous = graphs.triples(INFERRED_GRAPH) if reasoned else None
+        query_store = self.__dict__.get("query_store") if "query_store" in self.__dict__ else None
+        for view in ("union", "asserted", "asserted_classes", "lookup_index", "duplicates", "query_graph",
+                     "query_store"):
+            self.__dict__.pop(view, None)
+        for article, triples in found:
+            graphs.set_graph(article.graph, triples)
+        store.extend(quads)
+        if reasoned:
+            note("reasoning (OWL-RL: from the added articles' triples)")
+            engine.infer(self, previous=previous, added=added)
+            self.__dict__.pop("query_store", None)
+        fresh = self._new_inferences  # None: the rules ran over everything
+        if query_store is not None:  # every triple once: what was added, and the inferences new since
+            new = fresh if fresh is not None else (graphs.triples(INFERRED_GRAPH) - previous if reasoned else [])
+            query_store.extend(quads)
+            query_store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in new)
+            self.__dict__["query_store"] = query_store
+        restricted = not reasoned or fresh is not None
+        if report is not None:
+            restricted = restricted and report.conforms
+            note("validating (SHACL: what the added articles can change)" if report.conforms
+                 else "validating (SHACL)")
+            self._report = report = engine.validate(self, added=added if report.conforms else None)
+        return Added([a.id for a, _t in found], report, restricted)
 
     @staticmethod
     def _open_earlier(out_dir: Path) -> Any:

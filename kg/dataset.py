@@ -158,6 +158,9 @@ class GraphSet:
         self._feed: _StoreFeed | None = None
         self._fed: dict[URIRef, set[Any]] = {}
         self._preparing: tuple[Any, _Prepared, list[BaseException]] | None = None
+        self.reference_digest: bytes | None = None
+        """The digest of the reference data's files these graphs were loaded with (:func:`kg.load.load_graphs`),
+        part of each article's cache key; None when not loaded from a data folder (parsed from a build)."""
         self.changes = 0
         """How many times a graph was set (:meth:`set_graph`, :meth:`set_rdflib_graph`): 0 for graphs as parsed
         from a build (:meth:`parse`), so that what was kept with that build still describes them."""
@@ -642,6 +645,12 @@ def _plain(data: bytes) -> bool:
             and b"\r" not in data and data.count(b" .\n<") == data.count(b"\n") - 1 and b" _:" not in data)
 
 
+def parse_ntriples(data: bytes, label: str) -> set[Any]:
+    """The triples (``pyoxigraph.Triple``) of an N-Triples document; :class:`kg.errors.RDFSyntaxError` naming
+    ``label`` when it cannot be parsed."""
+    return {quad.triple for quad in _parse_document(data, label)}
+
+
 def _parse_document(data: bytes, label: str, *, ordered: bool = False) -> Any:
     """The triples of an N-Triples document (default-graph ``pyoxigraph.Quad`` s, as the parser gives them), as a
     set, or with ``ordered`` a list in the document's order; :class:`kg.errors.RDFSyntaxError` naming ``label``
@@ -674,4 +683,4 @@ def _canonical_object(triple: tuple[Node, Node, Node]) -> tuple[Node, Node, Node
     return s, p, o
 
 
-__all__ = ["GraphSet", "TermCache"]
+__all__ = ["GraphSet", "TermCache", "parse_ntriples"]

@@ -45,7 +45,7 @@ from rdflib.term import Node
 
 from kg import evidence, facts, fsutil, resources
 from kg.cache import ArticleCache, inputs_digest
-from kg.dataset import GraphSet, TermCache
+from kg.dataset import GraphSet, TermCache, parse_ntriples
 from kg.errors import DataError, InputError, Location, RDFSyntaxError
 from kg.namespaces import (
     INFERRED_GRAPH,
@@ -513,6 +513,7 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
             for triple in parsed:
                 reference_graph.add(triple)
     graphs.set_rdflib_graph(REFERENCE_GRAPH, reference_graph)
+    graphs.reference_digest = reference_digest.digest()
 
     articles: list[Article] = []
     folder = root / "articles"
@@ -553,6 +554,42 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
     if cache.hits:
         note(f"{cache.hits} of {len(articles)} article(s) unchanged (from the cache)")
     return graphs, articles
+
+
+def assemble_articles(folders: Iterable[Source], graphs: GraphSet, *, use_cache: bool = True,
+                      progress: Progress | None = None) -> list[tuple[Article, set[Any]]]:
+    """The articles in ``folders`` (article folders, laid out as in a data folder's ``articles/``; their folder
+    names are their ids), each with the triples of its named graph (``pyoxigraph.Triple``), as :func:`load_graphs`
+    assembles them against the reference data of ``graphs`` — reading no other article. Each is taken from the
+    article cache, or assembled in this process and kept there, when ``graphs`` knows the digest of the reference
+    data it was loaded with (:attr:`GraphSet.reference_digest`, part of the cache key); otherwise it is assembled
+    and not kept. Raises :class:`InputError` subclasses for unusable input (naming the file), having read and
+    assembled every article before it returns: the caller changes nothing until it has them all."""
+    note = progress or (lambda _stage: None)
+    digest = graphs.reference_digest
+    cache = ArticleCache.default() if use_cache and digest is not None else ArticleCache(None)
+    reference = graphs.rdflib_graph(REFERENCE_GRAPH)
+    found: list[tuple[Article, set[Any]]] = []
+    for folder in folders:
+        folder = Path(folder) if isinstance(folder, str) else folder
+        label = str(folder)
+        if isinstance(folder, Path) and not folder.is_dir():
+            raise InputError(f"{label}: article folder not found")
+        with _file_errors(label):  # a folder that cannot be read (permissions): its name, not a traceback
+            item = _read_article(folder, label, None, cache=cache, reference_digest=digest or b"")
+        note(f"article {item.article.id}")
+        triples: set[Any] | None = None
+        entry = cache.get(item.key) if cache.has(item.key) else None
+        if entry is not None:
+            try:
+                triples = parse_ntriples(entry, f"{label}, as kept in the article cache {cache.folder}")
+            except RDFSyntaxError:  # an entry that cannot be parsed: the article is assembled again
+                cache.unreadable(item.key)
+        if triples is None:
+            triples, _data = _assemble_here(reference, item, graphs.terms, cache)
+        article = item.article if digest is not None else dataclasses.replace(item.article, inputs="")
+        found.append((article, triples))
+    return found
 
 
 def graph_names(ds: Dataset) -> list[URIRef]:
@@ -947,6 +984,6 @@ def parse_files(paths: Iterable[Path], *, store: str = "default") -> Dataset:
     return ds
 
 
-__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "available_cpus", "check_article_text", "graph_names",
-           "jobs_setting", "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into",
+__all__ = ["JOBS_ENV", "PARALLEL_MIN_ARTICLES", "Article", "assemble_articles", "available_cpus", "check_article_text",
+           "graph_names", "jobs_setting", "load_dataset", "load_graphs", "new_dataset", "parse_file", "parse_files", "parse_into",
            "rdf_format", "union_graph"]

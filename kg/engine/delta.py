@@ -352,24 +352,30 @@ def candidates(store: Any, analysis: Analysis, added: Sequence[Any]) -> tuple[st
     """A projected variable of the query ``analysis`` describes and, sorted, values of it that include its value in
     every row the triples ``added`` (``pyoxigraph.Triple`` s, in ``store``'s default graph with the rest of the
     data) can give; None when the walk does not bound them (the query then runs whole)."""
-    if any(t.predicate.value in analysis.path_predicates for t in added):
+    on_paths = analysis.path_predicates
+    if any(t.predicate.value in on_paths for t in added):
         return None
+    by_predicate: dict[Any, list[Any]] = {}  # a pattern whose predicate is an IRI matches only the triples of it
+    for triple in added:
+        by_predicate.setdefault(triple.predicate, []).append(triple)
     for target in analysis.projected:
         if target not in analysis.early:
             continue
-        found = _walk(store, analysis, added, target)
+        found = _walk(store, analysis, added, by_predicate, target)
         if found is not None:
             return target, sorted(found, key=_order)
     return None
 
 
-def _walk(store: Any, analysis: Analysis, added: Sequence[Any], target: str) -> set[Any] | None:
+def _walk(store: Any, analysis: Analysis, added: Sequence[Any], by_predicate: dict[Any, list[Any]],
+          target: str) -> set[Any] | None:
     found: set[Any] = set()
     for branch in analysis.branches:
         if target not in branch.required:
             return None  # a row may leave it unbound, or take it from an expression: no value bounds those rows
         for entry, edges in branch.entries:
             bound: dict[str, set[Any]] = {}
+            matching = added if isinstance(entry.predicate, str) else by_predicate.get(entry.predicate, ())
             if entry.is_path:
                 # its predicates are not added (candidates): it matches no added triple, but one that may match a
                 # term with itself matches the terms the added triples bring, unless a term of the query fixes one end
@@ -378,10 +384,10 @@ def _walk(store: Any, analysis: Analysis, added: Sequence[Any], target: str) -> 
                     terms = {t for triple in added for t in (triple.subject, triple.object)}
                     bound = {end: set(terms) for end in ends}
             elif not entry.variables():
-                if any(_match(entry, triple) is not None for triple in added):
+                if any(_match(entry, triple) is not None for triple in matching):
                     return None  # a pattern without variables: every row may now be new
             else:
-                for triple in added:
+                for triple in matching:
                     for variable, value in (_match(entry, triple) or {}).items():
                         bound.setdefault(variable, set()).add(value)
             usable = [e for e in edges if not e.is_path]
@@ -470,8 +476,9 @@ def _admissible(store: Any, edges: list[Pattern], variable: str, values: set[Any
         for edge in checks:
             if not _fits(edge, variable, value):
                 break
-            positions = [value if t == variable else t for t in (edge.subject, edge.predicate, edge.object)]
-            if next(store.quads_for_pattern(*positions, ox.DefaultGraph()), None) is None:
+            # every position now a term (the edge names no other variable): one look-up of the triple
+            if ox.Quad(*(value if t == variable else t for t in (edge.subject, edge.predicate, edge.object))) \
+                    not in store:
                 break
         else:
             kept.add(value)

@@ -233,7 +233,15 @@ class RuleSet:
 
         if any(isinstance(t, URIRef) and _iri(t) is None for triple in ontology for t in triple):
             return cls._generate(ontology)  # an invalid IRI, which rdflib cannot write to digest it: no cache
-        key = to_isomorphic(ontology).graph_digest()
+        # the same triples, blank nodes and all (one parse of the ontology, asked again: a knowledge graph that
+        # adds articles), have the same digest, which takes 0.3 s to make
+        triples = frozenset(ontology)
+        key = _DIGESTS.get(triples)
+        if key is None:
+            key = to_isomorphic(ontology).graph_digest()
+            while len(_DIGESTS) >= _CACHE_SIZE:
+                del _DIGESTS[next(iter(_DIGESTS))]  # the oldest
+            _DIGESTS[triples] = key
         found = _CACHE.get(key)
         if found is None:
             found = _read_cached(key, ontology)
@@ -410,6 +418,8 @@ def _show(term: Node) -> str:
 
 _CACHE: dict[int, RuleSet] = {}
 _CACHE_SIZE = 8
+_DIGESTS: dict[frozenset[Any], int] = {}
+"""The digest of each ontology graph generated rules were looked up for, by its triples as parsed."""
 
 
 def _cache_file(key: int) -> Path | None:

@@ -227,11 +227,14 @@ class Engine:
         calls it while worker processes assemble its articles (see :func:`kg.load.load_graphs`), when this process
         has time to spare. Nothing, unless an engine has such work."""
 
-    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None, previous: set[Any] | None = None,
+              added: list[Any] | None = None) -> None:
         """Replace the ``graph/inferred`` named graph of ``kg`` by the OWL-RL inferences of its asserted graphs.
         ``meanwhile`` is called at most once, in this thread, when the engine starts work that runs outside
         Python's interpreter lock and leaves the asserted graphs as they are (the fast engine's rules): work of
-        the caller's for another thread to do beside it."""
+        the caller's for another thread to do beside it. ``previous`` (``pyoxigraph.Triple`` s): the inferences
+        of the asserted graphs without the triples ``added``, from which an engine may run the rules (the fast
+        one does; the reference engine runs owlrl over everything)."""
         raise NotImplementedError
 
     def validate(self, kg: Any, *, added: list[Any] | None = None) -> ValidationReport:
@@ -258,8 +261,9 @@ class ReferenceEngine(Engine):
 
     name = "reference"
 
-    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
-        """owlrl, which runs in Python throughout: ``meanwhile`` is not called."""
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None, previous: set[Any] | None = None,
+              added: list[Any] | None = None) -> None:
+        """owlrl, which runs in Python throughout, over everything: ``meanwhile`` is not called."""
         from kg.reason import infer
 
         kg.replace_graph(INFERRED_GRAPH, infer(kg.rdflib_dataset()))
@@ -289,19 +293,22 @@ class FastEngine(Engine):
 
         prepare_rules(graphs.rdflib_graph(ONTOLOGY_GRAPH))
 
-    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None) -> None:
+    def infer(self, kg: Any, *, meanwhile: Callable[[], None] | None = None, previous: set[Any] | None = None,
+              added: list[Any] | None = None) -> None:
         """The rules run in the shared :attr:`kg.asserted_store` (see :func:`kg.engine.rules.infer_triples`) —
         unless the rdflib dataset is the master copy, which can change behind that store's back: then in a store
-        made from the graphs as they are. ``meanwhile`` is called as the rules start their rounds. After an
-        earlier build of the same data less some articles (:meth:`kg.api.KnowledgeGraph.build` with ``since``),
-        the rules run from those articles' triples, over that build's inferences (see
-        :func:`kg.reason.infer_fast`)."""
+        made from the graphs as they are. ``meanwhile`` is called as the rules start their rounds. From
+        ``previous`` with ``added``, or after an earlier build of the same data less some articles
+        (:meth:`kg.api.KnowledgeGraph.build` with ``since``), the rules run from the added triples only, over
+        those inferences (see :func:`kg.reason.infer_fast`)."""
         from kg.reason import infer_fast
 
         shared = kg.asserted_store.store if kg.graphs_are_master else None
-        previous = kg._previous_inferences() if shared is not None else None
-        inferred, notes, fresh = infer_fast(kg.graphs, shared, meanwhile=meanwhile, previous=previous,
-                                            added=kg._added_triples() if previous is not None else None)
+        if previous is None and shared is not None:
+            previous, added = kg._previous_inferences(), kg._added_triples()
+        inferred, notes, fresh = infer_fast(kg.graphs, shared, meanwhile=meanwhile,
+                                            previous=previous if shared is not None else None,
+                                            added=added if previous is not None else None)
         self._note(notes)
         kg.replace_graph(INFERRED_GRAPH, inferred)
         kg._new_inferences = fresh  # what the earlier build's kept query store lacks (kg.querystore.carry)
