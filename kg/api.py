@@ -343,6 +343,8 @@ class KnowledgeGraph:
         self._read_ahead: dict[str, Any] = {}
         """What was read of that build while the store of asserted triples was still being made
         (:meth:`_read_earlier`), each taken once."""
+        self._adding = threading.Lock()
+        """Held by :meth:`add_articles`: additions from two threads run one after the other."""
         self._spent_stores: list[Any] = []
         """Stores no longer true to the graphs, kept from being let go of until :meth:`release_asserted_store`
         (see :meth:`_retire`)."""
@@ -546,7 +548,11 @@ class KnowledgeGraph:
         this knowledge graph already holds (to change one, build again) or one given twice. The stores made
         from the graphs (:attr:`asserted_store`, the in-memory :attr:`query_store`) take the added triples and
         the new inferences; the other views are made again when next asked for. Nothing is written: :meth:`write`
-        writes the graphs as they now are (whole)."""
+        writes the graphs as they now are (whole). Additions from two threads run one after the other."""
+        with self._adding:
+            return self._add_articles(folders, progress)
+
+    def _add_articles(self, folders: Iterable[Path | str], progress: Progress | None) -> Added:
         import pyoxigraph as ox
 
         from kg.load import assemble_articles

@@ -866,8 +866,8 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     kept query store lacks: :func:`kg.querystore.carry`).
 
     Returns None where that would not give what a whole run gives, and the caller runs the whole inference: the
-    rules do not cover the ontology, the data states schema axioms, ``owl:sameAs`` is or becomes part of the data
-    (its rules rewrite any triple), two literals share one form in the store, or a join could read a triple the
+    rules do not cover the ontology, the data states schema axioms, ``owl:sameAs`` between two terms is or becomes
+    part of the data or of ``previous`` (its rules rewrite any triple), two literals share one form in the store, or a join could read a triple the
     build filters out of its inferences (:func:`_joins_read_kept_triples`). ``previous`` is what the build kept
     (:func:`kg.reason.keep_ox`): it holds no blank node.
     """
@@ -878,6 +878,9 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     ruleset = RuleSet.from_ontology(ontology)
     if ruleset.uncovered:
         return None
+    same_as = str(OWL.sameAs)
+    if any(t.predicate.value == same_as and t.subject != t.object for t in previous):
+        return None  # two nodes made one before (a functional property's two values): the equality rules rewrite
     added = set(added)
     partners = {p.strip("<>") for p in _joined_predicates(ruleset)}
     joining = [t for t in previous if t.predicate.value in partners and t not in added]
