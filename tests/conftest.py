@@ -119,6 +119,39 @@ def assert_isomorphic(expected: Graph, actual: Graph) -> None:
     raise AssertionError("\n".join(lines))
 
 
+def count_whole_rule_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an item each time the OWL-RL rules run over everything (``kg.engine.rules.infer_triples``)
+    while ``monkeypatch`` holds."""
+    from kg.engine import rules
+
+    runs: list[int] = []
+    infer_triples = rules.infer_triples
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return infer_triples(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "infer_triples", counted)
+    return runs
+
+
+def record_restricted_queries(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """A list that gets, for each violation query a build on earlier results runs, whether it ran for some nodes
+    only (``kg.engine.delta.candidates`` bounded them), while ``monkeypatch`` holds."""
+    from kg.engine import delta
+
+    restricted: list[bool] = []
+    candidates = delta.candidates
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = candidates(*args, **kwargs)
+        restricted.append(found is not None)
+        return found
+
+    monkeypatch.setattr(delta, "candidates", spy)
+    return restricted
+
+
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones included) with its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

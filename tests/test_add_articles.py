@@ -14,7 +14,7 @@ import pytest
 
 from kg import KnowledgeGraph
 from kg.errors import InputError
-from tests.conftest import assert_isomorphic
+from tests.conftest import assert_isomorphic, count_whole_rule_runs, record_restricted_queries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = FIXTURES / "domain" / "data"
@@ -31,6 +31,17 @@ def _split(tmp_path: Path, article: str, source: Path = DOMAIN) -> tuple[Path, P
     held = tmp_path / "held" / article
     held.parent.mkdir()
     shutil.move(data / "articles" / article, held)
+    return data, held
+
+
+def _split_several(tmp_path: Path, *articles: str) -> tuple[Path, Path]:
+    """A copy of the domain data without ``articles``, and the folder holding them (outside it)."""
+    data = tmp_path / "data"
+    shutil.copytree(DOMAIN, data)
+    held = tmp_path / "held"
+    held.mkdir()
+    for name in articles:
+        shutil.move(data / "articles" / name, held / name)
     return data, held
 
 
@@ -58,19 +69,11 @@ def assert_as_built_together(kg: KnowledgeGraph, whole: KnowledgeGraph, *, artic
 @pytest.mark.parametrize("article", ADDABLE)
 def test_an_added_article_gives_what_building_all_the_articles_together_gives(
         article: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from kg.engine import rules
 
     data, held = _split(tmp_path, article)
     kg = KnowledgeGraph.build(data, validate=True)
     assert kg.report.conforms
-    whole_runs: list[int] = []
-    infer_triples = rules.infer_triples
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        whole_runs.append(1)
-        return infer_triples(*args, **kwargs)
-
-    monkeypatch.setattr(rules, "infer_triples", counted)
+    whole_runs = count_whole_rule_runs(monkeypatch)
     stages: list[str] = []
     added = kg.add_articles([held], progress=stages.append)
     assert whole_runs == []  # the rules ran from the added article's triples only
@@ -95,20 +98,11 @@ def test_a_violation_an_added_article_makes_on_an_earlier_node_is_found(tmp_path
 
 def test_a_violation_query_row_an_added_article_makes_on_an_earlier_node_is_found(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from kg.engine import delta
 
     data = tmp_path / "data"
     shutil.copytree(DOMAIN, data)
     kg = KnowledgeGraph.build(data, validate=True)
-    restricted: list[bool] = []
-    candidates = delta.candidates
-
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        found = candidates(*args, **kwargs)
-        restricted.append(found is not None)
-        return found
-
-    monkeypatch.setattr(delta, "candidates", spy)
+    restricted = record_restricted_queries(monkeypatch)
     added = kg.add_articles([INCREMENT / "dom-en-cable-typo"])
     assert restricted and all(restricted)  # every violation query ran for some nodes only
     monkeypatch.undo()
@@ -147,12 +141,7 @@ def test_after_a_graph_that_did_not_conform_everything_is_validated(tmp_path: Pa
 
 
 def test_several_articles_added_at_once_and_one_after_another(tmp_path: Path):
-    data = tmp_path / "data"
-    shutil.copytree(DOMAIN, data)
-    held = tmp_path / "held"
-    held.mkdir()
-    for name in ("dom-en-datacentre", "dom-ar-mou"):
-        shutil.move(data / "articles" / name, held / name)
+    data, held = _split_several(tmp_path, "dom-en-datacentre", "dom-ar-mou")
     kg = KnowledgeGraph.build(data, validate=True)
     assert kg.add_articles([held / "dom-en-datacentre", held / "dom-ar-mou"]).articles == [
         "dom-en-datacentre", "dom-ar-mou"]
@@ -272,7 +261,6 @@ def test_after_inferences_that_made_two_nodes_one_an_added_article_is_reasoned_o
     equality rules rewrite every triple, so the rules cannot run from the next article's triples alone."""
     import pyoxigraph as ox
 
-    from kg.engine import rules
     from kg.namespaces import INFERRED_GRAPH
 
     data, held = _split(tmp_path, "dom-ar-mou")
@@ -280,14 +268,7 @@ def test_after_inferences_that_made_two_nodes_one_an_added_article_is_reasoned_o
     kg.add_articles([INCREMENT / "dom-en-taba-misreport"])
     same = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
     assert any(t.predicate == same and t.subject != t.object for t in kg.graphs.triples(INFERRED_GRAPH))
-    whole_runs: list[int] = []
-    infer_triples = rules.infer_triples
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        whole_runs.append(1)
-        return infer_triples(*args, **kwargs)
-
-    monkeypatch.setattr(rules, "infer_triples", counted)
+    whole_runs = count_whole_rule_runs(monkeypatch)
     added = kg.add_articles([held])
     assert whole_runs == [1] and not added.restricted
     monkeypatch.undo()
@@ -297,12 +278,7 @@ def test_after_inferences_that_made_two_nodes_one_an_added_article_is_reasoned_o
 def test_articles_added_from_two_threads_at_once_are_added_one_after_the_other(tmp_path: Path):
     import threading
 
-    data = tmp_path / "data"
-    shutil.copytree(DOMAIN, data)
-    held = tmp_path / "held"
-    held.mkdir()
-    for name in ("dom-en-datacentre", "dom-ar-mou"):
-        shutil.move(data / "articles" / name, held / name)
+    data, held = _split_several(tmp_path, "dom-en-datacentre", "dom-ar-mou")
     kg = KnowledgeGraph.build(data, validate=True)
     errors: list[BaseException] = []
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg import KnowledgeGraph
+from tests.conftest import count_whole_rule_runs, record_restricted_queries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = FIXTURES / "domain" / "data"
@@ -167,20 +168,11 @@ def test_a_violation_query_row_the_added_article_makes_on_an_earlier_node_is_fou
         data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The violation queries run only for the nodes the added triples reach (kg.engine.delta): the misspelt
     property the added article gives the cable of dom-en-cable is found on that earlier node."""
-    from kg.engine import delta
 
     out = tmp_path / "build"
     build(data, out)
     shutil.copytree(TYPO, data / "articles" / TYPO.name)
-    restricted: list[bool] = []
-    candidates = delta.candidates
-
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        found = candidates(*args, **kwargs)
-        restricted.append(found is not None)
-        return found
-
-    monkeypatch.setattr(delta, "candidates", spy)
+    restricted = record_restricted_queries(monkeypatch)
     build(data, out, allow_violations=True)
     assert restricted and all(restricted)  # every violation query ran for some nodes only
     monkeypatch.undo()
@@ -213,7 +205,6 @@ EACH_ARTICLE = [(name, article.name) for name, root in DATASETS.items()
 @pytest.mark.parametrize("dataset, article", EACH_ARTICLE)
 def test_any_article_added_gives_what_a_first_build_gives(dataset: str, article: str, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch):
-    from kg.engine import rules
 
     data = tmp_path / "data"
     shutil.copytree(DATASETS[dataset], data)
@@ -222,14 +213,7 @@ def test_any_article_added_gives_what_a_first_build_gives(dataset: str, article:
     build(data, out, allow_violations=True)
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["conforms"] is True
     shutil.move(tmp_path / "held", data / "articles" / article)
-    whole_runs: list[int] = []
-    infer_triples = rules.infer_triples
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        whole_runs.append(1)
-        return infer_triples(*args, **kwargs)
-
-    monkeypatch.setattr(rules, "infer_triples", counted)
+    whole_runs = count_whole_rule_runs(monkeypatch)
     spliced = _spy_on_splices(monkeypatch)
     earlier = _turtle_triples(out / "inferred.ttl")
     notes = build(data, out, allow_violations=True)
