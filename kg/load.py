@@ -574,7 +574,8 @@ def assemble_articles(folders: Iterable[Source], graphs: GraphSet, *, use_cache:
         folder = Path(folder) if isinstance(folder, str) else folder
         label = str(folder)
         if isinstance(folder, Path) and not folder.is_dir():
-            raise InputError(f"{label}: article folder not found")
+            raise InputError(f"{label}: " + ("not a folder; give an article folder" if folder.exists()
+                                              else "article folder not found"))
         with _file_errors(label):  # a folder that cannot be read (permissions): its name, not a traceback
             item = _read_article(folder, label, None, cache=cache, reference_digest=digest or b"")
         note(f"article {item.article.id}")

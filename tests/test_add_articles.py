@@ -194,7 +194,8 @@ def _state(kg: KnowledgeGraph) -> tuple:
     return kg.graphs.sizes(), [a.id for a in kg.articles], kg.report.conforms
 
 
-@pytest.mark.parametrize("case", ["held already", "given twice", "no such folder", "bad turtle", "quote not found"])
+@pytest.mark.parametrize("case", ["held already", "given twice", "no such folder", "a file", "bad turtle",
+                                  "quote not found"])
 def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_changes(case: str, tmp_path: Path):
     data, held = _split(tmp_path, "dom-en-datacentre")
     kg = KnowledgeGraph.build(data, validate=True)
@@ -206,6 +207,8 @@ def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_chang
         folders = [held, held]
     elif case == "no such folder":
         folders = [held, tmp_path / "nope"]
+    elif case == "a file":
+        folders = [held, held / "article.txt"]
     elif case == "bad turtle":
         (held / "article.ttl").write_text((held / "article.ttl").read_text(encoding="utf-8") + "\n<a> <b> .\n",
                                           encoding="utf-8")
@@ -216,7 +219,8 @@ def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_chang
     with pytest.raises(InputError) as raised:
         kg.add_articles(folders)
     message = str(raised.value)
-    expected = {"held already": "dom-ar-mou", "given twice": "dom-en-datacentre", "no such folder": "nope",
+    expected = {"held already": "dom-ar-mou", "given twice": "dom-en-datacentre", "no such folder": "nope: article",
+                "a file": "article.txt: not a folder",
                 "bad turtle": "article.ttl", "quote not found": "article.txt"}[case]
     assert expected in message, message
     assert _state(kg) == before
