@@ -343,6 +343,9 @@ class KnowledgeGraph:
         self._read_ahead: dict[str, Any] = {}
         """What was read of that build while the store of asserted triples was still being made
         (:meth:`_read_earlier`), each taken once."""
+        self._reference_digest: bytes | None = graphs.reference_digest if graphs is not None else None
+        """The digest of the reference data the graphs were loaded with (:attr:`kg.dataset.GraphSet.reference_digest`),
+        kept for :meth:`add_articles` once the rdflib dataset is the master copy."""
         self._adding = threading.Lock()
         """Held by :meth:`add_articles`: additions from two threads run one after the other."""
         self._spent_stores: list[Any] = []
@@ -560,20 +563,25 @@ class KnowledgeGraph:
         note = progress or (lambda _stage: None)
         note("adding articles")
         graphs = self.graphs  # (a copy, each time it is asked for, once the rdflib dataset is the master copy)
-        found = assemble_articles(folders, graphs, progress=note)
+        found = assemble_articles(folders, graphs, progress=note, reference_digest=self._reference_digest)
         seen: set[str] = set()
         for article, _triples in found:
-            if article.id in seen or graphs.has(article.graph):
+            if article.id in seen:
+                raise InputError(f"article {article.id}: given twice")
+            if graphs.has(article.graph):
                 raise InputError(f"article {article.id}: the knowledge graph already holds an article of that id "
                                  "(to change an article, build again)")
             seen.add(article.id)
         report = self._validated()
         reasoned = graphs.has(INFERRED_GRAPH)
         engine = self.chosen_engine()
+        # a build's kept query store, opened read-only, cannot take the triples: made again when next asked for
+        kept_store = self._kept_store_of is not None
         # the graphs are no longer those of a build this one was built on, or of a build folder
         self._let_go_of_earlier()
         self._added, self._new_inferences, self._kept_store_of, self._answers = None, None, None, None
-        self.articles.extend(article for article, _triples in found)
+        # in the order a build of them all lists them (by folder name)
+        self.articles = sorted([*self.articles, *(article for article, _triples in found)], key=lambda a: a.id)
         restricted = engine.builds_on_earlier and self.graphs_are_master and self.store == "default"
         if not restricted:
             for article, triples in found:
@@ -592,7 +600,7 @@ class KnowledgeGraph:
         # shared entity's label or kind) changes nothing, where it would send validation to every node near it
         added = [quad.triple for quad in dict.fromkeys(quads) if quad not in store]
         previous = graphs.triples(INFERRED_GRAPH) if reasoned else None
-        query_store = self.__dict__.get("query_store") if "query_store" in self.__dict__ else None
+        query_store = self.__dict__.get("query_store") if not kept_store else None
         for view in ("union", "asserted", "asserted_classes", "lookup_index", "duplicates", "query_graph",
                      "query_store"):
             self.__dict__.pop(view, None)

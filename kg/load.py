@@ -557,16 +557,19 @@ def _load_graphs(graphs: GraphSet, data: Source | None, progress: Progress | Non
 
 
 def assemble_articles(folders: Iterable[Source], graphs: GraphSet, *, use_cache: bool = True,
-                      progress: Progress | None = None) -> list[tuple[Article, set[Any]]]:
+                      progress: Progress | None = None, reference_digest: bytes | None = None
+                      ) -> list[tuple[Article, set[Any]]]:
     """The articles in ``folders`` (article folders, laid out as in a data folder's ``articles/``; their folder
     names are their ids), each with the triples of its named graph (``pyoxigraph.Triple``), as :func:`load_graphs`
     assembles them against the reference data of ``graphs`` — reading no other article. Each is taken from the
     article cache, or assembled in this process and kept there, when ``graphs`` knows the digest of the reference
-    data it was loaded with (:attr:`GraphSet.reference_digest`, part of the cache key); otherwise it is assembled
-    and not kept. Raises :class:`InputError` subclasses for unusable input (naming the file), having read and
-    assembled every article before it returns: the caller changes nothing until it has them all."""
+    data it was loaded with (:attr:`GraphSet.reference_digest`, part of the cache key; or ``reference_digest``);
+    otherwise it is assembled and not kept. A file of an article must be inside its folder (a symbolic link out of
+    it is refused, as a build refuses one out of the data folder). Raises :class:`InputError` subclasses for
+    unusable input (naming the file), having read and assembled every article before it returns: the caller
+    changes nothing until it has them all."""
     note = progress or (lambda _stage: None)
-    digest = graphs.reference_digest
+    digest = reference_digest if reference_digest is not None else graphs.reference_digest
     cache = ArticleCache.default() if use_cache and digest is not None else ArticleCache(None)
     reference = graphs.rdflib_graph(REFERENCE_GRAPH)
     found: list[tuple[Article, set[Any]]] = []
@@ -577,7 +580,8 @@ def assemble_articles(folders: Iterable[Source], graphs: GraphSet, *, use_cache:
             raise InputError(f"{label}: " + ("not a folder; give an article folder" if folder.exists()
                                               else "article folder not found"))
         with _file_errors(label):  # a folder that cannot be read (permissions): its name, not a traceback
-            item = _read_article(folder, label, None, cache=cache, reference_digest=digest or b"")
+            item = _read_article(folder, label, folder if isinstance(folder, Path) else None, cache=cache,
+                                 reference_digest=digest or b"")
         note(f"article {item.article.id}")
         triples: set[Any] | None = None
         entry = cache.get(item.key) if cache.has(item.key) else None

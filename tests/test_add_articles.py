@@ -62,8 +62,9 @@ def assert_as_built_together(kg: KnowledgeGraph, whole: KnowledgeGraph, *, artic
         assert_isomorphic(whole.graphs.rdflib_graph(name), kg.graphs.rdflib_graph(name))
     assert kg.report.conforms == whole.report.conforms
     assert _violations(kg) == _violations(whole)
-    if articles:
-        assert sorted(a.id for a in kg.articles) == sorted(a.id for a in whole.articles)
+    if articles:  # in the order a build lists them (what its manifest records)
+        assert [a.id for a in kg.articles] == [a.id for a in whole.articles]
+        assert [a.inputs for a in kg.articles] == [a.inputs for a in whole.articles]
 
 
 @pytest.mark.parametrize("article", ADDABLE)
@@ -195,7 +196,7 @@ def _state(kg: KnowledgeGraph) -> tuple:
 
 
 @pytest.mark.parametrize("case", ["held already", "given twice", "no such folder", "a file", "bad turtle",
-                                  "quote not found"])
+                                  "quote not found", "link out of the folder"])
 def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_changes(case: str, tmp_path: Path):
     data, held = _split(tmp_path, "dom-en-datacentre")
     kg = KnowledgeGraph.build(data, validate=True)
@@ -209,6 +210,11 @@ def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_chang
         folders = [held, tmp_path / "nope"]
     elif case == "a file":
         folders = [held, held / "article.txt"]
+    elif case == "link out of the folder":
+        outside = tmp_path / "elsewhere.txt"
+        outside.write_bytes((held / "article.txt").read_bytes())
+        (held / "article.txt").unlink()
+        (held / "article.txt").symlink_to(outside)
     elif case == "bad turtle":
         (held / "article.ttl").write_text((held / "article.ttl").read_text(encoding="utf-8") + "\n<a> <b> .\n",
                                           encoding="utf-8")
@@ -219,8 +225,9 @@ def test_an_article_that_cannot_be_added_is_an_error_naming_it_and_nothing_chang
     with pytest.raises(InputError) as raised:
         kg.add_articles(folders)
     message = str(raised.value)
-    expected = {"held already": "dom-ar-mou", "given twice": "dom-en-datacentre", "no such folder": "nope: article",
-                "a file": "article.txt: not a folder",
+    expected = {"held already": "dom-ar-mou", "given twice": "dom-en-datacentre: given twice",
+                "no such folder": "nope: article",
+                "a file": "article.txt: not a folder", "link out of the folder": "symbolic link",
                 "bad turtle": "article.ttl", "quote not found": "article.txt"}[case]
     assert expected in message, message
     assert _state(kg) == before
@@ -299,3 +306,25 @@ def test_articles_added_from_two_threads_at_once_are_added_one_after_the_other(t
         thread.join()
     assert errors == []
     assert_as_built_together(kg, _whole(data, held / "dom-en-datacentre", held / "dom-ar-mou"))
+
+
+def test_an_article_added_to_a_build_loaded_with_its_kept_query_store(tmp_path: Path):
+    """The kept on-disk query store is opened read-only: it is let go of, and the next query reads the graphs."""
+    data, held = _split(tmp_path, "dom-en-datacentre")
+    KnowledgeGraph.build_to(tmp_path / "build", data)
+    kg = KnowledgeGraph.load(tmp_path / "build", query_store="disk")
+    kg.sparql("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")  # the kept store opened
+    assert kg.validate().conforms
+    kg.add_articles([held])
+    whole = _whole(data, held)
+    assert_as_built_together(kg, whole, articles=False)
+    for name in ("infrastructure-links", "organisation-services"):
+        assert sorted(map(repr, kg.query(name).rows)) == sorted(map(repr, whole.query(name).rows)), name
+
+
+def test_an_article_added_after_the_rdflib_dataset_became_the_master_copy_keeps_its_inputs(tmp_path: Path):
+    data, held = _split(tmp_path, "dom-en-datacentre")
+    kg = KnowledgeGraph.build(data, validate=True)
+    kg.dataset  # noqa: B018  the rdflib dataset is now the master copy
+    kg.add_articles([held])
+    assert_as_built_together(kg, _whole(data, held))  # the articles' input digests too
