@@ -29,11 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _plain(triples: set) -> set:
     import pyoxigraph as ox
 
@@ -64,18 +59,18 @@ def main() -> None:
             scale.add_article(later, n)
         folders = sorted(p for p in (later / "articles").iterdir() if p.is_dir())
 
-        t, c = time.perf_counter(), _cpu()
+        t, c = time.perf_counter(), scale._cpu()
         kg = KnowledgeGraph.build(data, validate=True, jobs=args.jobs)
         print(f"build of {args.articles} articles with validation: {time.perf_counter() - t:.1f} s wall, "
-              f"{_cpu() - c:.1f} s CPU; conforms: {kg.report.conforms}")
+              f"{scale._cpu() - c:.1f} s CPU; conforms: {kg.report.conforms}")
 
         walls = []
         for folder in folders:
-            t, c = time.perf_counter(), _cpu()
+            t, c = time.perf_counter(), scale._cpu()
             added = kg.add_articles([folder])
             wall = time.perf_counter() - t
             walls.append(wall)
-            print(f"added {folder.name}: {wall:.2f} s wall, {_cpu() - c:.2f} s CPU; restricted: {added.restricted}; "
+            print(f"added {folder.name}: {wall:.2f} s wall, {scale._cpu() - c:.2f} s CPU; restricted: {added.restricted}; "
                   f"conforms: {added.report.conforms if added.report else None}")
         print(f"median of {len(walls)} additions: {statistics.median(walls):.2f} s")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")

@@ -582,8 +582,7 @@ class KnowledgeGraph:
         self._added, self._new_inferences, self._kept_store_of, self._answers = None, None, None, None
         # in the order a build of them all lists them (by folder name)
         self.articles = sorted([*self.articles, *(article for article, _triples in found)], key=lambda a: a.id)
-        restricted = engine.builds_on_earlier and self.graphs_are_master and self.store == "default"
-        if not restricted:
+        if not (engine.builds_on_earlier and self.graphs_are_master and self.store == "default"):
             for article, triples in found:
                 self.replace_graph(article.graph, triples)
             if reasoned:
@@ -601,16 +600,15 @@ class KnowledgeGraph:
         added = [quad.triple for quad in dict.fromkeys(quads) if quad not in store]
         previous = graphs.triples(INFERRED_GRAPH) if reasoned else None
         query_store = self.__dict__.get("query_store") if not kept_store else None
-        for view in ("union", "asserted", "asserted_classes", "lookup_index", "duplicates", "query_graph",
-                     "query_store"):
-            self.__dict__.pop(view, None)
+        for view in (*_VIEWS_OF_ALL, *_VIEWS_OF_ASSERTED):  # the two stores over the asserted one kept
+            if view not in ("asserted_store", "asserted_graph"):
+                self.__dict__.pop(view, None)
         for article, triples in found:
             graphs.set_graph(article.graph, triples)
         store.extend(quads)
         if reasoned:
             note("reasoning (OWL-RL: from the added articles' triples)")
             engine.infer(self, previous=previous, added=added)
-            self.__dict__.pop("query_store", None)
         fresh = self._new_inferences  # None: the rules ran over everything
         if query_store is not None:  # every triple once: what was added, and the inferences new since
             new = fresh if fresh is not None else (graphs.triples(INFERRED_GRAPH) - previous if reasoned else [])

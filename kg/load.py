@@ -584,7 +584,7 @@ def assemble_articles(folders: Iterable[Source], graphs: GraphSet, *, use_cache:
                                  reference_digest=digest or b"")
         note(f"article {item.article.id}")
         triples: set[Any] | None = None
-        entry = cache.get(item.key) if cache.has(item.key) else None
+        entry = cache.get(item.key)
         if entry is not None:
             try:
                 triples = parse_ntriples(entry, f"{label}, as kept in the article cache {cache.folder}")

@@ -24,14 +24,10 @@ NEEDED = {"dom-en-cable"}
 ADDABLE = sorted(p.name for p in (DOMAIN / "articles").iterdir() if p.is_dir() and p.name not in NEEDED)
 
 
-def _split(tmp_path: Path, article: str, source: Path = DOMAIN) -> tuple[Path, Path]:
-    """A copy of ``source`` without ``article``, and that article's folder (outside it)."""
-    data = tmp_path / "data"
-    shutil.copytree(source, data)
-    held = tmp_path / "held" / article
-    held.parent.mkdir()
-    shutil.move(data / "articles" / article, held)
-    return data, held
+def _split(tmp_path: Path, article: str) -> tuple[Path, Path]:
+    """A copy of the domain data without ``article``, and that article's folder (outside it)."""
+    data, held = _split_several(tmp_path, article)
+    return data, held / article
 
 
 def _split_several(tmp_path: Path, *articles: str) -> tuple[Path, Path]:

@@ -95,9 +95,9 @@ class Analysis:
     """The projected variables a ``VALUES`` block opening the query's ``WHERE`` group binds with the same rows as a
     whole run filtered on them: no ``OPTIONAL`` or ``BIND`` of that group reads one before a pattern binds it."""
 
-    @property
+    @functools.cached_property
     def path_predicates(self) -> frozenset[str]:
-        """The IRIs the query's property paths name."""
+        """The IRIs the query's property paths name (worked out once: every added triple is checked against them)."""
         return frozenset(iri for branch in self.branches for entry, edges in branch.entries
                          for p in (entry, *edges) if p.is_path for iri in p.predicate)
 
@@ -352,8 +352,7 @@ def candidates(store: Any, analysis: Analysis, added: Sequence[Any]) -> tuple[st
     """A projected variable of the query ``analysis`` describes and, sorted, values of it that include its value in
     every row the triples ``added`` (``pyoxigraph.Triple`` s, in ``store``'s default graph with the rest of the
     data) can give; None when the walk does not bound them (the query then runs whole)."""
-    on_paths = analysis.path_predicates
-    if any(t.predicate.value in on_paths for t in added):
+    if any(t.predicate.value in analysis.path_predicates for t in added):
         return None
     by_predicate: dict[Any, list[Any]] = {}  # a pattern whose predicate is an IRI matches only the triples of it
     for triple in added:
