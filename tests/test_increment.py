@@ -323,6 +323,36 @@ def test_the_rules_from_added_triples_only_read_the_store(data: Path, tmp_path: 
     assert fresh and set(fresh) == kept - previous  # the article's inferences: new, none of them asserted
 
 
+@pytest.mark.parametrize("earlier_form, inferred", [("2026-03-10T09:00:00Z", True),
+                                                     ("2026-03-10T09:00:00+00:00", False)])
+def test_a_head_the_data_holds_in_another_lexical_form_is_inferred(earlier_form: str, inferred: bool):
+    """kg:startDate is a sub-property of schema:startDate. The data asserts schema:startDate of a meeting as
+    ``…Z``; an added triple gives its kg:startDate as ``…+00:00``, the same instant, which Oxigraph stores as
+    ``…Z``. As written they are two literals, so the head with ``+00:00`` is a new inference (what owlrl, and a
+    whole build, infer); when the data wrote it that way too, it is not."""
+    import pyoxigraph as ox
+
+    from kg.engine.rules import infer_added, packaged_ontology
+    from kg.reason import keep_ox
+
+    meeting = ox.NamedNode("https://w3id.org/ict-coop-kg/id/event/review-meeting")
+    date_time = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+    schema_start = ox.NamedNode("https://schema.org/startDate")
+    earlier = ox.Triple(meeting, schema_start, ox.Literal(earlier_form, datatype=date_time))
+    written = ox.Literal("2026-03-10T09:00:00+00:00", datatype=date_time)
+    added = ox.Triple(meeting, ox.NamedNode("https://w3id.org/ict-coop-kg/ontology#startDate"), written)
+    store = ox.Store()
+    store.extend([ox.Quad(earlier.subject, earlier.predicate, earlier.object),
+                  ox.Quad(added.subject, added.predicate, added.object)])
+    assert ox.Quad(meeting, schema_start, written) in store  # Oxigraph: one term, whichever form the data wrote
+    ran = infer_added(store, set(), [added], [[earlier, added]], packaged_ontology())
+    assert ran is not None
+    head = ox.Triple(meeting, schema_start, written)
+    assert (head in ran[1]) is inferred
+    assert all(t.object != ox.Literal("2026-03-10T09:00:00Z", datatype=date_time) for t in ran[1])
+    assert all(keep_ox(ox.Quad(t.subject, t.predicate, t.object)) for t in ran[1])
+
+
 KIND = FIXTURES / "increment" / "dom-en-cable-kind"
 
 

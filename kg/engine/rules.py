@@ -864,7 +864,8 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     functional properties): the data's triples and the earlier inferences with their predicates. The rounds run in a
     store of their own that holds those, the schema's closure and the added triples; ``store`` is only read. A rule
     may derive again a triple the data holds or an earlier inference; it is not new, and what follows from it was
-    inferred before or follows from the added triples too. The result is ``previous`` less what the added triples
+    inferred before or follows from the added triples too (a head with a literal is compared with the data as
+    written, not in the store's form of the literal: :func:`_not_asserted_as_written`). The result is ``previous`` less what the added triples
     assert, and the new triples; with the new triples alone (those not in ``previous``, what an earlier build's kept
     query store lacks: :func:`kg.querystore.carry`).
 
@@ -937,14 +938,32 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     if bool(work.query(same)):
         return None  # a functional property made two nodes one: the equality rules would rewrite everything
     new = [q.triple for q in tbox if keep_ox(q)]
+    held: list[Any] = []  # heads with a literal the store holds: perhaps in another lexical form
     for name in rounds[1:]:
-        new.extend(quad.triple for quad in work.quads_for_pattern(None, None, None, name)
-                   if keep_ox(quad) and ox.Quad(quad.subject, quad.predicate, quad.object) not in store)
+        for quad in work.quads_for_pattern(None, None, None, name):
+            if not keep_ox(quad):
+                continue
+            if ox.Quad(quad.subject, quad.predicate, quad.object) not in store:
+                new.append(quad.triple)
+            elif isinstance(quad.object, ox.Literal):
+                held.append(_restore_literal(quad.triple, forms))
     del work
+    if held:
+        new.extend(_not_asserted_as_written(held, graphs))
     fresh = [t for t in dict.fromkeys(_restore_literal(t, forms) for t in new) if t not in previous]
     kept = previous - added
     kept.update(fresh)
     return kept, fresh
+
+
+def _not_asserted_as_written(heads: list[Any], graphs: Sequence[Iterable[Any]]) -> list[Any]:
+    """Those of ``heads`` (triples with a literal object, in the form the added triples wrote it) that no graph of
+    ``graphs`` asserts as written. The store found each, but in its own form of the literal: ``"1.50"`` and
+    ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole run (which then reasons
+    with owlrl: :func:`_literal_forms`) infers the head. The graphs are read only for these subjects."""
+    subjects = {t.subject for t in heads}
+    written = {(t.subject, t.predicate, t.object) for triples in graphs for t in triples if t.subject in subjects}
+    return [t for t in heads if (t.subject, t.predicate, t.object) not in written]
 
 
 def _joined_predicates(ruleset: RuleSet) -> set[str]:
