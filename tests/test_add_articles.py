@@ -324,3 +324,51 @@ def test_an_article_added_after_the_rdflib_dataset_became_the_master_copy_keeps_
     kg.dataset  # noqa: B018  the rdflib dataset is now the master copy
     kg.add_articles([held])
     assert_as_built_together(kg, _whole(data, held))  # the articles' input digests too
+
+
+def _note_article(folder: Path, article_id: str, value: str) -> Path:
+    """A short article (written for this test) giving the Aqaba Digital Hub's inauguration a ``kg:startDate`` of
+    ``value``."""
+    path = folder / article_id
+    path.mkdir(parents=True)
+    (path / "article.txt").write_text("A note for the tests: the Aqaba Digital Hub opened in December 2022.\n",
+                                      encoding="utf-8")
+    (path / "article.ttl").write_text(f"""\
+@prefix kg: <https://w3id.org/ict-coop-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix event: <https://w3id.org/ict-coop-kg/id/event/> .
+@prefix article: <https://w3id.org/ict-coop-kg/id/article/> .
+
+article:{article_id} a kg:NewsArticle ; schema:inLanguage "en" ; dcterms:identifier "{article_id}" ;
+    rdfs:label "مقال اختبار"@ar , "Test note"@en ;
+    kg:notStated schema:datePublished , kg:publisherName , schema:url , kg:retrievedOn .
+event:aqaba-digital-hub-inauguration kg:startDate {value} ;
+    kg:quote "the Aqaba Digital Hub opened in December 2022"@en .
+""", encoding="utf-8")
+    return path
+
+
+def test_a_triple_held_in_another_lexical_form_of_its_literal_counts_as_added(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    """``"2022.50"^^xsd:decimal`` and ``"2022.5"`` are one term in Oxigraph's store and two as written (an odd
+    datatype for a date, which kg:startDate's range allows). The later article's triple is new: its
+    schema:startDate (kg:startDate's super-property) is inferred as written, by rules run from the added triples,
+    as a build of both infers it."""
+    from kg.namespaces import INFERRED_GRAPH
+
+    data = tmp_path / "data"
+    shutil.copytree(DOMAIN, data)
+    _note_article(data / "articles", "lit-earlier", '"2022.5"^^xsd:decimal')
+    later = _note_article(tmp_path / "held", "lit-later", '"2022.50"^^xsd:decimal')
+    kg = KnowledgeGraph.build(data, validate=True)
+    whole_runs = count_whole_rule_runs(monkeypatch)
+    kg.add_articles([later])
+    assert whole_runs == []
+    starts = sorted(str(t.object) for t in kg.graphs.triples(INFERRED_GRAPH)
+                    if t.predicate.value == "https://schema.org/startDate" and "aqaba-digital-hub" in t.subject.value)
+    assert '"2022.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in starts
+    monkeypatch.undo()
+    assert_as_built_together(kg, _whole(data, later))

@@ -865,9 +865,9 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     store of their own that holds those, the schema's closure and the added triples; ``store`` is only read. A rule
     may derive again a triple the data holds or an earlier inference; it is not new, and what follows from it was
     inferred before or follows from the added triples too (a head with a literal is compared with the data as
-    written, not in the store's form of the literal: :func:`_not_asserted_as_written`). The result is ``previous`` less what the added triples
-    assert, and the new triples; with the new triples alone (those not in ``previous``, what an earlier build's kept
-    query store lacks: :func:`kg.querystore.carry`).
+    written, not in the store's form of the literal: :func:`not_asserted_as_written`). The result is ``previous``
+    less what the added triples assert, and the new triples; with the new triples alone (those not in
+    ``previous``, what an earlier build's kept query store lacks: :func:`kg.querystore.carry`).
 
     Returns None where that would not give what a whole run gives, and the caller runs the whole inference: the
     rules do not cover the ontology, the data states schema axioms, ``owl:sameAs`` between two terms is or becomes
@@ -949,21 +949,24 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
                 held.append(_restore_literal(quad.triple, forms))
     del work
     if held:
-        new.extend(_not_asserted_as_written(held, graphs))
+        new.extend(not_asserted_as_written(held, graphs))
     fresh = [t for t in dict.fromkeys(_restore_literal(t, forms) for t in new) if t not in previous]
     kept = previous - added
     kept.update(fresh)
     return kept, fresh
 
 
-def _not_asserted_as_written(heads: list[Any], graphs: Sequence[Iterable[Any]]) -> list[Any]:
-    """Those of ``heads`` (triples with a literal object, in the form the added triples wrote it) that no graph of
-    ``graphs`` asserts as written. The store found each, but in its own form of the literal: ``"1.50"`` and
-    ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole run (which then reasons
-    with owlrl: :func:`_literal_forms`) infers the head. The graphs are read only for these subjects."""
-    subjects = {t.subject for t in heads}
+def not_asserted_as_written(triples: list[Any], graphs: Iterable[Iterable[Any]]) -> list[Any]:
+    """Those of ``triples`` (``pyoxigraph.Triple`` with a literal object, as written) that no graph of ``graphs``
+    asserts as written. An Oxigraph store holding a triple may hold it in its own form of the literal:
+    ``"1.50"`` and ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole run (which
+    then reasons with owlrl: :func:`_literal_forms`) tells them apart. Only the triples of these subjects are
+    compared."""
+    if not triples:
+        return []
+    subjects = {t.subject for t in triples}
     written = {(t.subject, t.predicate, t.object) for triples in graphs for t in triples if t.subject in subjects}
-    return [t for t in heads if (t.subject, t.predicate, t.object) not in written]
+    return [t for t in triples if (t.subject, t.predicate, t.object) not in written]
 
 
 def _joined_predicates(ruleset: RuleSet) -> set[str]:
