@@ -558,7 +558,7 @@ class KnowledgeGraph:
     def _add_articles(self, folders: Iterable[Path | str], progress: Progress | None) -> Added:
         import pyoxigraph as ox
 
-        from kg.engine.rules import not_asserted_as_written
+        from kg.engine.rules import not_asserted_as_written, rewritable_literal
         from kg.load import assemble_articles
 
         note = progress or (lambda _stage: None)
@@ -601,7 +601,7 @@ class KnowledgeGraph:
         # — as written: a typed literal the store holds in its own form may be written otherwise in the graphs
         # ("1.50" and "1.5"), and is then a triple they did not hold (kg.engine.rules.not_asserted_as_written)
         unique = list(dict.fromkeys(quads))
-        held = [q.triple for q in unique if q in store and _rewritable(q.object)]
+        held = [q.triple for q in unique if q in store and rewritable_literal(q.object)]
         also = set(not_asserted_as_written(held, (graphs.triples(name) for name in graphs.asserted_names())))
         added = [quad.triple for quad in unique if quad not in store or quad.triple in also]
         previous = graphs.triples(INFERRED_GRAPH) if reasoned else None
@@ -1299,13 +1299,6 @@ class KnowledgeGraph:
         except _NotConforming:
             return None
         return BuildOutput(Path(out_dir), outputs, bool(report and report.conforms))
-
-
-def _rewritable(term: Any) -> bool:
-    """Whether ``term`` is a literal an Oxigraph store may hold in another lexical form (a typed literal other than
-    an ``xsd:string``: ``"1.50"^^xsd:decimal`` is ``"1.5"`` there)."""
-    datatype = getattr(term, "datatype", None)
-    return datatype is not None and not term.language and datatype.value != "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _large_files(graphs: GraphSet) -> list[tuple[str, list[URIRef], str]]:

@@ -353,6 +353,50 @@ def test_a_head_the_data_holds_in_another_lexical_form_is_inferred(earlier_form:
     assert all(keep_ox(ox.Quad(t.subject, t.predicate, t.object)) for t in ran[1])
 
 
+def _country_code_note(folder: Path, article_id: str, predicate: str) -> Path:
+    """A short note (written for this test) that Jordan's country code is JO, stated with ``predicate``."""
+    path = folder / article_id
+    path.mkdir(parents=True)
+    (path / "article.txt").write_text("A note for the tests: Jordan's country code is JO.\n", encoding="utf-8")
+    (path / "article.ttl").write_text(f"""\
+@prefix kg: <https://w3id.org/ict-coop-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix country: <https://w3id.org/ict-coop-kg/id/country/> .
+@prefix article: <https://w3id.org/ict-coop-kg/id/article/> .
+
+article:{article_id} a kg:NewsArticle ; schema:inLanguage "en" ; dcterms:identifier "{article_id}" ;
+    rdfs:label "مقال اختبار"@ar , "Test note"@en ;
+    kg:notStated schema:datePublished , kg:publisherName , schema:url , kg:retrievedOn .
+[] kg:quote "Jordan's country code is JO"@en ; kg:forSubject country:JO ; kg:forProperty {predicate} .
+country:JO {predicate} "JO" .
+""", encoding="utf-8")
+    return path
+
+
+def test_a_head_with_a_plain_literal_the_data_asserts_is_not_inferred(data: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """An earlier article states ``schema:identifier "JO"``; a later one ``kg:iso3166Alpha2 "JO"`` (a sub-property).
+    The head the rules derive is asserted: not an inference, also when the earlier article is kept as its cached
+    document (whose plain literals are not read for typed literals' forms)."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "build"
+    _country_code_note(data / "articles", "code-earlier", "schema:identifier")
+    build(data, out, allow_violations=True)
+    _country_code_note(data / "articles", "code-later", "kg:iso3166Alpha2")
+    notes = build(data, out, allow_violations=True)
+    assert any(REVALIDATED in n for n in notes), notes
+    import pyoxigraph as ox
+
+    head = ox.Triple(ox.NamedNode("https://w3id.org/ict-coop-kg/id/country/JO"),
+                     ox.NamedNode("https://schema.org/identifier"), ox.Literal("JO"))
+    assert head not in _turtle_triples(out / "inferred.ttl")
+    assert head in _turtle_triples(out / "asserted.ttl")
+    monkeypatch.setenv("KG_CACHE_DIR", "")
+    assert_as_first_build(out, data, tmp_path, allow_violations=True)
+
+
 KIND = FIXTURES / "increment" / "dom-en-cable-kind"
 
 

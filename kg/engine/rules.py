@@ -938,14 +938,14 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     if bool(work.query(same)):
         return None  # a functional property made two nodes one: the equality rules would rewrite everything
     new = [q.triple for q in tbox if keep_ox(q)]
-    held: list[Any] = []  # heads with a literal the store holds: perhaps in another lexical form
+    held: list[Any] = []  # heads the store holds with a typed literal: perhaps in another lexical form
     for name in rounds[1:]:
         for quad in work.quads_for_pattern(None, None, None, name):
             if not keep_ox(quad):
                 continue
             if ox.Quad(quad.subject, quad.predicate, quad.object) not in store:
                 new.append(quad.triple)
-            elif isinstance(quad.object, ox.Literal):
+            elif rewritable_literal(quad.object):
                 held.append(_restore_literal(quad.triple, forms))
     del work
     if held:
@@ -956,16 +956,25 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     return kept, fresh
 
 
+def rewritable_literal(term: Any) -> bool:
+    """Whether ``term`` is a literal an Oxigraph store may hold in another lexical form than written: a typed
+    literal other than an ``xsd:string`` (``"1.50"^^xsd:decimal`` is ``"1.5"`` there). A plain or language-tagged
+    string is held as written (pyoxigraph lower-cases a language tag as it makes the term)."""
+    datatype = getattr(term, "datatype", None)
+    return datatype is not None and not term.language and datatype.value != _XSD_STRING
+
+
 def not_asserted_as_written(triples: list[Any], graphs: Iterable[Iterable[Any]]) -> list[Any]:
-    """Those of ``triples`` (``pyoxigraph.Triple`` with a literal object, as written) that no graph of ``graphs``
-    asserts as written. An Oxigraph store holding a triple may hold it in its own form of the literal:
-    ``"1.50"`` and ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole run (which
-    then reasons with owlrl: :func:`_literal_forms`) tells them apart. Only the triples of these subjects are
-    compared."""
+    """Those of ``triples`` (``pyoxigraph.Triple`` with a :func:`rewritable_literal` object, as written) that no
+    graph of ``graphs`` asserts as written (each graph's triples, or at least those with a typed literal object:
+    :meth:`kg.dataset.GraphSet.literal_triples`). An Oxigraph store holding a triple may hold it in its own form of
+    the literal: ``"1.50"`` and ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole
+    run (which then reasons with owlrl: :func:`_literal_forms`) tells them apart. Only the triples of these
+    subjects are compared."""
     if not triples:
         return []
     subjects = {t.subject for t in triples}
-    written = {(t.subject, t.predicate, t.object) for triples in graphs for t in triples if t.subject in subjects}
+    written = {(t.subject, t.predicate, t.object) for graph in graphs for t in graph if t.subject in subjects}
     return [t for t in triples if (t.subject, t.predicate, t.object) not in written]
 
 
