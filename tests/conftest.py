@@ -135,6 +135,30 @@ def count_whole_rule_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return runs
 
 
+def write_note_article(folder: Path, article_id: str, text: str, statements: str) -> Path:
+    """A short English article written for one test: ``folder/article_id/`` with ``text`` as its article.txt and
+    ``statements`` (Turtle, with the kg, rdfs, xsd, schema and the id namespaces' prefixes: country, event) after
+    the article's own description. Returns its folder."""
+    path = folder / article_id
+    path.mkdir(parents=True)
+    (path / "article.txt").write_text(text + "\n", encoding="utf-8")
+    (path / "article.ttl").write_text(f"""\
+@prefix kg: <https://w3id.org/ict-coop-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix country: <https://w3id.org/ict-coop-kg/id/country/> .
+@prefix event: <https://w3id.org/ict-coop-kg/id/event/> .
+@prefix article: <https://w3id.org/ict-coop-kg/id/article/> .
+
+article:{article_id} a kg:NewsArticle ; schema:inLanguage "en" ; dcterms:identifier "{article_id}" ;
+    rdfs:label "مقال اختبار"@ar , "Test note"@en ;
+    kg:notStated schema:datePublished , kg:publisherName , schema:url , kg:retrievedOn .
+{statements}""", encoding="utf-8")
+    return path
+
+
 def record_restricted_queries(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """A list that gets, for each violation query a build on earlier results runs, whether it ran for some nodes
     only (``kg.engine.delta.candidates`` bounded them), while ``monkeypatch`` holds."""

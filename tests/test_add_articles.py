@@ -14,7 +14,7 @@ import pytest
 
 from kg import KnowledgeGraph
 from kg.errors import InputError
-from tests.conftest import assert_isomorphic, count_whole_rule_runs, record_restricted_queries
+from tests.conftest import assert_isomorphic, count_whole_rule_runs, record_restricted_queries, write_note_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = FIXTURES / "domain" / "data"
@@ -329,26 +329,10 @@ def test_an_article_added_after_the_rdflib_dataset_became_the_master_copy_keeps_
 def _note_article(folder: Path, article_id: str, value: str) -> Path:
     """A short article (written for this test) giving the Aqaba Digital Hub's inauguration a ``kg:startDate`` of
     ``value``."""
-    path = folder / article_id
-    path.mkdir(parents=True)
-    (path / "article.txt").write_text("A note for the tests: the Aqaba Digital Hub opened in December 2022.\n",
-                                      encoding="utf-8")
-    (path / "article.ttl").write_text(f"""\
-@prefix kg: <https://w3id.org/ict-coop-kg/ontology#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix schema: <https://schema.org/> .
-@prefix event: <https://w3id.org/ict-coop-kg/id/event/> .
-@prefix article: <https://w3id.org/ict-coop-kg/id/article/> .
-
-article:{article_id} a kg:NewsArticle ; schema:inLanguage "en" ; dcterms:identifier "{article_id}" ;
-    rdfs:label "مقال اختبار"@ar , "Test note"@en ;
-    kg:notStated schema:datePublished , kg:publisherName , schema:url , kg:retrievedOn .
-event:aqaba-digital-hub-inauguration kg:startDate {value} ;
+    text = "A note for the tests: the Aqaba Digital Hub opened in December 2022."
+    return write_note_article(folder, article_id, text, f"""event:aqaba-digital-hub-inauguration kg:startDate {value} ;
     kg:quote "the Aqaba Digital Hub opened in December 2022"@en .
-""", encoding="utf-8")
-    return path
+""")
 
 
 def test_a_triple_held_in_another_lexical_form_of_its_literal_counts_as_added(tmp_path: Path,

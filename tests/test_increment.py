@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg import KnowledgeGraph
-from tests.conftest import count_whole_rule_runs, record_restricted_queries
+from tests.conftest import count_whole_rule_runs, record_restricted_queries, write_note_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = FIXTURES / "domain" / "data"
@@ -355,24 +355,10 @@ def test_a_head_the_data_holds_in_another_lexical_form_is_inferred(earlier_form:
 
 def _country_code_note(folder: Path, article_id: str, predicate: str) -> Path:
     """A short note (written for this test) that Jordan's country code is JO, stated with ``predicate``."""
-    path = folder / article_id
-    path.mkdir(parents=True)
-    (path / "article.txt").write_text("A note for the tests: Jordan's country code is JO.\n", encoding="utf-8")
-    (path / "article.ttl").write_text(f"""\
-@prefix kg: <https://w3id.org/ict-coop-kg/ontology#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix schema: <https://schema.org/> .
-@prefix country: <https://w3id.org/ict-coop-kg/id/country/> .
-@prefix article: <https://w3id.org/ict-coop-kg/id/article/> .
-
-article:{article_id} a kg:NewsArticle ; schema:inLanguage "en" ; dcterms:identifier "{article_id}" ;
-    rdfs:label "مقال اختبار"@ar , "Test note"@en ;
-    kg:notStated schema:datePublished , kg:publisherName , schema:url , kg:retrievedOn .
+    return write_note_article(folder, article_id, "A note for the tests: Jordan's country code is JO.", f"""\
 [] kg:quote "Jordan's country code is JO"@en ; kg:forSubject country:JO ; kg:forProperty {predicate} .
 country:JO {predicate} "JO" .
-""", encoding="utf-8")
-    return path
+""")
 
 
 def test_a_head_with_a_plain_literal_the_data_asserts_is_not_inferred(data: Path, tmp_path: Path,
