@@ -558,7 +558,7 @@ class KnowledgeGraph:
     def _add_articles(self, folders: Iterable[Path | str], progress: Progress | None) -> Added:
         import pyoxigraph as ox
 
-        from kg.engine.rules import not_asserted_as_written, rewritable_literal
+        from kg.engine.rules import asserted_as_written
         from kg.load import assemble_articles
 
         note = progress or (lambda _stage: None)
@@ -599,11 +599,10 @@ class KnowledgeGraph:
         # the stages start from the triples the graphs did not hold: one another article asserts already (a
         # shared entity's label or kind) changes nothing, where it would send validation to every node near it
         # — as written: a typed literal the store holds in its own form may be written otherwise in the graphs
-        # ("1.50" and "1.5"), and is then a triple they did not hold (kg.engine.rules.not_asserted_as_written)
-        unique = list(dict.fromkeys(quads))
-        held = [q.triple for q in unique if q in store and rewritable_literal(q.object)]
-        also = set(not_asserted_as_written(held, (graphs.triples(name) for name in graphs.asserted_names())))
-        added = [quad.triple for quad in unique if quad not in store or quad.triple in also]
+        # ("1.50" and "1.5"), and is then a triple they did not hold (kg.engine.rules.asserted_as_written)
+        unique = [quad.triple for quad in dict.fromkeys(quads)]
+        held = asserted_as_written(store, unique, (graphs.triples(name) for name in graphs.asserted_names()))
+        added = [triple for triple in unique if triple not in held]
         previous = graphs.triples(INFERRED_GRAPH) if reasoned else None
         query_store = self.__dict__.get("query_store") if not kept_store else None
         for view in (*_VIEWS_OF_ALL, *_VIEWS_OF_ASSERTED):  # the two stores over the asserted one kept

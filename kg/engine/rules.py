@@ -865,7 +865,7 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     store of their own that holds those, the schema's closure and the added triples; ``store`` is only read. A rule
     may derive again a triple the data holds or an earlier inference; it is not new, and what follows from it was
     inferred before or follows from the added triples too (a head with a literal is compared with the data as
-    written, not in the store's form of the literal: :func:`not_asserted_as_written`). The result is ``previous``
+    written, not in the store's form of the literal: :func:`asserted_as_written`). The result is ``previous``
     less what the added triples assert, and the new triples; with the new triples alone (those not in
     ``previous``, what an earlier build's kept query store lacks: :func:`kg.querystore.carry`).
 
@@ -938,18 +938,11 @@ def infer_added(store: pyoxigraph.Store, previous: set[Any], added: Iterable[Any
     if bool(work.query(same)):
         return None  # a functional property made two nodes one: the equality rules would rewrite everything
     new = [q.triple for q in tbox if keep_ox(q)]
-    held: list[Any] = []  # heads the store holds with a typed literal: perhaps in another lexical form
-    for name in rounds[1:]:
-        for quad in work.quads_for_pattern(None, None, None, name):
-            if not keep_ox(quad):
-                continue
-            if ox.Quad(quad.subject, quad.predicate, quad.object) not in store:
-                new.append(quad.triple)
-            elif rewritable_literal(quad.object):
-                held.append(_restore_literal(quad.triple, forms))
+    heads = list(dict.fromkeys(_restore_literal(quad.triple, forms) for name in rounds[1:]
+                               for quad in work.quads_for_pattern(None, None, None, name) if keep_ox(quad)))
     del work
-    if held:
-        new.extend(not_asserted_as_written(held, graphs))
+    asserted = asserted_as_written(store, heads, graphs)
+    new.extend(t for t in heads if t not in asserted)
     fresh = [t for t in dict.fromkeys(_restore_literal(t, forms) for t in new) if t not in previous]
     kept = previous - added
     kept.update(fresh)
@@ -964,18 +957,23 @@ def rewritable_literal(term: Any) -> bool:
     return datatype is not None and not term.language and datatype.value != _XSD_STRING
 
 
-def not_asserted_as_written(triples: list[Any], graphs: Iterable[Iterable[Any]]) -> list[Any]:
-    """Those of ``triples`` (``pyoxigraph.Triple`` with a :func:`rewritable_literal` object, as written) that no
-    graph of ``graphs`` asserts as written (each graph's triples, or at least those with a typed literal object:
-    :meth:`kg.dataset.GraphSet.literal_triples`). An Oxigraph store holding a triple may hold it in its own form of
-    the literal: ``"1.50"`` and ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole
-    run (which then reasons with owlrl: :func:`_literal_forms`) tells them apart. Only the triples of these
-    subjects are compared."""
-    if not triples:
-        return []
-    subjects = {t.subject for t in triples}
-    written = {(t.subject, t.predicate, t.object) for graph in graphs for t in graph if t.subject in subjects}
-    return [t for t in triples if (t.subject, t.predicate, t.object) not in written]
+def asserted_as_written(store: Any, triples: list[Any], graphs: Iterable[Iterable[Any]]) -> set[Any]:
+    """Those of ``triples`` (``pyoxigraph.Triple`` s, as written) that the data asserts: ``store`` (an Oxigraph store
+    of the data, in its default graph) holds them, and, for one with a :func:`rewritable_literal`, a graph of
+    ``graphs`` holds it as written (each graph's triples, or at least those with a typed literal object:
+    :meth:`kg.dataset.GraphSet.literal_triples`). The store holds a literal in its own form: ``"1.50"`` and
+    ``"1.5"`` (``xsd:decimal``) are one term there and two in the data, where a whole run (which then reasons with
+    owlrl: :func:`_literal_forms`) tells them apart. The graphs are read only when such a triple is held, and only
+    the triples of its subject are compared."""
+    import pyoxigraph as ox
+
+    held = {t for t in triples if ox.Quad(t.subject, t.predicate, t.object) in store}
+    unsure = {t for t in held if rewritable_literal(t.object)}
+    if unsure:
+        subjects = {t.subject for t in unsure}
+        written = {(t.subject, t.predicate, t.object) for graph in graphs for t in graph if t.subject in subjects}
+        held -= {t for t in unsure if (t.subject, t.predicate, t.object) not in written}
+    return held
 
 
 def _joined_predicates(ruleset: RuleSet) -> set[str]:
@@ -1048,7 +1046,7 @@ def _literal_forms(graphs: Iterable[Iterable[Any]]) -> dict[Any, Any] | None:
     literal = ox.Literal
     # literals only go into the set: hashing every object of the graphs took a quarter longer
     literals = {o for triples in graphs for t in triples if type(o := t.object) is literal}
-    typed = [o for o in literals if not o.language and o.datatype.value != _XSD_STRING]
+    typed = [o for o in literals if rewritable_literal(o)]  # the literals a store may hold in another form
     if not typed:
         return {}
     scratch = ox.Store()
