@@ -430,6 +430,17 @@ def test_kg_web_missing_build_is_exit_2(tmp_path: Path) -> None:
     assert "no build" in result.stderr.decode()
 
 
+def test_timeline_countries_of_a_visitors_post(built: KnowledgeGraph) -> None:
+    """An engagement is also the country's of each participant's or visitor's post: in the seed article, Egypt's
+    minister of communications, Amr Talaat, visits Jordan; the visit names Jordan as its destination, and Egypt
+    only through the post he holds (the timeline's agents' countries are worked out once, beside the items)."""
+    site = SiteData(built)
+    visit = ID["event/amr-talaat-visit-to-jordan"]
+    items = [item for item in site.timeline() if item.item == visit]
+    assert [set(item.countries) for item in items] == [{ID["country/EG"], ID["country/JO"]}]
+    assert [item.item for item in site.timeline(ID["country/EG"])].count(visit) == 1
+
+
 def test_search_uses_kg_lookup_matching_for_spelling_variants(built: KnowledgeGraph) -> None:
     pytest.importorskip("kg.ingest.index", reason="kg lookup (issue 9) is not in this tree")
     client = TestClient(create_app(built))
