@@ -430,6 +430,23 @@ def test_kg_web_missing_build_is_exit_2(tmp_path: Path) -> None:
     assert "no build" in result.stderr.decode()
 
 
+def test_site_data_reads_the_same_from_the_rdflib_oxigraph_store(kg: KnowledgeGraph, web_build: Path) -> None:
+    """The pages' start-up queries run on the pyoxigraph stores themselves in memory, and through oxrdflib on the
+    rdflib Oxigraph store plugin: both read the same labels, types, quotations, highlights and timeline."""
+    memory, plugin = SiteData(kg), SiteData(KnowledgeGraph.load(web_build, store="Oxigraph"))
+    assert memory._stores and not plugin._stores  # each took its own way
+
+    def read(site: SiteData) -> tuple:
+        rows = sorted(sorted((k, str(v)) for k, v in row.items() if v is not None) for row in site._timeline_rows)
+        return (dict(site.labels), dict(site.types), sorted(map(repr, site._search)),
+                {node: sorted(map(repr, entries)) for node, entries in site._by_subject.items()}, site._spans, rows,
+                [(item.item, item.kind, item.start, sorted(item.countries)) for item in site.timeline()])
+
+    found = read(memory)
+    assert found[3] and found[4] and found[5]  # quotations, highlights and timeline rows were read
+    assert read(plugin) == found
+
+
 def test_timeline_countries_of_a_visitors_post(built: KnowledgeGraph) -> None:
     """An engagement is also the country's of each participant's or visitor's post: in the seed article, Egypt's
     minister of communications, Amr Talaat, visits Jordan; the visit names Jordan as its destination, and Egypt
