@@ -182,6 +182,17 @@ class Earlier:
         held = Path(f"/proc/self/fd/{self._fd}")
         return held if held.is_dir() else None
 
+    def still_at(self) -> bool:
+        """Whether the folder held open is still the one at :attr:`folder` (no other build swapped into its place
+        since it was opened)."""
+        if not self._closing.alive:
+            return False
+        try:
+            here, held = os.stat(self.folder), os.fstat(self._fd)
+        except OSError:
+            return False
+        return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
+
     def read(self, name: str) -> bytes | None:
         """The bytes of the build's file ``name`` as the build wrote it (the size and digest its record gives it:
         :func:`record_written`), or None when it is not recorded, cannot be read, or changed since."""
