@@ -279,8 +279,7 @@ class SiteData:
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
         # both in Oxigraph's engine: rdflib's would take minutes on a build of a thousand articles
-        self.asserted = kg.asserted_graph
-        self.union = kg.query_graph
+        self.asserted, self.union = kg.asserted_and_query_graphs()
         # the same two, as the pyoxigraph stores under them, where the web queries run straight (None on the rdflib
         # Oxigraph store plugin): through oxrdflib, making rdflib terms of the 204,000 quotation rows and 316,000
         # types of 1,000 articles took 45 s of a 60 s start-up; each distinct term is now made once
