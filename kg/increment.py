@@ -200,22 +200,52 @@ class Earlier:
         data = None if how is None else self._bytes(name, how[0])
         return data if data is not None and written(data) == how else None
 
-    def _bytes(self, name: str, size: int | None) -> bytes | None:
-        """``name``'s bytes when it is a regular file of ``size`` bytes (None: the record, of at most
-        :data:`_WRITTEN_LIMIT`)."""
+    def matches(self, name: str) -> bool:
+        """Whether the build's file ``name`` is still as the build wrote it (the size and digest its record gives
+        it), read a piece at a time rather than whole (for a file read otherwise, such as ``dataset.trig``)."""
+        how = self._written.get(name)
+        opened = None if how is None else self._opened(name, how[0])
+        if opened is None:
+            return False
+        digest, size = hashlib.sha256(), 0
+        with opened as f:
+            try:
+                while chunk := f.read(2**24):
+                    digest.update(chunk)
+                    size += len(chunk)
+            except OSError:
+                return False
+        return [size, digest.hexdigest()] == how
+
+    def _opened(self, name: str, size: int | None) -> Any:
+        """``name`` opened for reading (a binary file object) when it is a regular file of ``size`` bytes (None:
+        the record, of at most :data:`_WRITTEN_LIMIT`); else None (also for a folder, a FIFO or a symbolic link of
+        that name, which are never read)."""
         if not self._closing.alive:
             return None
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=self._fd)
         except OSError:
             return None
-        with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > (_WRITTEN_LIMIT if size is None else size) or \
+                    (size is not None and info.st_size != size):
+                os.close(fd)
+                return None
+            return os.fdopen(fd, "rb")
+        except OSError:
+            os.close(fd)
+            return None
+
+    def _bytes(self, name: str, size: int | None) -> bytes | None:
+        """``name``'s bytes when it is a regular file of ``size`` bytes (None: the record, of at most
+        :data:`_WRITTEN_LIMIT`)."""
+        opened = self._opened(name, size)
+        if opened is None:
+            return None
+        with opened as f:
             try:
-                info = os.fstat(f.fileno())
-                if not stat.S_ISREG(info.st_mode) or info.st_size > (_WRITTEN_LIMIT if size is None else size):
-                    return None
-                if size is not None and info.st_size != size:
-                    return None
                 data = f.read()
             except OSError:
                 return None

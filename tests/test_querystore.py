@@ -435,3 +435,15 @@ def test_a_build_swapped_in_while_loading_is_read_from_its_graphs_alone(build_co
     kg = KnowledgeGraph.load(build_copy, query_store="memory")
     assert kg._files_of is None
     _stores_as_from_the_graphs(kg)
+
+
+@pytest.mark.parametrize("name", ["asserted.ttl", "inferred.ttl", "manifest.json", ".kg-written.json"])
+def test_a_folder_in_place_of_a_build_file_is_not_read(name, build_copy):
+    """A folder where the build wrote a file is never read (opening it worked, reading it raised): the build still
+    loads, and its stores are made from the graphs."""
+    (build_copy / name).unlink()
+    (build_copy / name).mkdir()
+    kg = KnowledgeGraph.load(build_copy, query_store="memory")
+    assert kg._store_from_files(("asserted.ttl", "inferred.ttl")) is None
+    _stores_as_from_the_graphs(kg)
+
