@@ -323,6 +323,8 @@ class KnowledgeGraph:
         """The build folder :meth:`load` read dataset.trig from, held open (:class:`kg.increment.Earlier`): the
         stores over its graphs are made from its Turtle files while the graphs are still the build's
         (:meth:`_store_from_files`)."""
+        self._files_checked: bool | None = None
+        """Whether that folder's ``dataset.trig`` was found as the build wrote it (None: not looked at yet)."""
         self._kept_store_of: Path | None = None
         """The build folder whose kept query store (:mod:`kg.querystore`) :attr:`query_store` opens, while the
         graphs are still the build's."""
@@ -1000,19 +1002,30 @@ class KnowledgeGraph:
         made = self._store_from_files(("asserted.ttl", "inferred.ttl"))
         return made if made is not None else self.graphs.store()
 
+    def _files_usable(self) -> bool:
+        """Whether :meth:`_store_from_files` may read the build's files: a build loaded into memory, its graphs as
+        read, and the ``dataset.trig`` they were read from as the build wrote it (looked at once)."""
+        held = self._files_of
+        if held is None or self._graphs is None or self._graphs.changes != 0 or self.store != "default":
+            return False
+        if self._files_checked is None:
+            self._files_checked = held.matches(DATASET_FILE)
+        return self._files_checked
+
     def _store_from_files(self, names: tuple[str, ...]) -> Any:
         """For a build loaded into memory (:meth:`load`) whose graphs are still as read: a new in-memory store of the
         build's Turtle files ``names`` (of :data:`kg.querystore.UNION_FILES`: together with the ontology's graph,
         every triple of the build, each once) and its ontology's graph, as :meth:`kg.dataset.GraphSet.store` makes
         it from the graphs. Oxigraph makes it from the files' bytes, without a Python object per triple and
         without holding Python's interpreter lock: on 1,000 articles 7–8 s, against 15–17 s from the graphs. None
-        when it cannot be made so, and the caller makes it from the graphs: a file is not as the build wrote it
-        (size and SHA-256 of its record, :meth:`kg.increment.Earlier.read`, read from the folder dataset.trig was
-        read from), or may hold a blank node (``_:`` or ``[`` anywhere, even in a literal), which the store would
-        name anew where the graphs name it as dataset.trig does."""
-        held = self._files_of
-        if held is None or self._graphs is None or self._graphs.changes != 0 or self.store != "default":
+        when it cannot be made so, and the caller makes it from the graphs: a file, or the ``dataset.trig`` the
+        graphs were read from, is not as the build wrote it (size and SHA-256 of its record,
+        :meth:`kg.increment.Earlier.read` and :meth:`~kg.increment.Earlier.matches`, read from the folder
+        dataset.trig was read from), or a file may hold a blank node (``_:`` or ``[`` anywhere, even in a literal),
+        which the store would name anew where the graphs name it as dataset.trig does."""
+        if not self._files_usable():
             return None
+        held = self._files_of
         import pyoxigraph as ox
 
         from kg.namespaces import ONTOLOGY_GRAPH
@@ -1074,8 +1087,7 @@ class KnowledgeGraph:
         of 15 s one after the other); otherwise one after the other (made from the graphs in Python, at once they
         only took turns)."""
         wanted = ("asserted_store", "query_store")
-        if (self._files_of is None or self._graphs is None or self._graphs.changes != 0 or self.store != "default"
-                or self._kept_store_of is not None or any(name in self.__dict__ for name in wanted)):
+        if self._kept_store_of is not None or any(name in self.__dict__ for name in wanted) or not self._files_usable():
             return self.asserted_graph, self.query_graph
         future: Future[Graph] = Future()
 
