@@ -550,3 +550,21 @@ def test_kg_web_on_a_port_in_use_exits_3_before_it_loads_the_build(tmp_path: Pat
     assert result.returncode == 3, result.stderr.decode()
     assert f"port {port} on 127.0.0.1 cannot be used" in result.stderr.decode()
     assert b"Web app:" not in result.stdout and b"no build" not in result.stderr  # the build was never read
+
+
+def test_the_pages_data_does_not_depend_on_how_the_stores_were_made(build_dir: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stores of a loaded build are made from its files or from its graphs, and their engine gives rows in
+    another order each way: the labels (an entity's alternative names, the first label of a language), search
+    hits, the map's points and the timeline are the same either way (the packaged data has alternative names)."""
+    def read(site: SiteData) -> tuple:
+        return (dict(site.labels), site.map_features("en"), site.map_features("ar"),
+                [(hit.iri, hit.score, hit.matched) for q in ("Jordan", "الأردن", "Egypt", "مصر") for hit in site.search(q)],
+                [(i.item, i.kind, i.start, i.status, i.source, i.countries) for i in site.timeline()])
+
+    from_files = KnowledgeGraph.load(build_dir)
+    assert from_files._store_from_files(("asserted.ttl",)) is not None
+    expected = read(SiteData(from_files))
+    assert any(labels.alt for labels in expected[0].values())
+    monkeypatch.setattr(KnowledgeGraph, "_store_from_files", lambda self, names: None)
+    assert read(SiteData(KnowledgeGraph.load(build_dir))) == expected

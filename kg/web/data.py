@@ -75,6 +75,15 @@ def web_query(name: str) -> PackagedQuery:
     return parse_header(name, text)
 
 
+def _term_key(term: Node | None) -> tuple[str, str, str]:
+    """A sort key of an RDF term (or of none): its text, language and datatype."""
+    if term is None:
+        return ("", "", "")
+    if isinstance(term, Literal):
+        return (str(term), term.language or "", str(term.datatype or ""))
+    return (str(term), "", "")
+
+
 def text_dir(lang: str | None) -> str:
     """The writing direction of a language tag."""
     return "rtl" if (lang or "").split("-")[0] in ("ar", "fa", "he", "ur") else "ltr"
@@ -287,7 +296,7 @@ class SiteData:
             else {}
         self.labels: dict[URIRef, Labels] = defaultdict(Labels)
         self._search: list[tuple[str, URIRef, Text, int]] = []
-        for row in self._run("labels", "union"):
+        for row in self._run("labels", "union", ordered=True):
             s = row["s"]
             if not isinstance(s, URIRef):
                 continue
@@ -314,9 +323,9 @@ class SiteData:
         self._index_evidence()
         self._lookup = self._lookup_index()
         # whole-graph queries whose answer no request changes: run once (the build is read-only)
-        self._timeline_rows = self._run("timeline", "union")
+        self._timeline_rows = self._run("timeline", "union", ordered=True)
         self._timelines: dict[URIRef | None, list[TimelineItem]] = {}
-        self._place_rows = self._run("places", "union")
+        self._place_rows = self._run("places", "union", ordered=True)
         self._link_rows = self._run("links", "union")
 
     def _lookup_index(self) -> Any:
@@ -349,19 +358,26 @@ class SiteData:
         self._mentions = {e: sorted(set(v), key=lambda x: (str(x.source), x.start)) for e, v in mentions.items()}
 
     # -- helpers ------------------------------------------------------------
-    def _run(self, name: str, graph: str, **params: Any) -> list[dict[str, Node | None]]:
+    def _run(self, name: str, graph: str, *, ordered: bool = False, **params: Any) -> list[dict[str, Node | None]]:
         """Run the web query ``name`` on ``graph`` (``"asserted"``: :attr:`asserted`, ``"union"``:
         :attr:`union`) with its parameters bound as RDF terms, in Oxigraph's engine: on the pyoxigraph store
         itself (:func:`kg.query.run_oxigraph`), or through oxrdflib on the rdflib Oxigraph store plugin
-        (:func:`kg.query.run_local`)."""
+        (:func:`kg.query.run_local`). ``ordered``: the rows sorted by their terms, for a caller that keeps the
+        first of several (a label per language, a point per place): the order an engine gives them in depends on
+        how its store was made."""
         packaged = web_query(name)
         bindings = bind(packaged, params)
         label = f"web/{name}"
         store = self._stores.get(graph)
         if store is not None:
-            return run_oxigraph(store, packaged.text, bindings, label=label).rows
-        chosen = self.asserted if graph == "asserted" else self.union
-        return run_local(chosen, packaged.text, bindings, label=label, inline_values=True).rows
+            result = run_oxigraph(store, packaged.text, bindings, label=label)
+        else:
+            chosen = self.asserted if graph == "asserted" else self.union
+            result = run_local(chosen, packaged.text, bindings, label=label, inline_values=True)
+        if not ordered:
+            return result.rows
+        names = result.variables
+        return sorted(result.rows, key=lambda row: tuple(_term_key(row.get(name)) for name in names))
 
     def label(self, iri: Node, lang: str) -> Text:
         """The label of ``iri`` in ``lang`` (falling back to the other language, then to the IRI's local name)."""
